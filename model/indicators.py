@@ -1,0 +1,89 @@
+"""Yearly indicators from the core's yearly accumulators.
+
+Definitions (see docs/ODD.md, "Observation"):
+
+- ``value``: value of all S&T goods transactions in the year with a buyer in the
+  province, billion VND at 2021 prices; ``value_nominal`` inflates it by the
+  sampled inflation from the first simulated year.
+- ``ip_share``, ``tech_share``: value of IP-asset (technology-transfer)
+  transactions over ``value``.
+- ``research_origin_share``: value of technologies, IP and research results sold
+  by Vietnamese research organisations over ``value``.
+- ``imported_tech_share``: value of technology bought from abroad over ``value``.
+- ``digitised_share``: digitised share of the research results with commercial
+  potential from provincial tasks and in-province organisations, over the last
+  five years up to the year.
+- A share whose denominator is zero is 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model import kernels as K
+
+SHARES = ("ip_share", "tech_share", "research_origin_share", "imported_tech_share",
+          "digitised_share", "intermediary_channel_share")
+DIGITISED_WINDOW = 5
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(num, dtype=float)
+    np.divide(num, den, out=out, where=den > 0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def compute(Y: np.ndarray, inflation: np.ndarray | float) -> dict[str, np.ndarray]:
+    """Indicators from yearly accumulators.
+
+    Parameters
+    ----------
+    Y : float64[..., n_years, NY]
+        Yearly accumulators of one run or of many.
+    inflation : float or float64[...]
+        Yearly inflation of each run.
+
+    Returns
+    -------
+    dict of str to float64[..., n_years]
+    """
+    Y = np.asarray(Y, dtype=float)
+    n_years = Y.shape[-2]
+    col = {name: Y[..., j] for j, name in enumerate(K.Y_NAMES)}
+    out: dict[str, np.ndarray] = dict(col)
+    infl = np.asarray(inflation, dtype=float)[..., None]
+    deflator = (1.0 + infl) ** np.arange(n_years)
+    value = col["value"]
+    out["value_nominal"] = value * deflator
+    out["ip_share"] = _share(col["value_ip"], value)
+    out["tech_share"] = _share(col["value_technology"], value)
+    out["research_origin_share"] = _share(col["value_research_domestic"], value)
+    out["imported_tech_share"] = _share(col["value_technology_abroad"], value)
+    out["intermediary_channel_share"] = _share(col["value_intermediary"], value)
+    kernel = np.ones(DIGITISED_WINDOW)
+    com = _rolling_sum(col["results_commercial"], kernel)
+    dig = _rolling_sum(col["results_digitised"], kernel)
+    out["digitised_share"] = _share(dig, com)
+    nominal = out["value_nominal"]
+    prev = np.concatenate([np.full(nominal.shape[:-1] + (1,), np.nan), nominal[..., :-1]],
+                          axis=-1)
+    growth = np.full_like(nominal, np.nan)
+    np.divide(nominal, prev, out=growth, where=prev > 0)
+    out["value_growth"] = growth - 1.0
+    return out
+
+
+def _rolling_sum(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    c = np.cumsum(x, axis=-1)
+    w = len(kernel)
+    out = c.copy()
+    out[..., w:] = c[..., w:] - c[..., :-w]
+    return out
+
+
+def to_frame(ind: dict[str, np.ndarray], years: np.ndarray):
+    """One run's indicators as a tidy DataFrame indexed by year."""
+    import pandas as pd
+
+    return pd.DataFrame({k: np.asarray(v) for k, v in ind.items()},
+                        index=pd.Index(years, name="year"))

@@ -1,0 +1,239 @@
+"""A province profile: who is in the market, and every number with its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from model import kernels as K
+from model.errors import InputError, check_keys, get_number, get_str, read_toml
+from model.params import ParameterSpace, parse_parameters
+
+SECTORS = K.SECTOR_NAMES
+SIZES = K.SIZE_NAMES
+LOCATIONS = K.ORIGIN_NAMES
+
+
+def scenarios_dir() -> Path:
+    """Folder of the bundled data files (profiles, targets, policies)."""
+    return Path(str(resources.files("scenarios")))
+
+
+def resolve(name: str | Path, sub: str) -> Path:
+    """A bundled file by short name (``"bac_kan"``) or any path."""
+    path = Path(name)
+    if path.suffix == ".toml" and path.exists():
+        return path
+    bundled = scenarios_dir() / sub / (path.name if path.suffix else f"{name}.toml")
+    if bundled.exists():
+        return bundled
+    if path.suffix == ".toml":
+        return path  # let the reader say "file not found" with the path given
+    available = sorted(p.stem for p in (scenarios_dir() / sub).glob("*.toml"))
+    raise InputError(name, "", f"no such {sub[:-1]}; bundled: {', '.join(available)}")
+
+
+def _split_sizes(source, where: str, count: int, sizes: dict) -> list[int]:
+    """Split a count over size classes by largest remainder (deterministic)."""
+    check_keys(source, where, sizes, set(SIZES), set(SIZES))
+    shares = np.array([get_number(source, f"{where}.{s}", sizes[s], 0.0, 1.0) for s in SIZES])
+    if abs(shares.sum() - 1.0) > 1e-6:
+        raise InputError(source, where, f"shares must add up to 1, got {shares.sum():g}")
+    raw = shares * count
+    out = np.floor(raw).astype(int)
+    rest = count - out.sum()
+    for j in np.argsort(-(raw - out), kind="stable")[:rest]:
+        out[j] += 1
+    return [int(x) for x in out]
+
+
+@dataclass
+class Profile:
+    """A province as data.
+
+    Attributes
+    ----------
+    id, name, name_vi : str
+        Identifier and display names.
+    start_year, end_year : int
+        Simulated years (monthly steps from January of the first to December of
+        the last).
+    EI0 : int64[n_ent, NEI]
+        Structural columns of the enterprises: buyers first, then vendors.
+    RI0 : int64[n_res, NRI]
+        Research organisations (location, sector, university).
+    enterprise_labels, research_labels : list of str
+        The group label of each enterprise and research organisation.
+    space : ParameterSpace
+        Parameters with their values or priors.
+    capacity : dict
+        Table sizes of the core (tasks, intermediaries, offers).
+    facts : dict
+        Reported facts with their sources (not traded).
+    targets : str
+        File name of the plan's targets.
+    path : Path
+        The file it was read from.
+    """
+
+    id: str
+    name: str
+    name_vi: str
+    start_year: int
+    end_year: int
+    EI0: np.ndarray
+    RI0: np.ndarray
+    enterprise_labels: list[str]
+    research_labels: list[str]
+    space: ParameterSpace
+    capacity: dict[str, int]
+    facts: dict = field(default_factory=dict)
+    targets: str = "targets_2257.toml"
+    path: Path = Path(".")
+
+    @property
+    def n_years(self) -> int:
+        return self.end_year - self.start_year + 1
+
+    @property
+    def n_months(self) -> int:
+        return 12 * self.n_years
+
+    @property
+    def years(self) -> np.ndarray:
+        return np.arange(self.start_year, self.end_year + 1)
+
+    @property
+    def n_buyers(self) -> int:
+        return int((self.EI0[:, K.EI_ROLE] == K.ROLE_BUYER).sum())
+
+    def scaled(self, factor: float) -> Profile:
+        """A smaller (or larger) province with every group's count scaled; for tests."""
+        keep_e = _scaled_index(self.EI0[:, [K.EI_ROLE, K.EI_SECTOR, K.EI_SIZE, K.EI_COOP,
+                                            K.EI_LOC]], factor)
+        keep_r = _scaled_index(self.RI0, factor)
+        return Profile(
+            self.id + f"_x{factor:g}", self.name, self.name_vi, self.start_year,
+            self.end_year, self.EI0[keep_e].copy(), self.RI0[keep_r].copy(),
+            [self.enterprise_labels[i] for i in keep_e],
+            [self.research_labels[i] for i in keep_r], self.space, dict(self.capacity),
+            self.facts, self.targets, self.path)
+
+
+def _scaled_index(rows: np.ndarray, factor: float) -> list[int]:
+    """Keep about ``factor`` of each group of identical rows (at least one)."""
+    keep: list[int] = []
+    groups: dict[tuple, list[int]] = {}
+    for i, row in enumerate(map(tuple, rows)):
+        groups.setdefault(row, []).append(i)
+    for idx in groups.values():
+        keep.extend(idx[: max(1, round(len(idx) * factor))])
+    return sorted(keep)
+
+
+def load_profile(name: str | Path = "bac_kan") -> Profile:
+    """Read and validate a province profile.
+
+    Parameters
+    ----------
+    name : str or Path
+        A bundled profile's name (``"bac_kan"``) or a path to a TOML file.
+
+    Raises
+    ------
+    InputError
+        On any unknown key, wrong type or out-of-range value, naming file and key.
+    """
+    path = resolve(name, "profiles")
+    data = read_toml(path)
+    check_keys(path, "", data, {"profile", "capacity", "enterprises", "vendors",
+                                "research_organisations", "facts", "parameters"},
+               {"profile", "enterprises", "research_organisations", "parameters"})
+    head = data["profile"]
+    check_keys(path, "profile", head, {"id", "name", "name_vi", "start_year", "end_year",
+                                       "targets"}, {"id", "name", "start_year", "end_year"})
+    start = int(get_number(path, "profile.start_year", head["start_year"], 1990, 2100, True))
+    end = int(get_number(path, "profile.end_year", head["end_year"], start, start + 40, True))
+    cap_in = data.get("capacity", {})
+    check_keys(path, "capacity", cap_in, {"tasks", "intermediaries", "offers"})
+    capacity = {
+        "tasks": int(get_number(path, "capacity.tasks", cap_in.get("tasks", 256), 1, 1e5, True)),
+        "intermediaries": int(get_number(path, "capacity.intermediaries",
+                                         cap_in.get("intermediaries", 5), 1, 1000, True)),
+        "offers": int(get_number(path, "capacity.offers", cap_in.get("offers", 2048), 16, 1e6,
+                                 True)),
+    }
+    rows: list[list[int]] = []
+    labels: list[str] = []
+    groups = data["enterprises"]
+    if not isinstance(groups, list) or not groups:
+        raise InputError(path, "enterprises", "must be a non-empty array of tables")
+    for g, grp in enumerate(groups):
+        where = f"enterprises[{g}]"
+        check_keys(path, where, grp, {"label", "kind", "sector", "count", "sizes", "status",
+                                      "source"}, {"label", "kind", "sector", "count", "sizes"})
+        kind = get_str(path, f"{where}.kind", grp["kind"], ("enterprise", "cooperative"))
+        sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
+        count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e6, True))
+        label = get_str(path, f"{where}.label", grp["label"])
+        for size, n in enumerate(_split_sizes(path, f"{where}.sizes", count, grp["sizes"])):
+            for _ in range(n):
+                rows.append([K.ROLE_BUYER, sector, size, int(kind == "cooperative"),
+                             K.LOC_PROVINCE])
+                labels.append(label)
+    if not rows:
+        raise InputError(path, "enterprises", "the province needs at least one enterprise")
+    for g, grp in enumerate(data.get("vendors", [])):
+        where = f"vendors[{g}]"
+        check_keys(path, where, grp, {"label", "location", "sector", "count", "status",
+                                      "source"}, {"label", "location", "sector", "count"})
+        loc = LOCATIONS.index(get_str(path, f"{where}.location", grp["location"], LOCATIONS))
+        sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
+        count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
+        label = get_str(path, f"{where}.label", grp["label"])
+        for _ in range(count):
+            rows.append([K.ROLE_VENDOR, sector, 1, 0, loc])
+            labels.append(label)
+    EI0 = np.zeros((len(rows), K.NEI), dtype=np.int64)
+    arr = np.array(rows, dtype=np.int64)
+    EI0[:, K.EI_ROLE] = arr[:, 0]
+    EI0[:, K.EI_SECTOR] = arr[:, 1]
+    EI0[:, K.EI_SIZE] = arr[:, 2]
+    EI0[:, K.EI_COOP] = arr[:, 3]
+    EI0[:, K.EI_LOC] = arr[:, 4]
+    orgs: list[list[int]] = []
+    org_labels: list[str] = []
+    for g, grp in enumerate(data["research_organisations"]):
+        where = f"research_organisations[{g}]"
+        check_keys(path, where, grp, {"label", "location", "sector", "university", "count",
+                                      "status", "source"},
+                   {"label", "location", "sector", "count"})
+        loc = LOCATIONS.index(get_str(path, f"{where}.location", grp["location"], LOCATIONS))
+        sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
+        uni = grp.get("university", False)
+        if not isinstance(uni, bool):
+            raise InputError(path, f"{where}.university", "must be true or false")
+        count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
+        for _ in range(count):
+            orgs.append([loc, sector, int(uni)])
+            org_labels.append(get_str(path, f"{where}.label", grp["label"]))
+    if not any(o[0] == K.LOC_VIETNAM for o in orgs) and not any(
+            o[0] == K.LOC_PROVINCE for o in orgs):
+        raise InputError(path, "research_organisations",
+                         "needs at least one organisation in the province or elsewhere in Vietnam")
+    if len(rows) + len(orgs) + capacity["tasks"] + capacity["intermediaries"] >= K.MAX_AGENTS - 1:
+        raise InputError(path, "enterprises", f"too many agents (at most {K.MAX_AGENTS - 2})")
+    RI0 = np.array(orgs, dtype=np.int64).reshape(-1, K.NRI)
+    specs = parse_parameters(path, data["parameters"])
+    return Profile(
+        id=get_str(path, "profile.id", head["id"]),
+        name=get_str(path, "profile.name", head["name"]),
+        name_vi=get_str(path, "profile.name_vi", head.get("name_vi", head["name"])),
+        start_year=start, end_year=end, EI0=EI0, RI0=RI0, enterprise_labels=labels,
+        research_labels=org_labels, space=ParameterSpace(specs), capacity=capacity,
+        facts=data.get("facts", {}),
+        targets=get_str(path, "profile.targets", head.get("targets", "targets_2257.toml")),
+        path=path)
