@@ -128,7 +128,8 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
     Returns
     -------
     Y : float64[n, n_years, NY]
-    draws : float64[n]
+    draws : float64[n, 2]
+        Uniforms and standard normals each run drew.
     """
     P = np.ascontiguousarray(P, dtype=np.float64)
     n = P.shape[0]
@@ -139,7 +140,7 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
     seeds = np.ascontiguousarray(np.broadcast_to(np.asarray(seeds, dtype=np.int64), (n,)))
     runs = np.ascontiguousarray(np.broadcast_to(np.asarray(runs, dtype=np.int64), (n,)))
     Y = np.zeros((n, profile.n_years, K.NY))
-    draws = np.zeros(n)
+    draws = np.zeros((n, 2))
     cap = profile.capacity
     with threads(n_threads):
         K.run_batch(P, LEV, seeds, runs, profile.EI0, profile.RI0, cap["tasks"],

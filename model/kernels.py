@@ -109,8 +109,8 @@ NEF = 5
 EI_ROLE, EI_SECTOR, EI_SIZE, EI_COOP, EI_RD, EI_LOC, EI_NEED, EI_NEED_AGE, EI_PREF, \
     EI_PURCHASES = range(10)
 NEI = 10
-R_RATE, R_QUALITY = range(2)
-NRF = 2
+R_RATE, R_QUALITY, R_EXP_RATE = range(3)
+NRF = 3
 RI_LOC, RI_SECTOR, RI_UNIVERSITY = range(3)
 NRI = 3
 I_CAPACITY, I_SKILL, I_USED = range(3)
@@ -126,7 +126,8 @@ TI_ACTIVE, TI_ORG, TI_SECTOR, TI_EC, TI_END, TI_PARTNER = range(6)
 NTI = 6
 (G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
  G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_OFFER_HEAD, G_N_INT,
- G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_SPILL0) = range(20)
+ G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
+ G_SPILL0) = range(23)
 G_MV0 = G_SPILL0 + N_SECTORS  # monthly transaction value (real, bn VND) from here on
 NG = G_MV0
 
@@ -175,7 +176,7 @@ MAX_AGENTS = 1 << AGENT_BITS
 # ----------------------------------------------------------------------------
 # Counter-based random numbers
 # ----------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def fmix64(x):
     """MurmurHash3's 64-bit finaliser: a bijective avalanche mix of ``x`` (uint64)."""
     x ^= x >> _S33
@@ -186,7 +187,7 @@ def fmix64(x):
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def make_key(seed, run):
     """Key of one run: two uint64 words derived from ``(seed, run)``.
 
@@ -207,7 +208,7 @@ def make_key(seed, run):
     return key
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def bits(key, t, agent, purpose, k):
     """64 random bits, a pure function of (key, month, agent, purpose, k).
 
@@ -218,27 +219,47 @@ def bits(key, t, agent, purpose, k):
     return fmix64(fmix64(c ^ key[0]) ^ key[1])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def uniform(key, t, agent, purpose, k, G):
     """A uniform draw in [0, 1) keyed by (key, t, agent, purpose, k); counts it in G."""
     G[G_DRAWS] += 1.0
     return (bits(key, t, agent, purpose, k) >> _S11) * _TWO53
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def normal_pair(key, t, agent, purpose, k, G):
+    """Two independent standard normals from one Box-Muller transform of draws k
+    and k + 1; counts it in G as one normal draw."""
+    G[G_NORMALS] += 1.0
+    u1 = 1.0 - uniform(key, t, agent, purpose, k, G)  # in (0, 1]
+    u2 = uniform(key, t, agent, purpose, k + 1, G)
+    r = np.sqrt(-2.0 * np.log(u1))
+    return r * np.cos(2.0 * np.pi * u2), r * np.sin(2.0 * np.pi * u2)
+
+
+@njit(cache=True, error_model="numpy")
 def normal(key, t, agent, purpose, k, G):
-    """A standard normal draw (Box-Muller over draws k and k + 1)."""
+    """A standard normal draw (Box-Muller over draws k and k + 1); counts it in G."""
+    G[G_NORMALS] += 1.0
     u1 = 1.0 - uniform(key, t, agent, purpose, k, G)  # in (0, 1]
     u2 = uniform(key, t, agent, purpose, k + 1, G)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def poisson(lam, u):
     """Poisson(lam) by inversion of one uniform ``u`` (lam below ~30)."""
     if lam <= 0.0:
         return 0
-    term = np.exp(-lam)
+    return poisson_e(lam, np.exp(-lam), u)
+
+
+@njit(cache=True, error_model="numpy")
+def poisson_e(lam, e, u):
+    """Poisson(lam) by inversion of ``u``, given ``e = exp(-lam)``."""
+    if u <= e or lam <= 0.0:
+        return 0
+    term = e
     cdf = term
     n = 0
     while u > cdf and n < 1000:
@@ -248,7 +269,7 @@ def poisson(lam, u):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def saturating(budget, half):
     """Diminishing-returns effect of a yearly budget: b / (b + h), in [0, 1)."""
     if budget <= 0.0:
@@ -256,7 +277,7 @@ def saturating(budget, half):
     return budget / (budget + half)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def clip01(x):
     return min(1.0, max(0.0, x))
 
@@ -264,7 +285,7 @@ def clip01(x):
 # ----------------------------------------------------------------------------
 # Offers
 # ----------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def add_offer(OF, OI, G, seller, seller_type, origin, kind, sector, quality, price,
               digitised, licences, expires, provincial):
     """Put an offer into the ring buffer after the standing service offers."""
@@ -289,7 +310,7 @@ def add_offer(OF, OI, G, seller, seller_type, origin, kind, sector, quality, pri
     return slot
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def kind_price(p, kind):
     if kind == KIND_TECH:
         return p[P_PRICE_TECH]
@@ -300,7 +321,7 @@ def kind_price(p, kind):
     return p[P_PRICE_SERV]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def origin_quality(p, origin):
     if origin == LOC_PROVINCE:
         return p[P_Q_LOCAL]
@@ -309,7 +330,7 @@ def origin_quality(p, origin):
     return p[P_Q_ABROAD]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def origin_price_mult(p, origin):
     if origin == LOC_PROVINCE:
         return 1.0
@@ -318,7 +339,7 @@ def origin_price_mult(p, origin):
     return p[P_PMULT_ABROAD]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def draw_price(p, key, t, agent, k, G, kind, origin, quality):
     """Asking price (billion VND): lognormal around the kind's median, scaled by quality."""
     z = normal(key, t, agent, PU_PRICE, k, G)
@@ -326,7 +347,7 @@ def draw_price(p, key, t, agent, k, G, kind, origin, quality):
         * np.exp(p[P_PRICE_SIGMA] * z)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def new_result(OF, OI, G, Y, p, key, t, agent, k, seller, seller_type, origin, sector,
                ready_p, provincial, quality_mean):
     """A research result or technology enters the market as an offer.
@@ -360,7 +381,7 @@ def new_result(OF, OI, G, Y, p, key, t, agent, k, seller, seller_type, origin, s
                      int(p[P_LICENCES]), t + int(p[P_OFFER_LIFE]), provincial)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def offer_sector(key, t, agent, k, G, home):
     """Sector of a new offer: the seller's own sector with probability 0.7."""
     u = uniform(key, t, agent, PU_OFFER_SECTOR, k, G)
@@ -374,7 +395,7 @@ def offer_sector(key, t, agent, k, G, home):
 # organisation, intermediary_step for each active intermediary, enterprise_step for
 # each enterprise in this month's order, month_end.
 # ----------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def buyer_order(G):
     """This month's order of the buyers: a random cyclic permutation
     ``(offset + j * stride) mod n_buyers`` with ``stride`` coprime to ``n_buyers``.
@@ -395,14 +416,14 @@ def buyer_order(G):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gcd(a, b):
     while b:
         a, b = b, a % b
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def need_probability(EF, EI, p, G, i):
     """Monthly probability that buyer ``i`` forms a technology need (TG2 raises it)."""
     size = EI[i, EI_SIZE]
@@ -420,7 +441,7 @@ PROVINCE_AGENT = MAX_AGENTS - 1
 HUGE = 1 << 40
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
     """January: the year's lever effects, learning spill-overs, TG2 capacity
     building, need probabilities, and the year's new provincial S&T tasks."""
@@ -448,7 +469,7 @@ def year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
         new_task(EF, RI, TI, G, Y, p, key, t, j, False)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def new_task(EF, RI, TI, G, Y, p, key, t, j, carried):
     """A provincial S&T task starts. It is led by an in-province organisation with
     probability ``local_task_share`` (else by one elsewhere in Vietnam), is in
@@ -463,6 +484,8 @@ def new_task(EF, RI, TI, G, Y, p, key, t, j, carried):
             break
     if slot < 0:
         return
+    if slot + 1 > G[G_TASK_HIGH]:
+        G[G_TASK_HIGH] = slot + 1
     k0 = 8 * j
     u_org = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0, G)
     u_pick = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 1, G)
@@ -515,7 +538,7 @@ def new_task(EF, RI, TI, G, Y, p, key, t, j, carried):
         Y[yr, Y_TASKS_EC] += ec
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def month_begin(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
     """Province-level start of month ``t``: the yearly update in January, this
     month's promotion events (TG5), and the order in which buyers act."""
@@ -535,33 +558,33 @@ def month_begin(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
     G[G_ORDER_STRIDE] = stride
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def research_step(EF, RF, RI, OF, OI, G, Y, p, key, t, r):
     """Research organisation ``r`` puts this month's new results and technologies on
     the market (a Poisson number at its output rate). In-province organisations'
     results count as provincial (digitised under TG3)."""
     a = EF.shape[0] + r
     loc = RI[r, RI_LOC]
-    n = poisson(RF[r, R_RATE], uniform(key, t, a, PU_OUTPUT, 0, G))
+    n = poisson_e(RF[r, R_RATE], RF[r, R_EXP_RATE], uniform(key, t, a, PU_OUTPUT, 0, G))
     for j in range(n):
         sector = offer_sector(key, t, a, j, G, RI[r, RI_SECTOR])
         new_result(OF, OI, G, Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
                    p[P_MR_BASE], 1 if loc == LOC_PROVINCE else 0, RF[r, R_QUALITY])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def vendor_step(EI, OF, OI, G, Y, p, key, t, i):
     """A technology vendor (an enterprise outside the province) offers new
     technologies at rate ``vendor_offer_rate``."""
     loc = EI[i, EI_LOC]
-    n = poisson(p[P_VENDOR_RATE], uniform(key, t, i, PU_OUTPUT, 0, G))
+    n = poisson_e(p[P_VENDOR_RATE], G[G_VENDOR_EXP], uniform(key, t, i, PU_OUTPUT, 0, G))
     for j in range(n):
         sector = offer_sector(key, t, i, j, G, EI[i, EI_SECTOR])
         new_result(OF, OI, G, Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector,
                    1.0, 0, origin_quality(p, loc))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def intermediary_step(EF, RF, TI, IF, II, G, p, key, t, k):
     """Intermediary ``k`` starts its month: capacity (TG4 for the public one), staff
     skill (TG6 training), and a chance to connect to the national network."""
@@ -579,9 +602,12 @@ def intermediary_step(EF, RF, TI, IF, II, G, p, key, t, k):
             II[k, II_CONNECTED] = 1
 
 
-@njit(cache=True)
-def visibility(p, G, channel, origin, digitised, connected):
-    """Probability that a sampled offer is actually seen through a channel."""
+@njit(cache=True, error_model="numpy")
+def channel_visibility(p, G, channel, origin, connected):
+    """Probability that a sampled, non-digitised offer of this origin is actually
+    seen through a channel (events show everything; an intermediary sees every
+    in-province offer, and outside ones in full once connected to the national
+    network; TG6 raises the visibility of foreign offers)."""
     if channel == CH_EVENT:
         return 1.0
     if origin == LOC_PROVINCE:
@@ -594,25 +620,21 @@ def visibility(p, G, channel, origin, digitised, connected):
         v = p[P_VIS_ABROAD]
     if origin == LOC_ABROAD:
         v *= 1.0 + p[P_INTL_GAIN] * G[G_E6]  # TG6: international integration
-    if digitised == 1:
-        v *= p[P_DIG_VIS]
     return min(1.0, v)
 
 
-@njit(cache=True)
-def surplus(EF, EI, OF, OI, p, G, i, o, wtp, discount):
-    """Buyer ``i``'s expected surplus from offer ``o`` (billion VND): benefit from fit,
-    quality and absorptive capacity, less the valuation discount, minus the price
-    net of the TG2 co-funding subsidy."""
-    if OI[o, OI_KIND] == KIND_SERVICE or OI[o, OI_SECTOR] == EI[i, EI_SECTOR]:
-        fit = 1.0  # S&T services (testing, consulting, standards) serve every sector
-    else:
-        fit = p[P_CROSS_FIT]
-    benefit = wtp * fit * (0.5 + OF[o, O_QUALITY]) * (0.5 + EF[i, E_ABSORB]) * (1.0 - discount)
-    return benefit - OF[o, O_PRICE] * (1.0 - p[P_SUBSIDY] * G[G_E2])
+@njit(cache=True, error_model="numpy")
+def surplus(scale, fit, quality, price, price_factor):
+    """A buyer's expected surplus from an offer (billion VND).
+
+    ``scale`` is the buyer's willingness to pay times (0.5 + absorptive capacity)
+    times (1 - valuation discount); the benefit is ``scale * fit * (0.5 + quality)``;
+    the price is net of the TG2 co-funding (``price_factor = 1 - subsidy``).
+    """
+    return scale * fit * (0.5 + quality) - price * price_factor
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def enterprise_step(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
     """Enterprise ``i`` acts for the month.
 
@@ -625,23 +647,35 @@ def enterprise_step(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
     if EI[i, EI_ROLE] == ROLE_VENDOR:
         vendor_step(EI, OF, OI, G, Y, p, key, t, i)
     elif not buyer_idle(EF, EI, G, key, t, i):
-        buyer_act(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
+        if buyer_searches(EF, EI, G, Y, p, key, t, i):
+            search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def buyer_idle(EF, EI, G, key, t, i):
-    """True if buyer ``i`` has no need and forms none this month (the common case)."""
-    return EI[i, EI_NEED] == NEED_NONE and uniform(key, t, i, PU_NEED, 0, G) >= EF[i, E_NEED_P]
+    """True if buyer ``i`` has no need and forms none this month (the common case:
+    its need draw is at or above ``E_NEED_P``).
+
+    Written as two statements: numba inlines this form into the monthly loop
+    without reference-counting overhead (a short-circuit ``and`` costs 3x).
+    """
+    if EI[i, EI_NEED] != NEED_NONE:
+        return False
+    return uniform(key, t, i, PU_NEED, 0, G) >= EF[i, E_NEED_P]
 
 
-@njit(cache=True)
-def buyer_act(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
-    """A buyer that has a need, or has just formed one (its draw was below
-    ``E_NEED_P``): set the new need up, or age the old one, then maybe search."""
+@njit(cache=True, error_model="numpy")
+def buyer_searches(EF, EI, G, Y, p, key, t, i):
+    """A buyer that is not idle: set up the need it has just formed (technology-
+    level with a probability rising with absorptive capacity), or age its current
+    need and drop it after ``need_patience`` months. Returns True if the buyer
+    searches this month (probability ``search_prob``, raised by TG6)."""
     if EI[i, EI_NEED] == NEED_NONE:
         p_tech = clip01(p[P_TECH_NEED] * (0.5 + EF[i, E_ABSORB]))
-        level = NEED_TECH if uniform(key, t, i, PU_NEED_LEVEL, 0, G) < p_tech else NEED_SERVICE
-        EI[i, EI_NEED] = level
+        if uniform(key, t, i, PU_NEED_LEVEL, 0, G) < p_tech:
+            EI[i, EI_NEED] = NEED_TECH
+        else:
+            EI[i, EI_NEED] = NEED_SERVICE
         EI[i, EI_NEED_AGE] = 0
         EI[i, EI_PREF] = -1
         Y[t // 12, Y_NEEDS] += 1.0
@@ -650,14 +684,12 @@ def buyer_act(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
         if EI[i, EI_NEED_AGE] > p[P_PATIENCE]:
             EI[i, EI_NEED] = NEED_NONE
             EI[i, EI_PREF] = -1
-            return
+            return False
     search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6]
-    if uniform(key, t, i, PU_SEARCH, 0, G) >= search_p:
-        return
-    search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
+    return uniform(key, t, i, PU_SEARCH, 0, G) < search_p
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
     """Channel choice, search over the offer pool, evaluation and purchase."""
     channel = CH_DIRECT
@@ -684,11 +716,20 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
         connected = II[kint, II_CONNECTED]
     need = EI[i, EI_NEED]
     wtp = EF[i, E_WTP] if need == NEED_TECH else EF[i, E_WTP_SERVICE]
+    scale = wtp * (0.5 + EF[i, E_ABSORB]) * (1.0 - discount)
+    price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2]
+    sector = EI[i, EI_SECTOR]
+    cross = p[P_CROSS_FIT]
+    dig_mult = p[P_DIG_VIS]
+    vis_prov = channel_visibility(p, G, channel, LOC_PROVINCE, connected)
+    vis_vn = channel_visibility(p, G, channel, LOC_VIETNAM, connected)
+    vis_abroad = channel_visibility(p, G, channel, LOC_ABROAD, connected)
     best = -1
     best_s = 0.0
     pref = EI[i, EI_PREF]
     if pref >= 0 and OI[pref, OI_ACTIVE] == 1 and OI[pref, OI_EXPIRES] >= t:
-        s = surplus(EF, EI, OF, OI, p, G, i, pref, wtp, discount)
+        fit = 1.0 if OI[pref, OI_SECTOR] == sector else cross
+        s = surplus(scale, fit, OF[pref, O_QUALITY], OF[pref, O_PRICE], price_factor)
         if s > best_s:
             best = pref
             best_s = s
@@ -707,10 +748,24 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
             if OI[o, OI_EXPIRES] < t:
                 OI[o, OI_ACTIVE] = 0
                 continue
-            v = visibility(p, G, channel, OI[o, OI_ORIGIN], OI[o, OI_DIGITISED], connected)
-            if v < 1.0 and uniform(key, t, i, PU_VISIBLE, j, G) >= v:
-                continue
-            s = surplus(EF, EI, OF, OI, p, G, i, o, wtp, discount)
+            origin = OI[o, OI_ORIGIN]
+            if origin == LOC_PROVINCE:
+                v = vis_prov
+            elif origin == LOC_VIETNAM:
+                v = vis_vn
+            else:
+                v = vis_abroad
+            if OI[o, OI_DIGITISED] == 1:
+                v = min(1.0, v * dig_mult)  # digitised offers are easier to find
+            if v < 1.0:
+                if uniform(key, t, i, PU_VISIBLE, j, G) >= v:
+                    continue
+            # S&T services (testing, consulting, standards) serve every sector
+            if OI[o, OI_KIND] == KIND_SERVICE or OI[o, OI_SECTOR] == sector:
+                fit = 1.0
+            else:
+                fit = cross
+            s = surplus(scale, fit, OF[o, O_QUALITY], OF[o, O_PRICE], price_factor)
             if s > best_s:
                 best = o
                 best_s = s
@@ -722,7 +777,7 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
     transact(EF, EI, OF, OI, G, Y, TX, p, t, i, best, channel)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def transact(EF, EI, OF, OI, G, Y, TX, p, t, i, o, channel):
     """Record buyer ``i``'s purchase of offer ``o`` and let the buyer learn."""
     yr = t // 12
@@ -775,7 +830,7 @@ def transact(EF, EI, OF, OI, G, Y, TX, p, t, i, o, channel):
     EI[i, EI_PURCHASES] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def form_intermediary(IF, II, G, p, t, public):
     """Open the next intermediary slot (public under TG4, or private)."""
     k = int(G[G_N_INT])
@@ -794,7 +849,7 @@ def form_intermediary(IF, II, G, p, t, public):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t):
     """Province-level end of month ``t``: finished S&T tasks deliver results (a
     partner enterprise may take up an enterprise-centred one), intermediaries form
@@ -803,7 +858,7 @@ def month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t):
     yr = t // 12
     n_e = EF.shape[0]
     n_r = RF.shape[0]
-    for s in range(TI.shape[0]):
+    for s in range(int(G[G_TASK_HIGH])):
         if TI[s, TI_ACTIVE] == 0 or TI[s, TI_END] != t:
             continue
         TI[s, TI_ACTIVE] = 0
@@ -862,7 +917,7 @@ def month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t):
 # ----------------------------------------------------------------------------
 # Set-up, whole runs, batches
 # ----------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
     """Draw every agent's initial attributes (month -1) and the 2021 stocks.
 
@@ -888,12 +943,14 @@ def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
         if EI[i, EI_ROLE] != ROLE_BUYER:
             continue
         EI[i, EI_RD] = 1 if uniform(key, t0, i, PU_INIT, 0, G) < p[P_RD_SHARE] else 0
-        EF[i, E_TECH] = clip01(p[P_TECH0] + 0.1 * normal(key, t0, i, PU_INIT, 1, G))
-        EF[i, E_ABSORB] = clip01(p[P_ABSORB0] + 0.1 * normal(key, t0, i, PU_INIT, 3, G))
+        z1, z2 = normal_pair(key, t0, i, PU_INIT, 1, G)
+        EF[i, E_TECH] = clip01(p[P_TECH0] + 0.1 * z1)
+        EF[i, E_ABSORB] = clip01(p[P_ABSORB0] + 0.1 * z2)
+        z3, z4 = normal_pair(key, t0, i, PU_INIT, 3, G)
         scale = wtp_size[EI[i, EI_SIZE]]
-        EF[i, E_WTP] = scale * np.exp(p[P_WTP_SIGMA] * normal(key, t0, i, PU_INIT, 5, G))
+        EF[i, E_WTP] = scale * np.exp(p[P_WTP_SIGMA] * z3)
         EF[i, E_WTP_SERVICE] = p[P_WTP_SERVICE] * np.sqrt(scale / p[P_WTP_MICRO]) * np.exp(
-            p[P_WTP_SIGMA] * normal(key, t0, i, PU_INIT, 7, G))
+            p[P_WTP_SIGMA] * z4)
     # needs already in progress in January 2021: about half of a need's patience
     # worth of need formation, at random ages (the market does not start empty)
     for i in range(n_b):
@@ -907,6 +964,8 @@ def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
         loc = RI[r, RI_LOC]
         RF[r, R_RATE] = p[P_LOCAL_RATE] if loc == LOC_PROVINCE else p[P_OUTSIDE_RATE]
         RF[r, R_QUALITY] = origin_quality(p, loc)
+        RF[r, R_EXP_RATE] = np.exp(-RF[r, R_RATE])
+    G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
     G[G_N_SERVICE] = n_r + n_v
     G[G_OFFER_HIGH] = n_r + n_v
@@ -959,7 +1018,7 @@ def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
         new_task(EF, RI, TI, G, no_y, p, key, t0, 1000 + j, True)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def step_month(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, t):
     """One whole month, in the order the Mesa model's ``step`` follows: province,
     research organisations, active intermediaries, vendors, buyers (in this month's
@@ -972,14 +1031,15 @@ def step_month(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, t):
             intermediary_step(EF, RF, TI, IF, II, G, p, key, t, k)
     for i in range(int(G[G_N_BUYERS]), EF.shape[0]):
         vendor_step(EI, OF, OI, G, Y, p, key, t, i)
-    # buyers in this month's order; this is enterprise_step with the idle case inline
+    # buyers in this month's order (enterprise_step without the vendor test)
     for i in buyer_order(G):
         if not buyer_idle(EF, EI, G, key, t, i):
-            buyer_act(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
+            if buyer_searches(EF, EI, G, Y, p, key, t, i):
+                search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
     month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_one(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, n_months):
     """Set up and run one simulation in place; ``Y`` holds the yearly results."""
     init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key)
@@ -987,7 +1047,7 @@ def run_one(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, n_months)
         step_month(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, t)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months, Y_out,
               draws_out):
     """Run many simulations in parallel, one per row of ``P``.
@@ -1009,8 +1069,8 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
         Capacities of the task, intermediary and offer tables; months to simulate.
     Y_out : float64[n_runs, n_years, NY]
         Output: yearly accumulators of each run (written in place).
-    draws_out : float64[n_runs]
-        Output: number of random draws each run made.
+    draws_out : float64[n_runs, 2]
+        Output: uniforms (all of them) and standard normals each run drew.
     """
     n_runs = P.shape[0]
     n_e = EI0.shape[0]
@@ -1031,18 +1091,24 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
         Y = Y_out[b]
         Y[:, :] = 0.0
         run_one(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, P[b], LEV[b], key, n_months)
-        draws_out[b] = G[G_DRAWS]
+        draws_out[b, 0] = G[G_DRAWS]
+        draws_out[b, 1] = G[G_NORMALS]
 
 
-@njit(cache=True, parallel=True)
-def rng_floor(n_draws, seeds, runs, out):
-    """The bare cost of a batch's random numbers: each run draws as many uniforms,
-    through the same counter-based generator, as the core drew for it."""
+@njit(cache=True, parallel=True, error_model="numpy")
+def rng_floor(n_draws, n_normals, seeds, runs, out):
+    """The bare cost of a batch's random numbers: each run draws as many uniforms
+    and standard normals, through the same counter-based generator, as the core
+    drew for it (``n_draws`` counts all uniforms, including the two behind each
+    normal)."""
     for b in prange(n_draws.shape[0]):
         key = make_key(seeds[b], runs[b])
         G = np.zeros(NG)
         acc = 0.0
-        n = int(n_draws[b])
-        for d in range(n):
+        n_norm = int(n_normals[b])
+        n_unif = int(n_draws[b]) - 2 * n_norm
+        for d in range(n_unif):
             acc += uniform(key, d >> 20, d & 0xFFFFF, 0, 0, G)
+        for d in range(n_norm):
+            acc += normal(key, d >> 19, 2 * (d & 0x7FFFF), 1, 0, G)
         out[b] = acc

@@ -1,0 +1,67 @@
+"""Enterprises: the province's buyers of S&T goods, and outside technology vendors."""
+
+from __future__ import annotations
+
+from model import kernels as K
+
+from agents.base import Column, StateAgent
+
+_NEEDS = {K.NEED_NONE: None, K.NEED_SERVICE: "service", K.NEED_TECH: "technology"}
+
+
+class Enterprise(StateAgent):
+    """A firm or cooperative.
+
+    A *buyer* is an enterprise or cooperative in the province. Each month it may
+    form a need for an S&T good (more likely the larger its technology gap, its
+    size, its sector's use of S&T and its R&D propensity; TG2 raises it), search
+    for offers directly, through an intermediary or at a promotion event, weigh
+    them by fit, quality, price against its willingness to pay and its absorptive
+    capacity, and buy. Adoption raises its technology level and absorptive capacity
+    and spills over to peers in its sector.
+
+    A *vendor* (``role == "vendor"``) is a technology supplier outside the province:
+    it only offers technologies.
+
+    State (views of ``model.state``; the real-valued ones can be set)
+    -----------------------------------------------------------------
+    role, sector, size, location : str
+    is_cooperative, does_rd : bool
+    tech_level, absorptive_capacity : float in [0, 1]
+    willingness_to_pay, willingness_to_pay_service : float, billion VND
+    need_probability : float, monthly, recomputed each January
+    need : None, "service" or "technology"; need_age : months searched
+    purchases : int
+    """
+
+    role = Column("EI", K.EI_ROLE, lambda v: "buyer" if v == K.ROLE_BUYER else "vendor",
+                  doc="'buyer' (in the province) or 'vendor' (outside supplier).")
+    sector = Column("EI", K.EI_SECTOR, lambda v: K.SECTOR_NAMES[v], doc="Sector name.")
+    size = Column("EI", K.EI_SIZE, lambda v: K.SIZE_NAMES[v], doc="micro, small or medium.")
+    location = Column("EI", K.EI_LOC, lambda v: K.ORIGIN_NAMES[v],
+                      doc="province, vietnam or abroad.")
+    is_cooperative = Column("EI", K.EI_COOP, bool, doc="A cooperative rather than a company.")
+    does_rd = Column("EI", K.EI_RD, bool, doc="Spends on R&D (drawn at set-up).")
+    tech_level = Column("EF", K.E_TECH, writable=True, doc="Technology level, 0-1.")
+    absorptive_capacity = Column("EF", K.E_ABSORB, writable=True,
+                                 doc="Capacity to absorb technology, 0-1.")
+    willingness_to_pay = Column("EF", K.E_WTP, writable=True,
+                                doc="Benefit scale of a technology, billion VND.")
+    willingness_to_pay_service = Column("EF", K.E_WTP_SERVICE, writable=True,
+                                        doc="Benefit scale of an S&T service, billion VND.")
+    need_probability = Column("EF", K.E_NEED_P, writable=True,
+                              doc="Monthly probability of forming a need.")
+    need = Column("EI", K.EI_NEED, lambda v: _NEEDS[int(v)], doc="Current need, if any.")
+    need_age = Column("EI", K.EI_NEED_AGE, int, doc="Months the current need has lasted.")
+    purchases = Column("EI", K.EI_PURCHASES, int, doc="S&T goods bought so far.")
+
+    @property
+    def label(self) -> str:
+        """The profile group this enterprise belongs to."""
+        return self.model.profile.enterprise_labels[self.index]
+
+    def step(self) -> None:
+        """Act for the month: the core's :func:`model.kernels.enterprise_step`."""
+        s = self.model.state
+        K.enterprise_step(s.EF, s.EI, s.IF, s.II, s.OF, s.OI, s.G, s.Y, s.TX, s.p, s.key,
+                          self.model.month, self.index)

@@ -1,0 +1,53 @@
+"""Research organisations: institutes and universities, in or outside the province."""
+
+from __future__ import annotations
+
+from model import kernels as K
+
+from agents.base import Column, StateAgent
+
+
+class ResearchOrganisation(StateAgent):
+    """An institute or university that supplies research results, technologies,
+    IP and S&T services to the province's firms.
+
+    Each month it offers a Poisson number of new results at its output rate; each
+    is protected as IP with a probability TG1 raises, market-ready (a technology)
+    or not (a research result), digitised with a probability TG3 raises for
+    provincial results, and priced from a heavy-tailed distribution around its
+    kind's median, scaled by quality and origin. It also leads provincial S&T tasks
+    (:mod:`model.kernels` ``new_task``), whose results reach the market when they
+    finish, and holds one standing S&T service offer. In-province organisations
+    compete with those elsewhere in Vietnam and abroad, which offer better quality
+    at higher prices and are harder to find.
+
+    State
+    -----
+    location, sector : str
+    is_university : bool
+    output_rate : float, offers per month
+    quality : float, mean quality of its offers (0-1)
+    """
+
+    location = Column("RI", K.RI_LOC, lambda v: K.ORIGIN_NAMES[v],
+                      doc="province, vietnam or abroad.")
+    sector = Column("RI", K.RI_SECTOR, lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
+    is_university = Column("RI", K.RI_UNIVERSITY, bool, doc="A university (else an institute).")
+    output_rate = Column("RF", K.R_RATE, writable=True, doc="New offers per month.")
+    quality = Column("RF", K.R_QUALITY, writable=True, doc="Mean quality of its offers.")
+
+    @property
+    def label(self) -> str:
+        return self.model.profile.research_labels[self.index]
+
+    @property
+    def active_tasks(self) -> int:
+        """Provincial S&T tasks it leads now."""
+        TI = self.model.state.TI
+        return int(((TI[:, K.TI_ACTIVE] == 1) & (TI[:, K.TI_ORG] == self.index)).sum())
+
+    def step(self) -> None:
+        """Offer this month's results: :func:`model.kernels.research_step`."""
+        s = self.model.state
+        K.research_step(s.EF, s.RF, s.RI, s.OF, s.OI, s.G, s.Y, s.p, s.key, self.model.month,
+                        self.index)

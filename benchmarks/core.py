@@ -1,0 +1,118 @@
+"""Benchmark: the numba core against the Mesa path and against its own random draws.
+
+On the Bắc Kạn profile under the plan scenario, with parameter vectors sampled from
+the priors:
+
+1. the Mesa path (``STMarket``, one agent ``step`` at a time) and the core
+   (``run_batch`` on 1 thread) run the same few runs; their yearly results must be
+   identical, and their per-run times give the first ratio;
+2. the core runs a larger batch on 1 thread, and ``rng_floor`` draws exactly as
+   many uniforms and normals for each run through the same generator: the second
+   ratio is how much the model costs beyond its random numbers;
+3. throughput of the core on 2 threads.
+
+Each time is the best of several repeats. Run: ``python benchmarks/core.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def best_of(fn, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mesa-runs", type=int, default=5)
+    ap.add_argument("--core-runs", type=int, default=400)
+    ap.add_argument("--throughput-runs", type=int, default=2000)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args(argv)
+
+    import numba
+
+    from model import kernels as K
+    from model import load_profile, load_scenario
+    from model.core import run_batch, threads
+    from model.market import STMarket
+
+    profile = load_profile("bac_kan")
+    scenario = load_scenario("plan_2257")
+    lev = scenario.budgets(profile.years)
+    n = max(args.core_runs, args.mesa_runs)
+    P = profile.space.sample(n, seed=7)
+    seeds = np.full(n, 7, dtype=np.int64)
+    runs = np.arange(n, dtype=np.int64)
+    print(f"profile: {profile.name}; {profile.EI0.shape[0]} enterprises, "
+          f"{profile.RI0.shape[0]} research organisations, {profile.n_months} months")
+    print(f"numba {numba.__version__}, threads available: {numba.config.NUMBA_NUM_THREADS}")
+
+    # warm up both paths (compile, or load numba's cache) before timing anything
+    run_batch(profile, P[:2], lev, seeds[:2], runs[:2], n_threads=1)
+    warm = STMarket(profile.scaled(0.05), scenario, seed=0, params=P[0], log=False)
+    for _ in range(13):
+        warm.step()
+    m = args.mesa_runs
+    Y_core, _ = run_batch(profile, P[:m], lev, seeds[:m], runs[:m], n_threads=1)
+
+    # 1. Mesa path vs core on the same runs
+    mesa_times = []
+    for b in range(m):
+        t0 = time.perf_counter()
+        model = STMarket(profile, scenario, seed=int(seeds[b]), run=int(runs[b]), params=P[b],
+                         log=False)
+        model.run_model()
+        mesa_times.append(time.perf_counter() - t0)
+        if not np.array_equal(model.state.Y, Y_core[b]):
+            raise SystemExit(f"Mesa path and core differ on run {b}")
+    mesa_per_run = float(np.median(mesa_times))
+    t_small = best_of(lambda: run_batch(profile, P[:m], lev, seeds[:m], runs[:m], n_threads=1),
+                      args.repeats)
+    print(f"mesa path: {mesa_per_run * 1e3:.1f} ms/run (median of {m}); "
+          f"core on the same {m} runs: {t_small / m * 1e3:.2f} ms/run; identical results: yes")
+
+    # 2. core vs the bare cost of its random numbers (1 thread, larger batch)
+    nc = args.core_runs
+    _, draws = run_batch(profile, P[:nc], lev, seeds[:nc], runs[:nc], n_threads=1)
+    t_core = best_of(lambda: run_batch(profile, P[:nc], lev, seeds[:nc], runs[:nc],
+                                       n_threads=1), args.repeats)
+    out = np.zeros(nc)
+    nd = np.ascontiguousarray(draws[:, 0])
+    nn = np.ascontiguousarray(draws[:, 1])
+    with threads(1):
+        K.rng_floor(nd[:2], nn[:2], seeds[:2], runs[:2], out[:2])
+        t_floor = best_of(lambda: K.rng_floor(nd, nn, seeds[:nc], runs[:nc], out), args.repeats)
+    core_per_run = t_core / nc
+    print(f"core: {core_per_run * 1e3:.3f} ms/run over {nc} runs (1 thread); "
+          f"{nd.mean():,.0f} uniforms and {nn.mean():,.0f} normals a run")
+    print(f"rng floor: {t_floor / nc * 1e3:.3f} ms/run (the same draws, nothing else)")
+
+    # 3. throughput on 2 threads
+    nt = args.throughput_runs
+    Pt = profile.space.sample(nt, seed=8)
+    st = np.full(nt, 8, dtype=np.int64)
+    rt = np.arange(nt, dtype=np.int64)
+    two = min(2, numba.config.NUMBA_NUM_THREADS)
+    run_batch(profile, Pt[:4], lev, st[:4], rt[:4], n_threads=two)
+    t_two = best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=two),
+                    max(1, args.repeats // 2))
+    t_one = best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=1),
+                    max(1, args.repeats // 2))
+    print(f"throughput: {nt / t_one:,.0f} runs/s on 1 thread, {nt / t_two:,.0f} runs/s on "
+          f"{two} threads (speed-up {t_one / t_two:.2f}x)")
+    print(f"core vs mesa: {mesa_per_run / core_per_run:.0f}x; "
+          f"core vs rng floor: {t_core / t_floor:.1f}x; runs/s (2 threads): {nt / t_two:.0f}")
+
+
+if __name__ == "__main__":
+    main()
