@@ -1,0 +1,1 @@
+"""Experiments on the model: single runs, reports and the command line."""
