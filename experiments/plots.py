@@ -48,12 +48,15 @@ def single_run_figure(runs, targets: TargetSet, title: str = ""):
             for s, name in enumerate(names):
                 ax.plot(df.index, df[name], styles[s], color=colors[c % len(colors)],
                         marker="o", ms=3, label=f"{run.scenario.id}: {name}")
-        for s, name in enumerate(names):
+        n_label = 0
+        for name in names:
             for t in by_ind.get(name, []):
                 if t.kind == "level":
                     ax.plot([t.year], [t.threshold], marker="_", ms=30, mew=2, color="k")
                     ax.annotate(f"{t.id} {t.op} {t.threshold:g}", (t.year, t.threshold),
-                                textcoords="offset points", xytext=(-80, 6), fontsize=7)
+                                textcoords="offset points", xytext=(-110, 6 + 10 * n_label),
+                                fontsize=7)
+                    n_label += 1
                 else:
                     for c, run in enumerate(runs):
                         base = run.indicators.loc[t.base_year, name]
