@@ -24,7 +24,8 @@ MAX_SEED = 2**62
 def check_seed(seed: int, what: str = "seed") -> int:
     from model.errors import InputError
 
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < MAX_SEED:
+    ok = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+    if not ok or not 0 <= seed < MAX_SEED:
         raise InputError("argument", what, f"must be an integer in [0, 2**62), got {seed!r}")
     return int(seed)
 

@@ -35,7 +35,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputError(path, "", "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, "", f"cannot read as UTF-8 text ({exc.__class__.__name__})") from None
+        reason = exc.__class__.__name__
+        raise InputError(path, "", f"cannot read as UTF-8 text ({reason})") from None
     if not text.strip():
         raise InputError(path, "", "file is empty")
     try:
@@ -77,7 +78,8 @@ def get_number(source: str | Path, key: str, value: Any, low: float | None = Non
     return v
 
 
-def get_str(source: str | Path, key: str, value: Any, choices: tuple[str, ...] | None = None) -> str:
+def get_str(source: str | Path, key: str, value: Any,
+            choices: tuple[str, ...] | None = None) -> str:
     """Check that ``value`` is a string (one of ``choices`` if given)."""
     if not isinstance(value, str):
         raise InputError(source, key, f"must be a string, got {type(value).__name__}")

@@ -64,7 +64,7 @@ PARAM_NAMES = (
     # levers: half-saturation budgets and mechanism gains
     "h1", "h2", "h3", "h4", "h5", "h6", "close_base", "close_gain",
     "subsidy_max", "need_gain", "absorb_gain", "aware_gain", "intl_gain",
-    "inflation",
+    "inflation", "economic_growth",
 )
 NP = len(PARAM_NAMES)
 (P_NEED_RATE, P_SIZE_SMALL, P_SIZE_MEDIUM, P_COOP_MULT, P_SEC_AGRO, P_SEC_CONSTR,
@@ -83,12 +83,14 @@ NP = len(PARAM_NAMES)
  P_CONN_GAIN, P_PRIV_THRESH, P_PRIV_RATE, P_EVENT_BASE, P_EVENT_MAX, P_ATTEND,
  P_K_EVENT,
  P_H1, P_H2, P_H3, P_H4, P_H5, P_H6, P_CLOSE_BASE, P_CLOSE_GAIN, P_SUBSIDY,
- P_NEED_GAIN, P_ABSORB_GAIN, P_AWARE_GAIN, P_INTL_GAIN, P_INFLATION) = range(NP)
+ P_NEED_GAIN, P_ABSORB_GAIN, P_AWARE_GAIN, P_INTL_GAIN, P_INFLATION, P_ECON_GROWTH) = range(NP)
 
 # ----------------------------------------------------------------------------
 # Categorical codes
 # ----------------------------------------------------------------------------
-N_SECTORS = 4  # 0 agro-forestry & food, 1 construction/materials/mining, 2 manufacturing, 3 services
+# sectors: 0 agro-forestry & food, 1 construction/materials/mining, 2 manufacturing,
+# 3 trade and services
+N_SECTORS = 4
 SECTOR_NAMES = ("agro_forestry", "construction_mining", "manufacturing", "services")
 SIZE_NAMES = ("micro", "small", "medium")
 ROLE_BUYER, ROLE_VENDOR = 0, 1
@@ -444,7 +446,8 @@ HUGE = 1 << 40
 @njit(cache=True, error_model="numpy")
 def year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
     """January: the year's lever effects, learning spill-overs, TG2 capacity
-    building, need probabilities, and the year's new provincial S&T tasks."""
+    building, growth of willingness to pay with the economy, need probabilities, and
+    the year's new provincial S&T tasks."""
     yr = t // 12
     for g in range(6):
         G[G_E1 + g] = saturating(lev[g, yr], p[P_H1 + g])
@@ -461,6 +464,9 @@ def year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
             EF[i, E_TECH] = min(1.0, EF[i, E_TECH] + p[P_SPILL] * a * G[G_SPILL0 + s])
             # TG2: capacity building raises absorptive capacity
             EF[i, E_ABSORB] = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
+            # firms' willingness to pay grows with the province's real economy
+            EF[i, E_WTP] *= 1.0 + p[P_ECON_GROWTH]
+            EF[i, E_WTP_SERVICE] *= 1.0 + p[P_ECON_GROWTH]
         EF[i, E_NEED_P] = need_probability(EF, EI, p, G, i)
     for s in range(N_SECTORS):
         G[G_SPILL0 + s] = 0.0

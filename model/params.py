@@ -138,7 +138,8 @@ def parse_parameters(source: str | Path, table: dict) -> dict[str, ParamSpec]:
         if integer:
             raise InputError(source, where, "an integer parameter takes a value, not a prior")
         if "reason" not in text:
-            raise InputError(source, f"{where}.reason", "an uncertain parameter must give its reason")
+            raise InputError(source, f"{where}.reason",
+                             "an uncertain parameter must give its reason")
         specs[name] = ParamSpec(name, None, prior, lo, hi, **text)
     for a, b in (("task_duration_min", "task_duration_max"), ("ec_base", "ec_max")):
         if specs[a].central > specs[b].central:
