@@ -7,7 +7,8 @@ researcher reads (or sets) on an agent is what the numba kernels see.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import mesa
 

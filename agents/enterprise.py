@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from model import kernels as K
-
 from agents.base import Column, StateAgent
+from model import kernels as K
 
 _NEEDS = {K.NEED_NONE: None, K.NEED_SERVICE: "service", K.NEED_TECH: "technology"}
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from model import kernels as K
-
 from agents.base import Column, StateAgent
+from model import kernels as K
 
 
 class Intermediary(StateAgent):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from model import kernels as K
-
 from agents.base import Column, StateAgent
+from model import kernels as K
 
 
 class ResearchOrganisation(StateAgent):
@@ -15,9 +14,10 @@ class ResearchOrganisation(StateAgent):
     is protected as IP with a probability TG1 raises, market-ready (a technology)
     or not (a research result), digitised with a probability TG3 raises for
     provincial results, and priced from a heavy-tailed distribution around its
-    kind's median, scaled by quality and origin. It also leads provincial S&T tasks
-    (:mod:`model.kernels` ``new_task``), whose results reach the market when they
-    finish, and holds one standing S&T service offer. In-province organisations
+    kind's median, scaled by quality and origin. Organisations in the province or
+    elsewhere in Vietnam also lead provincial S&T tasks (:mod:`model.kernels`
+    ``new_task``), whose results reach the market when they finish. Each holds one
+    standing S&T service offer. In-province organisations
     compete with those elsewhere in Vietnam and abroad, which offer better quality
     at higher prices and are harder to find.
 

@@ -137,9 +137,12 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
     LEV = np.asarray(LEV, dtype=np.float64)
     if LEV.ndim == 2:
         LEV = np.broadcast_to(LEV, (n,) + LEV.shape)
-    LEV = np.ascontiguousarray(LEV)
-    seeds = np.ascontiguousarray(np.broadcast_to(np.asarray(seeds, dtype=np.int64), (n,)))
-    runs = np.ascontiguousarray(np.broadcast_to(np.asarray(runs, dtype=np.int64), (n,)))
+    # writable C-contiguous copies: one compiled signature of the kernel
+    LEV = np.require(LEV, requirements=["C", "W"])
+    seeds = np.require(np.broadcast_to(np.asarray(seeds, dtype=np.int64), (n,)),
+                       requirements=["C", "W"])
+    runs = np.require(np.broadcast_to(np.asarray(runs, dtype=np.int64), (n,)),
+                      requirements=["C", "W"])
     Y = np.zeros((n, profile.n_years, K.NY))
     draws = np.zeros((n, 2))
     cap = profile.capacity

@@ -7,6 +7,12 @@ from pathlib import Path
 from typing import Any
 
 
+def show_key(key: str) -> str:
+    """A key as it can be printed on one line (control characters escaped)."""
+    key = str(key)
+    return key if key.isprintable() else key.encode("unicode_escape").decode("ascii")
+
+
 class InputError(ValueError):
     """A bad input file or argument.
 
@@ -21,10 +27,12 @@ class InputError(ValueError):
     """
 
     def __init__(self, source: str | Path, key: str, message: str) -> None:
-        self.source = str(source)
-        self.key = key
-        self.message = message
-        super().__init__(f"{self.source}: {key}: {message}" if key else f"{self.source}: {message}")
+        self.source = show_key(source)
+        self.key = show_key(key)
+        self.message = " ".join(str(message).splitlines())
+        text = f"{self.source}: {self.key}: {self.message}" if self.key else \
+            f"{self.source}: {self.message}"
+        super().__init__(text)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -66,15 +74,20 @@ def get_number(source: str | Path, key: str, value: Any, low: float | None = Non
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         kind = "an integer" if integer else "a number"
         raise InputError(source, key, f"must be {kind}, got {type(value).__name__}")
-    if integer and not float(value).is_integer():
-        raise InputError(source, key, f"must be an integer, got {value!r}")
-    v = float(value)
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    try:
+        v = float(value)
+    except OverflowError:
+        raise InputError(source, key, f"must be in [{lo}, {hi}], got a number with "
+                                      f"{len(str(abs(value)))} digits") from None
     if v != v or v in (float("inf"), float("-inf")):
         raise InputError(source, key, "must be finite")
+    if integer and not v.is_integer():
+        raise InputError(source, key, f"must be an integer, got {value!r}")
     if (low is not None and v < low) or (high is not None and v > high):
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        raise InputError(source, key, f"must be in [{lo}, {hi}], got {value!r}")
+        shown = f"{v:g}" if abs(v) >= 1e15 else repr(value)
+        raise InputError(source, key, f"must be in [{lo}, {hi}], got {shown}")
     return v
 
 

@@ -5,10 +5,16 @@ Definitions (see docs/ODD.md, "Observation"):
 - ``value``: value of all S&T goods transactions in the year with a buyer in the
   province, billion VND at 2021 prices; ``value_nominal`` inflates it by the
   sampled inflation from the first simulated year.
-- ``ip_share``, ``tech_share``: value of IP-asset (technology-transfer)
-  transactions over ``value``.
+- ``ip_share``: value of IP-asset transactions over ``value``;
+  ``tech_share``: value of technology-transfer transactions over ``value``.
 - ``research_origin_share``: value of technologies, IP and research results sold
-  by Vietnamese research organisations over ``value``.
+  by Vietnamese research organisations over ``value`` (the plan's shares are of
+  total value). ``research_origin_share_domestic`` divides the same by the value of
+  technologies, IP and research results of Vietnamese origin (the national
+  programme's denominator); reported, not scored.
+- ``value_growth``: nominal growth over the previous year; ``value_growth_mean``:
+  the mean of the yearly growth rates from the first year to this one (the
+  alternative reading of "average growth"; reported, not scored).
 - ``imported_tech_share``: value of technology bought from abroad over ``value``.
 - ``digitised_share``: digitised share of the research results with commercial
   potential from provincial tasks and in-province organisations, over the last
@@ -22,9 +28,15 @@ import numpy as np
 
 from model import kernels as K
 
-SHARES = ("ip_share", "tech_share", "research_origin_share", "imported_tech_share",
-          "digitised_share", "intermediary_channel_share")
+SHARES = ("ip_share", "tech_share", "research_origin_share", "research_origin_share_domestic",
+          "imported_tech_share", "digitised_share", "intermediary_channel_share")
 DIGITISED_WINDOW = 5
+#: Every indicator :func:`compute` returns (targets may name any of them).
+INDICATORS = K.Y_NAMES + (
+    "value_nominal", "ip_share", "tech_share", "research_origin_share",
+    "research_origin_share_domestic", "imported_tech_share", "intermediary_channel_share",
+    "digitised_share", "value_growth", "value_growth_mean",
+)
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -58,6 +70,8 @@ def compute(Y: np.ndarray, inflation: np.ndarray | float) -> dict[str, np.ndarra
     out["ip_share"] = _share(col["value_ip"], value)
     out["tech_share"] = _share(col["value_technology"], value)
     out["research_origin_share"] = _share(col["value_research_domestic"], value)
+    out["research_origin_share_domestic"] = _share(col["value_research_domestic"],
+                                                   col["value_domestic_technology"])
     out["imported_tech_share"] = _share(col["value_technology_abroad"], value)
     out["intermediary_channel_share"] = _share(col["value_intermediary"], value)
     kernel = np.ones(DIGITISED_WINDOW)
@@ -70,6 +84,12 @@ def compute(Y: np.ndarray, inflation: np.ndarray | float) -> dict[str, np.ndarra
     growth = np.full_like(nominal, np.nan)
     np.divide(nominal, prev, out=growth, where=prev > 0)
     out["value_growth"] = growth - 1.0
+    g = out["value_growth"]
+    n_obs = np.cumsum(np.isfinite(g), axis=-1)
+    total = np.cumsum(np.where(np.isfinite(g), g, 0.0), axis=-1)
+    mean = np.full_like(g, np.nan)
+    np.divide(total, n_obs, out=mean, where=n_obs > 0)
+    out["value_growth_mean"] = mean
     return out
 
 

@@ -3,8 +3,10 @@
 This module is the one truth for behaviour. The Mesa model
 (:class:`model.market.STMarket`) and the batch core (:func:`run_batch`) call the
 same phase kernels (:func:`month_begin`, :func:`research_step`,
-:func:`intermediary_step`, :func:`enterprise_step`, :func:`month_end`) on the same
-structure-of-arrays state, so the two paths cannot drift apart.
+:func:`intermediary_step`, :func:`month_end`, and for enterprises the functions that
+:func:`enterprise_step` composes: :func:`vendor_step`, :func:`buyer_idle`,
+:func:`buyer_searches`, :func:`search_and_buy`) on the same structure-of-arrays
+state, so the two paths cannot drift apart.
 
 Layout constants (column indices, parameter indices, random-draw purposes) are
 defined here, in the kernels' own file, because numba freezes globals at compile
@@ -122,14 +124,18 @@ NII = 4
 O_QUALITY, O_PRICE = range(2)
 NOF = 2
 OI_ACTIVE, OI_SELLER, OI_SELLER_TYPE, OI_ORIGIN, OI_KIND, OI_SECTOR, OI_DIGITISED, \
-    OI_LICENCES, OI_EXPIRES, OI_PROVINCIAL = range(10)
-NOI = 10
+    OI_LICENCES, OI_EXPIRES, OI_PROVINCIAL, OI_POS, OI_LIST, OI_FREE = range(13)
+NOI = 13
+# OI_POS is the offer's position in the list of live offers (-1 if not live). The last
+# two columns are not per-offer data but two lists stored alongside: OI[j, OI_LIST] is
+# the j-th live offer (j < G[G_N_LIVE]) and OI[j, OI_FREE] the j-th free slot
+# (j < G[G_N_FREE]). Searches sample the live list, so every look finds a live offer.
 TI_ACTIVE, TI_ORG, TI_SECTOR, TI_EC, TI_END, TI_PARTNER = range(6)
 NTI = 6
 (G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
- G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_OFFER_HEAD, G_N_INT,
+ G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_N_INT,
  G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
- G_SPILL0) = range(23)
+ G_OFFER_EVICTED, G_SPILL0) = range(25)
 G_MV0 = G_SPILL0 + N_SECTORS  # monthly transaction value (real, bn VND) from here on
 NG = G_MV0
 
@@ -140,8 +146,8 @@ NG = G_MV0
  Y_N_DIRECT, Y_N_INTERMEDIARY, Y_N_EVENT, Y_NEEDS, Y_RESULTS_COMMERCIAL,
  Y_RESULTS_DIGITISED, Y_INT_ACTIVE, Y_INT_CONNECTED, Y_PUBLIC_FORMED, Y_EVENTS,
  Y_TECH_MEAN, Y_ABSORB_MEAN, Y_OFFERS_ACTIVE, Y_TASKS_EC, Y_TASKS_NEW,
- Y_BUDGET) = range(35)
-NY = 35
+ Y_BUDGET, Y_V_DOMESTIC_TECH) = range(36)
+NY = 36
 Y_NAMES = (
     "value", "value_technology", "value_ip", "value_research_result", "value_service",
     "count", "count_technology", "count_ip", "count_research_result", "count_service",
@@ -152,7 +158,7 @@ Y_NAMES = (
     "results_commercial", "results_digitised", "intermediaries_active",
     "intermediaries_connected", "public_intermediary", "events", "tech_level_mean",
     "absorptive_capacity_mean", "offers_active", "tasks_enterprise_centred",
-    "tasks_new", "budget",
+    "tasks_new", "budget", "value_domestic_technology",
 )
 
 # Transaction log columns
@@ -290,13 +296,22 @@ def clip01(x):
 @njit(cache=True, error_model="numpy")
 def add_offer(OF, OI, G, seller, seller_type, origin, kind, sector, quality, price,
               digitised, licences, expires, provincial):
-    """Put an offer into the ring buffer after the standing service offers."""
-    n_service = int(G[G_N_SERVICE])
-    cap = OF.shape[0] - n_service
-    slot = n_service + int(G[G_OFFER_HEAD])
-    G[G_OFFER_HEAD] = (G[G_OFFER_HEAD] + 1.0) % cap
+    """Put an offer on the market: take a free slot and append it to the live list.
+
+    If the table is full (it is sized never to be), the oldest-listed live offer is
+    withdrawn first and ``G[G_OFFER_EVICTED]`` counts it.
+    """
+    if G[G_N_FREE] == 0:
+        remove_offer(OI, G, OI[0, OI_LIST])
+        G[G_OFFER_EVICTED] += 1.0
+    G[G_N_FREE] -= 1.0
+    slot = OI[int(G[G_N_FREE]), OI_FREE]
     if slot + 1 > G[G_OFFER_HIGH]:
         G[G_OFFER_HIGH] = slot + 1
+    n_live = int(G[G_N_LIVE])
+    OI[n_live, OI_LIST] = slot
+    OI[slot, OI_POS] = n_live
+    G[G_N_LIVE] = n_live + 1
     OI[slot, OI_ACTIVE] = 1
     OI[slot, OI_SELLER] = seller
     OI[slot, OI_SELLER_TYPE] = seller_type
@@ -310,6 +325,31 @@ def add_offer(OF, OI, G, seller, seller_type, origin, kind, sector, quality, pri
     OF[slot, O_QUALITY] = quality
     OF[slot, O_PRICE] = price
     return slot
+
+
+@njit(cache=True, error_model="numpy")
+def remove_offer(OI, G, o):
+    """Withdraw live offer ``o`` (sold out or expired): swap it out of the live list
+    and free its slot."""
+    OI[o, OI_ACTIVE] = 0
+    pos = OI[o, OI_POS]
+    last = int(G[G_N_LIVE]) - 1
+    moved = OI[last, OI_LIST]
+    OI[pos, OI_LIST] = moved
+    OI[moved, OI_POS] = pos
+    OI[o, OI_POS] = -1
+    G[G_N_LIVE] = last
+    OI[int(G[G_N_FREE]), OI_FREE] = o
+    G[G_N_FREE] += 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def expire_offers(OI, G, t):
+    """Withdraw every live offer whose life ended before month ``t``."""
+    for j in range(int(G[G_N_LIVE]) - 1, -1, -1):
+        o = OI[j, OI_LIST]
+        if OI[o, OI_EXPIRES] < t:
+            remove_offer(OI, G, o)
 
 
 @njit(cache=True, error_model="numpy")
@@ -385,11 +425,13 @@ def new_result(OF, OI, G, Y, p, key, t, agent, k, seller, seller_type, origin, s
 
 @njit(cache=True, error_model="numpy")
 def offer_sector(key, t, agent, k, G, home):
-    """Sector of a new offer: the seller's own sector with probability 0.7."""
+    """Sector of a new offer: the seller's own sector with probability 0.7, else one
+    of the other sectors with equal probability."""
     u = uniform(key, t, agent, PU_OFFER_SECTOR, k, G)
     if u < 0.7:
         return home
-    return min(N_SECTORS - 1, int((u - 0.7) / 0.3 * N_SECTORS))
+    other = min(N_SECTORS - 2, int((u - 0.7) / 0.3 * (N_SECTORS - 1)))
+    return other if other < home else other + 1
 
 
 # ----------------------------------------------------------------------------
@@ -453,15 +495,17 @@ def year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
         G[G_E1 + g] = saturating(lev[g, yr], p[P_H1 + g])
         Y[yr, Y_BUDGET] += lev[g, yr]
     n_buyers = int(G[G_N_BUYERS])
-    n_sector = np.zeros(N_SECTORS)
+    absorb_sector = np.zeros(N_SECTORS)
     for i in range(n_buyers):
-        n_sector[EI[i, EI_SECTOR]] += 1.0
+        absorb_sector[EI[i, EI_SECTOR]] += EF[i, E_ABSORB]
     for i in range(n_buyers):
         a = EF[i, E_ABSORB]
         if t > 0:
             s = EI[i, EI_SECTOR]
-            # spill-over: peers learn from last year's adoptions in their sector
-            EF[i, E_TECH] = min(1.0, EF[i, E_TECH] + p[P_SPILL] * a * G[G_SPILL0 + s])
+            # spill-over: a sector's firms share spill_rate times last year's technology
+            # gains from adoption in the sector, in proportion to absorptive capacity
+            share = a / absorb_sector[s] if absorb_sector[s] > 0.0 else 0.0
+            EF[i, E_TECH] = min(1.0, EF[i, E_TECH] + p[P_SPILL] * G[G_SPILL0 + s] * share)
             # TG2: capacity building raises absorptive capacity
             EF[i, E_ABSORB] = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
             # firms' willingness to pay grows with the province's real economy
@@ -472,15 +516,16 @@ def year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
         G[G_SPILL0 + s] = 0.0
     n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
     for j in range(n_new):
-        new_task(EF, RI, TI, G, Y, p, key, t, j, False)
+        new_task(EI, RI, TI, G, Y, p, key, t, j, False)
 
 
 @njit(cache=True, error_model="numpy")
-def new_task(EF, RI, TI, G, Y, p, key, t, j, carried):
+def new_task(EI, RI, TI, G, Y, p, key, t, j, carried):
     """A provincial S&T task starts. It is led by an in-province organisation with
     probability ``local_task_share`` (else by one elsewhere in Vietnam), is in
     agro-forestry with ``task_agro_share``, and is enterprise-centred with a
-    probability that TG3 raises from ``ec_base`` towards ``ec_max``. A carried-over
+    probability that TG3 raises from ``ec_base`` towards ``ec_max``; an
+    enterprise-centred task has a partner buyer of its sector. A carried-over
     task (at set-up) ends within ``task_duration_max`` months."""
     n_task = TI.shape[0]
     slot = -1
@@ -536,8 +581,20 @@ def new_task(EF, RI, TI, G, Y, p, key, t, j, carried):
     else:
         dmin = p[P_TASK_DMIN]
         TI[slot, TI_END] = t + int(dmin + u_dur * (p[P_TASK_DMAX] - dmin))
-    TI[slot, TI_PARTNER] = min(int(G[G_N_BUYERS]) - 1, int(u_par * G[G_N_BUYERS])) \
-        if ec == 1 else -1
+    TI[slot, TI_PARTNER] = -1
+    if ec == 1:  # the partner: a buyer of the task's sector
+        n_b = int(G[G_N_BUYERS])
+        n_in = 0
+        for i in range(n_b):
+            if EI[i, EI_SECTOR] == sector:
+                n_in += 1
+        pick = int(u_par * n_in)
+        for i in range(n_b):
+            if EI[i, EI_SECTOR] == sector:
+                if pick == 0:
+                    TI[slot, TI_PARTNER] = i
+                    break
+                pick -= 1
     if not carried:
         yr = t // 12
         Y[yr, Y_TASKS_NEW] += 1.0
@@ -545,11 +602,13 @@ def new_task(EF, RI, TI, G, Y, p, key, t, j, carried):
 
 
 @njit(cache=True, error_model="numpy")
-def month_begin(EF, EI, RF, RI, TI, G, Y, p, lev, key, t):
-    """Province-level start of month ``t``: the yearly update in January, this
-    month's promotion events (TG5), and the order in which buyers act."""
+def month_begin(EF, EI, RF, RI, TI, OI, G, Y, p, lev, key, t):
+    """Province-level start of month ``t``: the yearly update in January, offers
+    whose life has ended leave the market, this month's promotion events (TG5), and
+    the order in which buyers act."""
     if t % 12 == 0:
         year_update(EF, EI, RF, RI, TI, G, Y, p, lev, key, t)
+    expire_offers(OI, G, t)
     rate = (p[P_EVENT_BASE] + (p[P_EVENT_MAX] - p[P_EVENT_BASE]) * G[G_E5]) / 12.0
     n_ev = poisson(rate, uniform(key, t, PROVINCE_AGENT, PU_EVENT, 0, G))
     G[G_EVENT] = n_ev
@@ -700,11 +759,13 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
     """Channel choice, search over the offer pool, evaluation and purchase."""
     channel = CH_DIRECT
     kint = -1
-    if G[G_EVENT] > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < p[P_ATTEND]:
+    # each of this month's events is attended with probability attend_prob
+    if G[G_EVENT] > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < \
+            1.0 - (1.0 - p[P_ATTEND]) ** G[G_EVENT]:
         channel = CH_EVENT
     elif G[G_N_INT] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
         for k in range(IF.shape[0]):
-            if II[k, II_ACTIVE] == 1 and IF[k, I_USED] < IF[k, I_CAPACITY]:
+            if II[k, II_ACTIVE] == 1 and IF[k, I_USED] < np.floor(IF[k, I_CAPACITY]):
                 kint = k
                 break
         if kint >= 0:
@@ -718,7 +779,8 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
         n_look = int(p[P_K_EVENT])
     else:
         n_look = int(p[P_K_INT])
-        discount *= 1.0 - p[P_INT_UNCERT_CUT] * IF[kint, I_SKILL]  # TG4: valuation help
+        # valuation help: its staff's skill (raised by TG6 training) cuts the discount
+        discount *= 1.0 - p[P_INT_UNCERT_CUT] * IF[kint, I_SKILL]
         connected = II[kint, II_CONNECTED]
     need = EI[i, EI_NEED]
     wtp = EF[i, E_WTP] if need == NEED_TECH else EF[i, E_WTP_SERVICE]
@@ -739,21 +801,13 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
         if s > best_s:
             best = pref
             best_s = s
-    n_service = int(G[G_N_SERVICE])
-    if need == NEED_SERVICE:
-        lo = 0
-        hi = n_service
-    else:
-        lo = n_service
-        hi = int(G[G_OFFER_HIGH])
-    if hi > lo:
+    # services: the standing offers in slots [0, n_service); otherwise the live list
+    pool = int(G[G_N_SERVICE]) if need == NEED_SERVICE else int(G[G_N_LIVE])
+    if pool > 0:
         for j in range(n_look):
-            o = lo + int(uniform(key, t, i, PU_LOOK, j, G) * (hi - lo))
-            if OI[o, OI_ACTIVE] == 0:
-                continue
-            if OI[o, OI_EXPIRES] < t:
-                OI[o, OI_ACTIVE] = 0
-                continue
+            o = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
+            if need != NEED_SERVICE:
+                o = OI[o, OI_LIST]
             origin = OI[o, OI_ORIGIN]
             if origin == LOC_PROVINCE:
                 v = vis_prov
@@ -798,8 +852,10 @@ def transact(EF, EI, OF, OI, G, Y, TX, p, t, i, o, channel):
     Y[yr, Y_V_PROVINCE + origin] += v
     if origin != LOC_ABROAD:
         Y[yr, Y_V_DOMESTIC] += v
-        if stype == SELLER_RESEARCH and kind != KIND_SERVICE:
-            Y[yr, Y_V_RESEARCH_DOM] += v
+        if kind != KIND_SERVICE:
+            Y[yr, Y_V_DOMESTIC_TECH] += v
+            if stype == SELLER_RESEARCH:
+                Y[yr, Y_V_RESEARCH_DOM] += v
     if kind == KIND_TECH and origin == LOC_ABROAD:
         Y[yr, Y_V_TECH_ABROAD] += v
     Y[yr, Y_V_DIRECT + channel] += v
@@ -823,7 +879,7 @@ def transact(EF, EI, OF, OI, G, Y, TX, p, t, i, o, channel):
     if kind != KIND_SERVICE:
         OI[o, OI_LICENCES] -= 1
         if OI[o, OI_LICENCES] <= 0:
-            OI[o, OI_ACTIVE] = 0
+            remove_offer(OI, G, o)
     a = EF[i, E_ABSORB]
     gain = p[P_LEARN] * a * max(0.0, OF[o, O_QUALITY] - EF[i, E_TECH])
     if kind == KIND_SERVICE:
@@ -913,11 +969,7 @@ def month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t):
             absorb += EF[i, E_ABSORB]
         Y[yr, Y_TECH_MEAN] = tech / max(1, n_b)
         Y[yr, Y_ABSORB_MEAN] = absorb / max(1, n_b)
-        active = 0.0
-        for o in range(int(G[G_N_SERVICE]), int(G[G_OFFER_HIGH])):
-            if OI[o, OI_ACTIVE] == 1 and OI[o, OI_EXPIRES] >= t:
-                active += 1.0
-        Y[yr, Y_OFFERS_ACTIVE] = active
+        Y[yr, Y_OFFERS_ACTIVE] = G[G_N_LIVE]
 
 
 # ----------------------------------------------------------------------------
@@ -975,7 +1027,13 @@ def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
     n_v = n_e - n_b
     G[G_N_SERVICE] = n_r + n_v
     G[G_OFFER_HIGH] = n_r + n_v
-    G[G_OFFER_HEAD] = 0.0
+    n_slots = OF.shape[0] - (n_r + n_v)
+    for j in range(n_slots):  # free slots, popped from the end: lowest slot first
+        OI[j, OI_FREE] = OF.shape[0] - 1 - j
+    G[G_N_FREE] = n_slots
+    G[G_N_LIVE] = 0.0
+    for o in range(OF.shape[0]):
+        OI[o, OI_POS] = -1
     # standing S&T service offers: one per research organisation and vendor
     for s in range(n_r + n_v):
         if s < n_r:
@@ -1012,8 +1070,8 @@ def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
             if r < n_r:
                 sector = offer_sector(key, t0, a, j, G, RI[r, RI_SECTOR])
                 o = new_result(OF, OI, G, no_y, p, key, t0, a, 2 * j + 2, r,
-                               SELLER_RESEARCH, RI[r, RI_LOC], sector, p[P_MR_BASE], 0,
-                               RF[r, R_QUALITY])
+                               SELLER_RESEARCH, RI[r, RI_LOC], sector, p[P_MR_BASE],
+                               1 if RI[r, RI_LOC] == LOC_PROVINCE else 0, RF[r, R_QUALITY])
             else:
                 sector = offer_sector(key, t0, a, j, G, EI[a, EI_SECTOR])
                 o = new_result(OF, OI, G, no_y, p, key, t0, a, 2 * j + 2, a,
@@ -1021,7 +1079,7 @@ def init_state(EF, EI, RF, RI, TI, OF, OI, G, p, key):
                                origin_quality(p, EI[a, EI_LOC]))
             OI[o, OI_EXPIRES] = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
     for j in range(int(p[P_INIT_TASKS])):
-        new_task(EF, RI, TI, G, no_y, p, key, t0, 1000 + j, True)
+        new_task(EI, RI, TI, G, no_y, p, key, t0, 1000 + j, True)
 
 
 @njit(cache=True, error_model="numpy")
@@ -1029,7 +1087,7 @@ def step_month(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, t):
     """One whole month, in the order the Mesa model's ``step`` follows: province,
     research organisations, active intermediaries, vendors, buyers (in this month's
     random cyclic order), province."""
-    month_begin(EF, EI, RF, RI, TI, G, Y, p, lev, key, t)
+    month_begin(EF, EI, RF, RI, TI, OI, G, Y, p, lev, key, t)
     for r in range(RF.shape[0]):
         research_step(EF, RF, RI, OF, OI, G, Y, p, key, t, r)
     for k in range(IF.shape[0]):

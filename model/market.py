@@ -89,7 +89,7 @@ class STMarket(mesa.Model):
         """One month: province, research organisations, intermediaries, vendors,
         buyers in this month's random cyclic order, province."""
         s, t = self.state, self.month
-        K.month_begin(s.EF, s.EI, s.RF, s.RI, s.TI, s.G, s.Y, s.p, s.lev, s.key, t)
+        K.month_begin(s.EF, s.EI, s.RF, s.RI, s.TI, s.OI, s.G, s.Y, s.p, s.lev, s.key, t)
         self.research_organisations.do("step")
         for agent in self._intermediaries:
             agent.step()

@@ -33,7 +33,9 @@ def resolve(name: str | Path, sub: str) -> Path:
     if path.suffix == ".toml":
         return path  # let the reader say "file not found" with the path given
     available = sorted(p.stem for p in (scenarios_dir() / sub).glob("*.toml"))
-    raise InputError(name, "", f"no such {sub[:-1]}; bundled: {', '.join(available)}")
+    what = {"profiles": "profile", "policies": "scenario", "targets": "targets file"}[sub]
+    raise InputError(name, "", f"no such {what} file, and no bundled {what} of that name; "
+                               f"bundled: {', '.join(available)}")
 
 
 def _split_sizes(source, where: str, count: int, sizes: dict) -> list[int]:

@@ -106,7 +106,8 @@ def parse_levers(source, table: dict) -> dict[str, dict]:
                 raise InputError(source, f"{where}.by_year", "must be a table of year = budget")
             s["by_year"] = {}
             for y, b in by.items():
-                if not (isinstance(y, str) and y.isdigit() and 1990 <= int(y) <= 2100):
+                if not (isinstance(y, str) and y.isascii() and y.isdigit()
+                        and 1990 <= int(y) <= 2100):
                     raise InputError(source, f"{where}.by_year.{y}",
                                      "keys must be years such as \"2024\"")
                 s["by_year"][int(y)] = get_number(source, f"{where}.by_year.{y}", b, 0.0,

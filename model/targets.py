@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from model.errors import InputError, check_keys, get_number, get_str, read_toml
+from model.indicators import INDICATORS
 
 KINDS = ("cagr", "level")
 OPS = (">", ">=")
@@ -127,7 +128,8 @@ def load_targets(name: str | Path = "targets_2257", years: np.ndarray | None = N
         if not isinstance(interp, bool):
             raise InputError(path, f"{where}.interpretation", "must be true or false")
         out.append(Target(
-            id=tid, indicator=get_str(path, f"{where}.indicator", t["indicator"]), kind=kind,
+            id=tid, indicator=get_str(path, f"{where}.indicator", t["indicator"], INDICATORS),
+            kind=kind,
             year=year, op=get_str(path, f"{where}.op", t["op"], OPS),
             threshold=get_number(path, f"{where}.threshold", t["threshold"], -10.0, 1e9),
             base_year=base, definition=get_str(path, f"{where}.definition",

@@ -86,3 +86,9 @@ def test_plan_beats_no_programme_on_paired_runs():
     Y1, _ = run_batch(profile, P, load_scenario("plan_2257").budgets(profile.years), seeds, runs)
     d = Y1[:, -1, K.Y_VALUE] - Y0[:, -1, K.Y_VALUE]
     assert d.mean() > 2 * d.std(ddof=1) / np.sqrt(n)
+
+
+def test_every_indicator_a_target_may_name_is_computed():
+    Y = np.zeros((3, 10, K.NY))
+    Y[..., K.Y_VALUE] = 1.0
+    assert set(indicators.compute(Y, 0.03)) == set(indicators.INDICATORS)
