@@ -29,7 +29,7 @@ class Enterprise(StateAgent):
     tech_level, absorptive_capacity : float in [0, 1]
     willingness_to_pay, willingness_to_pay_service : float, billion VND
     need_probability : float, monthly, recomputed each January
-    need : None, "service" or "technology"; need_age : months searched
+    need : None, "service" or "technology"; need_age : months the need has lasted
     purchases : int
     """
 

@@ -27,7 +27,8 @@ class Intermediary(StateAgent):
     is_public = Column("II", K.II_PUBLIC, bool, doc="Formed by the province under TG4.")
     connected = Column("II", K.II_CONNECTED, bool, doc="Connected to the national network.")
     formed_month = Column("II", K.II_FORMED, int, doc="Month it was formed.")
-    capacity = Column("IF", K.I_CAPACITY, writable=True, doc="Clients it can serve a month.")
+    capacity = Column("IF", K.I_CAPACITY,
+                      doc="Clients it can serve a month (whole clients; recomputed monthly).")
     skill = Column("IF", K.I_SKILL, writable=True, doc="Staff skill, 0-1.")
     used = Column("IF", K.I_USED, doc="Clients served this month.")
 

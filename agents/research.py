@@ -33,7 +33,7 @@ class ResearchOrganisation(StateAgent):
                       doc="province, vietnam or abroad.")
     sector = Column("RI", K.RI_SECTOR, lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
     is_university = Column("RI", K.RI_UNIVERSITY, bool, doc="A university (else an institute).")
-    output_rate = Column("RF", K.R_RATE, writable=True, doc="New offers per month.")
+    output_rate = Column("RF", K.R_RATE, doc="New offers per month (set from the parameters).")
     quality = Column("RF", K.R_QUALITY, writable=True, doc="Mean quality of its offers.")
 
     @property

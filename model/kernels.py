@@ -111,8 +111,10 @@ NEED_NONE, NEED_SERVICE, NEED_TECH = -1, 0, 1
 E_TECH, E_ABSORB, E_WTP, E_WTP_SERVICE, E_NEED_P = range(5)
 NEF = 5
 EI_ROLE, EI_SECTOR, EI_SIZE, EI_COOP, EI_RD, EI_LOC, EI_NEED, EI_NEED_AGE, EI_PREF, \
-    EI_PURCHASES = range(10)
-NEI = 10
+    EI_PURCHASES, EI_PREF_ID = range(11)
+NEI = 11
+# EI_PREF is the slot of a preferred offer and EI_PREF_ID its serial number: slots are
+# reused, so a preference holds only while the slot still holds that offer
 R_RATE, R_QUALITY, R_EXP_RATE = range(3)
 NRF = 3
 RI_LOC, RI_SECTOR, RI_UNIVERSITY = range(3)
@@ -124,8 +126,8 @@ NII = 4
 O_QUALITY, O_PRICE = range(2)
 NOF = 2
 OI_ACTIVE, OI_SELLER, OI_SELLER_TYPE, OI_ORIGIN, OI_KIND, OI_SECTOR, OI_DIGITISED, \
-    OI_LICENCES, OI_EXPIRES, OI_PROVINCIAL, OI_POS, OI_LIST, OI_FREE = range(13)
-NOI = 13
+    OI_LICENCES, OI_EXPIRES, OI_PROVINCIAL, OI_SERIAL, OI_POS, OI_LIST, OI_FREE = range(14)
+NOI = 14
 # OI_POS is the offer's position in the list of live offers (-1 if not live). The last
 # two columns are not per-offer data but two lists stored alongside: OI[j, OI_LIST] is
 # the j-th live offer (j < G[G_N_LIVE]) and OI[j, OI_FREE] the j-th free slot
@@ -135,7 +137,7 @@ NTI = 6
 (G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
  G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_N_INT,
  G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
- G_OFFER_EVICTED, G_SPILL0) = range(25)
+ G_OFFER_EVICTED, G_OFFER_SERIAL, G_SPILL0) = range(26)
 G_MV0 = G_SPILL0 + N_SECTORS  # monthly transaction value (real, bn VND) from here on
 NG = G_MV0
 
@@ -298,8 +300,8 @@ def add_offer(OF, OI, G, seller, seller_type, origin, kind, sector, quality, pri
               digitised, licences, expires, provincial):
     """Put an offer on the market: take a free slot and append it to the live list.
 
-    If the table is full (it is sized never to be), the oldest-listed live offer is
-    withdrawn first and ``G[G_OFFER_EVICTED]`` counts it.
+    If the table is full (it is sized never to be), the offer at the head of the live
+    list is withdrawn first and ``G[G_OFFER_EVICTED]`` counts it.
     """
     if G[G_N_FREE] == 0:
         remove_offer(OI, G, OI[0, OI_LIST])
@@ -313,6 +315,8 @@ def add_offer(OF, OI, G, seller, seller_type, origin, kind, sector, quality, pri
     OI[slot, OI_POS] = n_live
     G[G_N_LIVE] = n_live + 1
     OI[slot, OI_ACTIVE] = 1
+    G[G_OFFER_SERIAL] += 1.0
+    OI[slot, OI_SERIAL] = int(G[G_OFFER_SERIAL])
     OI[slot, OI_SELLER] = seller
     OI[slot, OI_SELLER_TYPE] = seller_type
     OI[slot, OI_ORIGIN] = origin
@@ -437,7 +441,7 @@ def offer_sector(key, t, agent, k, G, home):
 # ----------------------------------------------------------------------------
 # Phase kernels: one month = month_begin, research_step for each research
 # organisation, intermediary_step for each active intermediary, enterprise_step for
-# each enterprise in this month's order, month_end.
+# each vendor (index order) and then each buyer (this month's order), month_end.
 # ----------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
 def buyer_order(G):
@@ -469,7 +473,9 @@ def _gcd(a, b):
 
 @njit(cache=True, error_model="numpy")
 def need_probability(EF, EI, p, G, i):
-    """Monthly probability that buyer ``i`` forms a technology need (TG2 raises it)."""
+    """Monthly probability that buyer ``i`` forms a need for an S&T good (TG2 raises
+    it): ``need_rate`` times its size, sector, cooperative and R&D multipliers and its
+    technology gap relative to the initial mean."""
     size = EI[i, EI_SIZE]
     m = 1.0 if size == 0 else (p[P_SIZE_SMALL] if size == 1 else p[P_SIZE_MEDIUM])
     m *= p[P_SEC_AGRO + EI[i, EI_SECTOR]]
@@ -795,7 +801,7 @@ def search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i):
     best = -1
     best_s = 0.0
     pref = EI[i, EI_PREF]
-    if pref >= 0 and OI[pref, OI_ACTIVE] == 1 and OI[pref, OI_EXPIRES] >= t:
+    if pref >= 0 and OI[pref, OI_ACTIVE] == 1 and OI[pref, OI_SERIAL] == EI[i, EI_PREF_ID]:
         fit = 1.0 if OI[pref, OI_SECTOR] == sector else cross
         s = surplus(scale, fit, OF[pref, O_QUALITY], OF[pref, O_PRICE], price_factor)
         if s > best_s:
@@ -940,13 +946,16 @@ def month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t):
                 EI[partner, EI_NEED] = NEED_TECH
                 EI[partner, EI_NEED_AGE] = 0
                 EI[partner, EI_PREF] = o
+                EI[partner, EI_PREF_ID] = OI[o, OI_SERIAL]
                 Y[yr, Y_NEEDS] += 1.0
     b4 = lev[3, yr]
     if G[G_PUBLIC_FORMED] == 0.0 and b4 > 0.0:
         hazard = 1.0 - np.exp(-(b4 / 12.0) / p[P_INT_SETUP])
         if uniform(key, t, PROVINCE_AGENT, PU_FORM_PUBLIC, 0, G) < hazard:
             form_intermediary(IF, II, G, p, t, 1)
-    if G[G_N_INT] < IF.shape[0]:
+    # private entry; the last free slot is kept for the public intermediary until it forms
+    reserved = 0 if G[G_PUBLIC_FORMED] == 1.0 else 1
+    if G[G_N_INT] < IF.shape[0] - reserved:
         trailing = 0.0
         for m in range(max(0, t - 11), t + 1):
             trailing += G[G_MV0 + m]
