@@ -4,14 +4,18 @@ On the Bắc Kạn profile under the plan scenario, with parameter vectors sampl
 the priors:
 
 1. the Mesa path (``STMarket``, one agent ``step`` at a time) and the core
-   (``run_batch`` on 1 thread) run the same few runs; their yearly results must be
-   identical, and their per-run times give the first ratio;
+   (``run_batch`` on 1 thread) run the same runs; their yearly results must be
+   identical. Each Mesa run is timed next to the core on the same run, and the
+   median of the run-by-run ratios is the first ratio;
 2. the core runs a larger batch on 1 thread, and ``rng_floor`` draws exactly as
-   many uniforms and normals for each run through the same generator: the second
-   ratio is how much the model costs beyond its random numbers;
-3. throughput of the core on 2 threads.
+   many uniforms and normals for each run through the same generator, the two timed
+   alternately: the median ratio is how much the model costs beyond its random
+   numbers;
+3. throughput of the core on 2 threads against 1.
 
-Each time is the best of several repeats. Run: ``python benchmarks/core.py``.
+Timing side by side makes the ratios robust to the machine's speed changing during
+the benchmark (seen here: the same run taking 180 or 330 ms minutes apart).
+Run: ``python benchmarks/core.py``.
 """
 
 from __future__ import annotations
@@ -65,8 +69,10 @@ def main(argv: list[str] | None = None) -> None:
     m = args.mesa_runs
     Y_core, _ = run_batch(profile, P[:m], lev, seeds[:m], runs[:m], n_threads=1)
 
-    # 1. Mesa path vs core on the same runs
-    mesa_times = []
+    # 1. Mesa path vs core on the same runs. Each Mesa run is timed right next to
+    # the core on the same run (best of several repeats), so that a change in the
+    # machine's speed during the benchmark cancels out of each ratio.
+    mesa_times, core_times = [], []
     for b in range(m):
         t0 = time.perf_counter()
         model = STMarket(profile, scenario, seed=int(seeds[b]), run=int(runs[b]), params=P[b],
@@ -75,43 +81,49 @@ def main(argv: list[str] | None = None) -> None:
         mesa_times.append(time.perf_counter() - t0)
         if not np.array_equal(model.state.Y, Y_core[b]):
             raise SystemExit(f"Mesa path and core differ on run {b}")
-    mesa_per_run = float(np.median(mesa_times))
-    t_small = best_of(lambda: run_batch(profile, P[:m], lev, seeds[:m], runs[:m], n_threads=1),
-                      args.repeats)
-    print(f"mesa path: {mesa_per_run * 1e3:.1f} ms/run (median of {m}); "
-          f"core on the same {m} runs: {t_small / m * 1e3:.2f} ms/run; identical results: yes")
+        sl = slice(b, b + 1)
+        core_times.append(best_of(lambda sl=sl: run_batch(profile, P[sl], lev, seeds[sl],
+                                                          runs[sl], n_threads=1),
+                                  args.repeats))
+    mesa_ratio = float(np.median(np.array(mesa_times) / np.array(core_times)))
+    print(f"mesa path: {np.median(mesa_times) * 1e3:.1f} ms/run; core on the same runs: "
+          f"{np.median(core_times) * 1e3:.2f} ms/run (medians of {m}; identical results: "
+          f"yes); ratios run by run: "
+          + ", ".join(f"{a / c:.0f}x" for a, c in zip(mesa_times, core_times, strict=True)))
 
-    # 2. core vs the bare cost of its random numbers (1 thread, larger batch)
+    # 2. core vs the bare cost of its random numbers (1 thread), interleaved batches
     nc = args.core_runs
     _, draws = run_batch(profile, P[:nc], lev, seeds[:nc], runs[:nc], n_threads=1)
-    t_core = best_of(lambda: run_batch(profile, P[:nc], lev, seeds[:nc], runs[:nc],
-                                       n_threads=1), args.repeats)
     out = np.zeros(nc)
     nd = np.ascontiguousarray(draws[:, 0])
     nn = np.ascontiguousarray(draws[:, 1])
+    t_core, t_floor = [], []
     with threads(1):
         K.rng_floor(nd[:2], nn[:2], seeds[:2], runs[:2], out[:2])
-        t_floor = best_of(lambda: K.rng_floor(nd, nn, seeds[:nc], runs[:nc], out), args.repeats)
-    core_per_run = t_core / nc
-    print(f"core: {core_per_run * 1e3:.3f} ms/run over {nc} runs (1 thread); "
+        for _ in range(args.repeats):
+            t_core.append(best_of(lambda: run_batch(profile, P[:nc], lev, seeds[:nc],
+                                                    runs[:nc], n_threads=1), 1))
+            t_floor.append(best_of(lambda: K.rng_floor(nd, nn, seeds[:nc], runs[:nc], out), 1))
+    floor_ratio = float(np.median(np.array(t_core) / np.array(t_floor)))
+    print(f"core: {min(t_core) / nc * 1e3:.3f} ms/run over {nc} runs (1 thread); "
           f"{nd.mean():,.0f} uniforms and {nn.mean():,.0f} normals a run")
-    print(f"rng floor: {t_floor / nc * 1e3:.3f} ms/run (the same draws, nothing else)")
+    print(f"rng floor: {min(t_floor) / nc * 1e3:.3f} ms/run (the same draws, nothing else)")
 
-    # 3. throughput on 2 threads
+    # 3. throughput on 2 threads against 1
     nt = args.throughput_runs
     Pt = profile.space.sample(nt, seed=8)
     st = np.full(nt, 8, dtype=np.int64)
     rt = np.arange(nt, dtype=np.int64)
     two = min(2, numba.config.NUMBA_NUM_THREADS)
     run_batch(profile, Pt[:4], lev, st[:4], rt[:4], n_threads=two)
-    t_two = best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=two),
-                    max(1, args.repeats // 2))
-    t_one = best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=1),
-                    max(1, args.repeats // 2))
-    print(f"throughput: {nt / t_one:,.0f} runs/s on 1 thread, {nt / t_two:,.0f} runs/s on "
-          f"{two} threads (speed-up {t_one / t_two:.2f}x)")
-    print(f"core vs mesa: {mesa_per_run / core_per_run:.0f}x; "
-          f"core vs rng floor: {t_core / t_floor:.1f}x; runs/s (2 threads): {nt / t_two:.0f}")
+    t_one, t_two = [], []
+    for _ in range(max(1, args.repeats // 2)):
+        t_one.append(best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=1), 1))
+        t_two.append(best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=two), 1))
+    print(f"throughput: {nt / min(t_one):,.0f} runs/s on 1 thread, {nt / min(t_two):,.0f} "
+          f"runs/s on {two} threads (speed-up {min(t_one) / min(t_two):.2f}x)")
+    print(f"core vs mesa: {mesa_ratio:.0f}x; core vs rng floor: {floor_ratio:.1f}x; "
+          f"runs/s (2 threads): {nt / min(t_two):.0f}")
 
 
 if __name__ == "__main__":
