@@ -47,6 +47,11 @@ class RunResult:
 
     def transactions(self):
         """The transaction log as a DataFrame (one row per transaction)."""
+        if self.n_transactions >= self.TX.shape[0]:
+            import warnings
+
+            warnings.warn(f"the transaction log holds the first {self.TX.shape[0]} "
+                          "transactions only; yearly indicators count them all", stacklevel=2)
         return transactions_frame(self.TX[: self.n_transactions], self.years[0])
 
 
