@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from model import indicators
-from model import kernels as K
 from model.core import RunResult, simulate
 from model.profile import Profile
 from model.scenario import Scenario
@@ -93,8 +92,3 @@ def format_run(run: ScenarioRun) -> str:
                  f"({run.result.n_transactions} transactions, {run.result.draws:,} random draws)")
     return "\n".join(lines)
 
-
-def kinds_by_year(result: RunResult) -> pd.DataFrame:
-    """Transaction value by kind and year (billion VND, 2021 prices)."""
-    cols = {name: result.Y[:, K.Y_V_TECH + k] for k, name in enumerate(K.KIND_NAMES)}
-    return pd.DataFrame(cols, index=pd.Index(result.years, name="year"))
