@@ -237,6 +237,17 @@ def uniform(key, t, agent, purpose, k, G):
 
 
 @njit(cache=True, error_model="numpy")
+def uniform_block(key, t, agent0, purpose, out):
+    """``out[j]`` = the draw :func:`uniform` gives for agent ``agent0 + j`` (k = 0),
+    for a block of agents at once, uncounted (the caller counts the draws it uses).
+    A branch-free loop over the same :func:`bits`, which the compiler can vectorise:
+    the core takes the month's routine draws (every buyer's need draw, every
+    supplier's output draw) in blocks like this."""
+    for j in range(out.shape[0]):
+        out[j] = (bits(key, t, agent0 + j, purpose, 0) >> _S11) * _TWO53
+
+
+@njit(cache=True, error_model="numpy")
 def normal_pair(key, t, agent, purpose, k, G):
     """Two independent standard normals from one Box-Muller transform of draws k
     and k + 1; counts it in G as one normal draw."""
@@ -462,6 +473,32 @@ def buyer_order(G):
         if i >= n:
             i -= n
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def in_buyer_order(G, buyers):
+    """The given buyers sorted by their place in this month's :func:`buyer_order`:
+    buyer ``i`` is at place ``(i - offset) * stride^-1 mod n_buyers``."""
+    n = int(G[G_N_BUYERS])
+    off = int(G[G_ORDER_OFF])
+    inv = _modinv(int(G[G_ORDER_STRIDE]), n)
+    place = np.empty(buyers.shape[0], dtype=np.int64)
+    for j in range(buyers.shape[0]):
+        place[j] = ((buyers[j] - off) % n) * inv % n
+    return buyers[np.argsort(place)]
+
+
+@njit(cache=True, error_model="numpy")
+def _modinv(a, n):
+    """The inverse of ``a`` modulo ``n`` (``a`` coprime to ``n``); 0 when n == 1."""
+    if n == 1:
+        return 0
+    r0, r1, s0, s1 = n, a % n, 0, 1
+    while r1 != 0:
+        q = r0 // r1
+        r0, r1 = r1, r0 - q * r1
+        s0, s1 = s1, s0 - q * s1
+    return s0 % n
 
 
 @njit(cache=True, error_model="numpy")
@@ -727,8 +764,7 @@ def buyer_idle(EF, EI, G, key, t, i):
     """True if buyer ``i`` has no need and forms none this month (the common case:
     its need draw is at or above ``E_NEED_P``).
 
-    Written as two statements: numba inlines this form into the monthly loop
-    without reference-counting overhead (a short-circuit ``and`` costs 3x).
+    The core takes the same test on a block of need draws (see :func:`step_month`).
     """
     if EI[i, EI_NEED] != NEED_NONE:
         return False
@@ -1096,19 +1132,51 @@ def step_month(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, TX, p, lev, key, t):
     """One whole month, in the order the Mesa model's ``step`` follows: province,
     research organisations, active intermediaries, vendors, buyers (in this month's
     random cyclic order), province."""
+    # The routine draws of the month (each supplier's output draw, each buyer's need
+    # draw) are taken in blocks, and an agent whose draw means "nothing happens" is
+    # skipped; the others run the same kernels the Mesa agents call, which draw the
+    # same numbers again (counted once). Draws are pure functions of their keys, so
+    # the result is the Mesa path's, bit for bit.
+    n_e = EF.shape[0]
+    n_r = RF.shape[0]
+    n_b = int(G[G_N_BUYERS])
     month_begin(EF, EI, RF, RI, TI, OI, G, Y, p, lev, key, t)
-    for r in range(RF.shape[0]):
-        research_step(EF, RF, RI, OF, OI, G, Y, p, key, t, r)
+    u = np.empty(max(n_r, n_e))
+    uniform_block(key, t, n_e, PU_OUTPUT, u[:n_r])
+    for r in range(n_r):
+        if u[r] <= RF[r, R_EXP_RATE]:  # no output this month (research_step's Poisson)
+            G[G_DRAWS] += 1.0
+        else:
+            research_step(EF, RF, RI, OF, OI, G, Y, p, key, t, r)
     for k in range(IF.shape[0]):
         if II[k, II_ACTIVE] == 1:
             intermediary_step(EF, RF, TI, IF, II, G, p, key, t, k)
-    for i in range(int(G[G_N_BUYERS]), EF.shape[0]):
-        vendor_step(EI, OF, OI, G, Y, p, key, t, i)
-    # buyers in this month's order (enterprise_step without the vendor test)
-    for i in buyer_order(G):
-        if not buyer_idle(EF, EI, G, key, t, i):
-            if buyer_searches(EF, EI, G, Y, p, key, t, i):
-                search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
+    uniform_block(key, t, n_b, PU_OUTPUT, u[: n_e - n_b])
+    for i in range(n_b, n_e):
+        if u[i - n_b] <= G[G_VENDOR_EXP]:  # no output this month (vendor_step's Poisson)
+            G[G_DRAWS] += 1.0
+        else:
+            vendor_step(EI, OF, OI, G, Y, p, key, t, i)
+    # Buyers: enterprise_step without the vendor test. The idle test is buyer_idle's,
+    # on the block of need draws. It reads only the buyer's own need, need probability
+    # and draw, which no other buyer's action this month can change, so the core tests
+    # every buyer first, in index order, then lets the busy ones act in this month's
+    # order (the Mesa path tests each buyer as it comes: same result).
+    uniform_block(key, t, 0, PU_NEED, u[:n_b])
+    busy = np.empty(n_b, dtype=np.int64)
+    n_busy = 0
+    n_need_draws = 0
+    for i in range(n_b):
+        if EI[i, EI_NEED] == NEED_NONE:
+            n_need_draws += 1
+            if u[i] >= EF[i, E_NEED_P]:
+                continue
+        busy[n_busy] = i
+        n_busy += 1
+    G[G_DRAWS] += n_need_draws
+    for i in in_buyer_order(G, busy[:n_busy]):
+        if buyer_searches(EF, EI, G, Y, p, key, t, i):
+            search_and_buy(EF, EI, IF, II, OF, OI, G, Y, TX, p, key, t, i)
     month_end(EF, EI, RF, RI, TI, IF, II, OF, OI, G, Y, p, lev, key, t)
 
 
@@ -1173,15 +1241,20 @@ def rng_floor(n_draws, n_normals, seeds, runs, out):
     """The bare cost of a batch's random numbers: each run draws as many uniforms
     and standard normals, through the same counter-based generator, as the core
     drew for it (``n_draws`` counts all uniforms, including the two behind each
-    normal)."""
+    normal). Uniforms are drawn in blocks of 1,024 with :func:`uniform_block`, the
+    fastest way the core draws them."""
     for b in prange(n_draws.shape[0]):
         key = make_key(seeds[b], runs[b])
         G = np.zeros(NG)
+        buf = np.empty(1024)
         acc = 0.0
         n_norm = int(n_normals[b])
         n_unif = int(n_draws[b]) - 2 * n_norm
-        for d in range(n_unif):
-            acc += uniform(key, d >> 20, d & 0xFFFFF, 0, 0, G)
+        for start in range(0, n_unif, 1024):
+            m = min(1024, n_unif - start)
+            uniform_block(key, start >> 20, start & 0xFFFFF, 0, buf[:m])
+            for j in range(m):
+                acc += buf[j]
         for d in range(n_norm):
             acc += normal(key, d >> 19, 2 * (d & 0x7FFFF), 1, 0, G)
         out[b] = acc
