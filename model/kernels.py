@@ -625,19 +625,15 @@ def new_task(EI, RI, TI, G, Y, p, key, t, j, carried):
         dmin = p[P_TASK_DMIN]
         TI[slot, TI_END] = t + int(dmin + u_dur * (p[P_TASK_DMAX] - dmin))
     TI[slot, TI_PARTNER] = -1
-    if ec == 1:  # the partner: a buyer of the task's sector
+    if ec == 1:  # the partner: a buyer of the task's sector, drawn by rejection
         n_b = int(G[G_N_BUYERS])
-        n_in = 0
-        for i in range(n_b):
-            if EI[i, EI_SECTOR] == sector:
-                n_in += 1
-        pick = int(u_par * n_in)
-        for i in range(n_b):
-            if EI[i, EI_SECTOR] == sector:
-                if pick == 0:
-                    TI[slot, TI_PARTNER] = i
-                    break
-                pick -= 1
+        i = int(u_par * n_b)
+        tries = 1
+        while EI[i, EI_SECTOR] != sector and tries < 256:
+            i = int(uniform(key, t, PROVINCE_AGENT, PU_PARTNER, 256 * j + tries, G) * n_b)
+            tries += 1
+        if EI[i, EI_SECTOR] == sector:
+            TI[slot, TI_PARTNER] = i
     if not carried:
         yr = t // 12
         Y[yr, Y_TASKS_NEW] += 1.0
