@@ -1,0 +1,61 @@
+"""Monte Carlo statistics and the paired engine (known answers, determinism, CRN)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments.montecarlo import ALL, make_design, run_monte_carlo
+from experiments.stats import mcnemar, paired_difference, wilson
+from model import load_scenario, load_targets
+
+
+def test_wilson_known_values():
+    p, lo, hi = wilson(5, 10)
+    assert p == 0.5 and lo == pytest.approx(0.2366, abs=1e-4) and hi == pytest.approx(0.7634,
+                                                                                        abs=1e-4)
+    _, lo0, hi0 = wilson(0, 10)
+    assert lo0 == 0.0 and hi0 == pytest.approx(0.2775, abs=1e-4)
+    _, lo1, hi1 = wilson(10, 10)
+    assert hi1 == pytest.approx(1.0) and lo1 == pytest.approx(0.7225, abs=1e-4)
+    with pytest.raises(ValueError):
+        wilson(3, 0)
+
+
+def test_wilson_covers_about_95_percent():
+    rng = np.random.default_rng(5)
+    k = rng.binomial(200, 0.3, size=4000)
+    _, lo, hi = wilson(k, 200)
+    assert 0.93 < ((lo <= 0.3) & (0.3 <= hi)).mean() < 0.97
+
+
+def test_mcnemar_and_paired_difference():
+    assert mcnemar(0, 0) == 1.0
+    assert mcnemar(10, 10) == pytest.approx(1.0)
+    assert mcnemar(20, 2) < 0.001
+    assert mcnemar(3, 9) == pytest.approx(mcnemar(9, 3))
+    a = np.array([1, 1, 1, 0, 1] * 40, dtype=bool)
+    b = np.array([1, 0, 0, 0, 1] * 40, dtype=bool)
+    d, lo, hi = paired_difference(a, b)
+    assert d == pytest.approx(0.4) and lo < 0.4 < hi
+
+
+def test_monte_carlo_is_paired_deterministic_and_thread_independent(small_profile):
+    targets = load_targets(years=small_profile.years)
+    scs = [load_scenario("no_programme"), load_scenario("plan_2257")]
+    design = make_design(small_profile, n_samples=30, n_seeds=2, seed=4)
+    assert design.P.shape[0] == 60 and (design.P[0] == design.P[1]).all()
+    r1 = run_monte_carlo(small_profile, scs, targets, design, n_threads=1)
+    r2 = run_monte_carlo(small_profile, scs, targets, make_design(small_profile, 30, 2, 4),
+                         n_threads=2)
+    t1, t2 = r1.target_table(), r2.target_table()
+    assert t1.equals(t2)
+    assert set(t1["target"]) == set(targets.ids) | {ALL}
+    assert ((t1.ci_low <= t1.probability) & (t1.probability <= t1.ci_high)).all()
+    assert (t1.runs == 60).all()
+    # 2021 is before any lever acts: paired runs agree exactly that year
+    np.testing.assert_array_equal(r1.Y["no_programme"][:, 0], r1.Y["plan_2257"][:, 0])
+    cmp = r1.compare("plan_2257", "no_programme")
+    row = cmp[cmp.target == "intermediary_2030"].iloc[0]
+    assert row.b_only == 0  # no public intermediary without the programme
+    assert r1.value_difference("plan_2257", "no_programme").shape == (60,)
