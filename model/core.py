@@ -47,12 +47,13 @@ class RunResult:
 
     def transactions(self):
         """The transaction log as a DataFrame (one row per transaction)."""
-        if self.n_transactions >= self.TX.shape[0]:
+        if self.n_transactions > self.TX.shape[0]:
             import warnings
 
             warnings.warn(f"the transaction log holds the first {self.TX.shape[0]} "
                           "transactions only; yearly indicators count them all", stacklevel=2)
-        return transactions_frame(self.TX[: self.n_transactions], self.years[0])
+        return transactions_frame(self.TX[: min(self.n_transactions, self.TX.shape[0])],
+                                  self.years[0])
 
 
 def transactions_frame(TX: np.ndarray, start_year: int):
@@ -98,7 +99,7 @@ def simulate(profile: Profile, scenario: Scenario, seed: int = 0, run: int = 0,
         K.step_month(st.EF, st.EI, st.RF, st.RI, st.TI, st.IF, st.II, st.OF, st.OI, st.G,
                      st.Y, st.TX, st.p, st.lev, st.key, t)
     return RunResult(st.Y, profile.years, float(p[K.P_INFLATION]), st.TX,
-                     min(st.n_transactions, st.TX.shape[0]), st.draws)
+                     st.n_transactions, st.draws)
 
 
 @contextmanager
