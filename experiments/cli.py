@@ -43,35 +43,155 @@ def _share(text: str) -> float:
     return v
 
 
+def _pos_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if not 1 <= v <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"must be in [1, 10000000], got {text!r}")
+    return v
+
+
+def _half_width(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 0.5), got {text!r}") from None
+    if not 0.0 < v < 0.5:
+        raise argparse.ArgumentTypeError(f"must be in (0, 0.5), got {text!r}")
+    return v
+
+
+def _add_common(r: argparse.ArgumentParser) -> None:
+    r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
+    r.add_argument("--targets", default=None, help="targets file (default: the profile's)")
+    r.add_argument("--seed", type=_nonneg_int, default=1, help="random seed (default: 1)")
+    r.add_argument("--research-origin-threshold", type=_share, default=None,
+                   help="threshold of the interpreted research-origin target "
+                        "(0.05 as read from the plan; 0.10 is Khánh Hòa's)")
+
+
+def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
+    _add_common(r)
+    n = r.add_mutually_exclusive_group()
+    n.add_argument("--runs", type=_pos_int, default=None,
+                   help="runs per scenario; without it the stopping rule decides")
+    n.add_argument("--half-width", type=_half_width, default=None,
+                   help="stopping rule: add runs until every 95%% interval's half-width is "
+                        "at most this (default: 0.02)")
+    r.add_argument("--max-runs", type=_pos_int, default=20_000,
+                   help="stopping rule's cap on runs per scenario (default: %(default)s)")
+    r.add_argument("--world", default="priors",
+                   help="setting of the uncertain parameters: priors, pessimistic, "
+                        "optimistic, or a TOML file (default: priors)")
+    r.add_argument("--workers", type=_pos_int, default=None,
+                   help="threads to run on (default: all cores); results do not depend on it")
+    r.add_argument("--out", type=Path, default=Path(out_default),
+                   help="output folder (default: %(default)s)")
+    r.add_argument("--lang", choices=("en", "vi"), default="en",
+                   help="language of the report (default: en)")
+    r.add_argument("--no-parquet", action="store_true",
+                   help="do not write runs.parquet (one row per run and year)")
+    bar = r.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="show a progress bar (default: when the terminal is interactive)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="stmarket", description=(
         "Agent-based simulator of a provincial S&T market: are the targets of "
         "Decision 2257/QĐ-UBND reachable, and with which mix of task groups?"))
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    r = sub.add_parser("run", help="run scenarios once (seeded) and score the plan's targets",
-                       description="One seeded run of each scenario (default: no_programme "
-                                   "and plan_2257): yearly indicators, target verdicts, and "
-                                   "a chart in --out.")
-    r.add_argument("scenarios", nargs="*", metavar="SCENARIO",
-                   help="bundled scenario names or TOML paths (default: %(default)s)",
-                   default=DEFAULT_SCENARIOS)
-    r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
-    r.add_argument("--targets", default=None, help="targets file (default: the profile's)")
-    r.add_argument("--seed", type=_nonneg_int, default=1, help="random seed (default: 1)")
-    r.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
-    r.add_argument("--research-origin-threshold", type=_share, default=None,
-                   help="threshold of the interpreted research-origin target "
-                        "(0.05 as read from the plan; 0.10 is Khánh Hòa's)")
+    r = sub.add_parser(
+        "run", help="Monte Carlo of scenarios: the probability of each target",
+        description="Monte Carlo of scenarios (default: no_programme and plan_2257) over "
+                    "parameter uncertainty and seeds, on common random numbers: the "
+                    "probability of each target with its 95%% interval, paired comparisons "
+                    "against the first scenario, fan charts, and a report in --out.")
+    r.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=DEFAULT_SCENARIOS,
+                   help="bundled scenario names or TOML paths; the first is the reference "
+                        "(default: %(default)s)")
+    _add_monte_carlo(r, "out")
 
-    v = sub.add_parser("validate", help="check profile, scenario or targets files",
+    c = sub.add_parser(
+        "compare", help="paired comparison of scenarios on the same runs",
+        description="Monte Carlo of two or more scenarios on the same runs; each later "
+                    "scenario is compared with the first (the reference): runs where only "
+                    "one meets a target (McNemar), the difference in probability with its "
+                    "interval, and the distribution of the difference in transaction value.")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="two or more scenarios; the first is the reference")
+    _add_monte_carlo(c, "out/compare")
+
+    s = sub.add_parser("single", help="one seeded run of each scenario (an illustration)",
+                       description="One seeded run of each scenario with the parameters at "
+                                   "their prior medians: yearly indicators, target verdicts "
+                                   "and a chart in --out.")
+    s.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=DEFAULT_SCENARIOS,
+                   help="bundled scenario names or TOML paths (default: %(default)s)")
+    _add_common(s)
+    s.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+
+    v = sub.add_parser("validate", help="check profile, scenario, world or targets files",
                        description="Validate data files; each is recognised by its top-level "
-                                   "table ([profile], [scenario] or [plan]).")
+                                   "table ([profile], [scenario], [world] or [plan]).")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return p
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+class _Bar:
+    """A tqdm progress bar on stderr, fed as ``progress(done, total)``."""
+
+    def __init__(self, enabled: bool, what: str) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit="run", desc=what, file=sys.stderr, leave=False,
+                            dynamic_ncols=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_monte_carlo(args: argparse.Namespace) -> int:
+    import numba
+
+    from experiments.assess import DEFAULT_HALF_WIDTH, assess
+
+    if args.command == "compare" and len(args.scenarios) < 2:
+        raise InputError("argument", "SCENARIO", "compare needs two or more scenarios")
+    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
+        raise InputError("argument", "--workers",
+                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
+                         f"may use; set NUMBA_NUM_THREADS to allow more), got {args.workers}")
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = _Bar(show, "runs")
+    try:
+        a = assess(args.scenarios, profile=args.profile, targets=args.targets,
+                   world=args.world, runs=args.runs,
+                   half_width=args.half_width or DEFAULT_HALF_WIDTH, max_runs=args.max_runs,
+                   seed=args.seed, workers=args.workers,
+                   research_origin_threshold=args.research_origin_threshold, progress=bar)
+    finally:
+        bar.close()
+    print(a.summary(), flush=True)
+    files = a.write(args.out, lang=args.lang, parquet=not args.no_parquet)
+    print(f"\nwritten to {args.out}: {', '.join(files)}")
+    return 0
+
+
+def cmd_single(args: argparse.Namespace) -> int:
     from experiments.plots import save, single_run_figure
     from experiments.single import format_run, run_scenarios
     from model import load_profile, load_scenario, load_targets
@@ -103,6 +223,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from model.profile import load_profile
     from model.scenario import load_scenario
     from model.targets import load_targets
+    from model.world import load_world
 
     for f in args.files:
         data = read_toml(f)
@@ -115,9 +236,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         elif "plan" in data:
             load_targets(f)
             kind = "targets"
+        elif "world" in data:
+            load_world(f, load_profile("bac_kan").space.uncertain)
+            kind = "world"
         else:
-            raise InputError(f, "", "not a profile, scenario or targets file: needs a "
-                                    "[profile], [scenario] or [plan] table")
+            raise InputError(f, "", "not a profile, scenario, world or targets file: needs "
+                                    "a [profile], [scenario], [world] or [plan] table")
         print(f"{f}: ok ({kind})")
     return 0
 
@@ -130,8 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0)
         return int(exc.code or 0)
     try:
-        if args.command == "run":
-            return cmd_run(args)
+        if args.command in ("run", "compare"):
+            return cmd_monte_carlo(args)
+        if args.command == "single":
+            return cmd_single(args)
         return cmd_validate(args)
     except InputError as exc:
         sys.stderr.write(f"stmarket: error: {exc}\n")

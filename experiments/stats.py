@@ -45,17 +45,32 @@ def mcnemar(a_only: int, b_only: int) -> float:
 
 def paired_difference(a: np.ndarray, b: np.ndarray, z: float = Z95):
     """Difference in the probability of meeting a target, A minus B, from paired
-    runs (common random numbers), with a normal-approximation interval on the
-    per-run differences.
+    runs (common random numbers), with Newcombe's hybrid score interval for paired
+    proportions (Newcombe 1998, Statistics in Medicine 17: 2635-2650, method 10).
+
+    It combines the Wilson intervals of the two proportions with their correlation
+    over the paired runs, so it stays inside [-1, 1] and is not degenerate when
+    the target is rarely or always met (where a normal interval collapses to a
+    point).
 
     Returns
     -------
     diff, low, high : float
     """
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-    n = d.size
-    if n == 0:
-        raise ValueError("paired_difference needs at least one run")
-    mean = float(d.mean())
-    se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
-    return mean, max(-1.0, mean - z * se), min(1.0, mean + z * se)
+    x = np.asarray(a, dtype=bool)
+    y = np.asarray(b, dtype=bool)
+    n = x.size
+    if n == 0 or y.size != n:
+        raise ValueError("paired_difference needs two equal, non-empty samples")
+    both = int((x & y).sum())
+    x_only = int((x & ~y).sum())
+    y_only = int((~x & y).sum())
+    neither = n - both - x_only - y_only
+    p1, l1, u1 = wilson(both + x_only, n, z)
+    p2, l2, u2 = wilson(both + y_only, n, z)
+    den = float(both + x_only) * (y_only + neither) * (both + y_only) * (x_only + neither)
+    phi = (float(both) * neither - float(x_only) * y_only) / np.sqrt(den) if den > 0 else 0.0
+    d = float(p1 - p2)
+    dl = np.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    du = np.sqrt(max(0.0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2))
+    return d, max(-1.0, d - float(dl)), min(1.0, d + float(du))

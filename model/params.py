@@ -185,10 +185,28 @@ class ParameterSpace:
         """
         from scipy.stats import qmc
 
-        P = np.tile(self.central(), (n, 1))
         if not self.uncertain or n == 0:
-            return P
+            return np.tile(self.central(), (n, 1))
         u = qmc.LatinHypercube(d=len(self.uncertain), rng=np.random.default_rng(seed)).random(n)
+        return self.from_unit(u)
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Parameter vectors from points of the unit cube.
+
+        Parameters
+        ----------
+        u : float64[n, len(uncertain)]
+            One column per uncertain parameter, in :attr:`uncertain` order; each
+            column is mapped through that prior's quantile function.
+
+        Returns
+        -------
+        float64[n, NP]
+        """
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim != 2 or u.shape[1] != len(self.uncertain):
+            raise ValueError(f"u must have shape (n, {len(self.uncertain)}), got {u.shape}")
+        P = np.tile(self.central(), (u.shape[0], 1))
         for j, name in enumerate(self.uncertain):
             P[:, self.names.index(name)] = self.specs[name].ppf(u[:, j])
         return P

@@ -33,7 +33,8 @@ def resolve(name: str | Path, sub: str) -> Path:
     if path.suffix == ".toml":
         return path  # let the reader say "file not found" with the path given
     available = sorted(p.stem for p in (scenarios_dir() / sub).glob("*.toml"))
-    what = {"profiles": "profile", "policies": "scenario", "targets": "targets file"}[sub]
+    what = {"profiles": "profile", "policies": "scenario", "targets": "targets file",
+            "worlds": "world"}[sub]
     raise InputError(name, "", f"no such {what} file, and no bundled {what} of that name; "
                                f"bundled: {', '.join(available)}")
 

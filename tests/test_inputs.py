@@ -175,7 +175,7 @@ def test_file_without_a_known_table(tmp_path, capsys):
         load_scenario(path)
     code, out, err = cli(["validate", path], capsys)
     assert_one_line_error(code, err)
-    assert f"{path}: not a profile, scenario or targets file" in err
+    assert f"{path}: not a profile, scenario, world or targets file" in err
 
 
 @pytest.mark.parametrize("kind", ["profile", "scenario", "targets"])
@@ -232,9 +232,9 @@ def tiny_profile(tmp_path_factory):
     return path
 
 
-def test_run_on_a_tiny_profile(tmp_path, capsys, tiny_profile):
+def test_single_run_on_a_tiny_profile(tmp_path, capsys, tiny_profile):
     assert load_profile(tiny_profile).n_buyers < 60
-    code, out, err = cli(["run", "--profile", tiny_profile, "--out", tmp_path, "--seed", 3],
+    code, out, err = cli(["single", "--profile", tiny_profile, "--out", tmp_path, "--seed", 3],
                          capsys)
     assert code == 0, err
     assert err == ""
@@ -257,9 +257,21 @@ def test_run_on_a_tiny_profile(tmp_path, capsys, tiny_profile):
     (["run", "--profile", "no_such_province"], "no_such_province: no such profile"),
     (["frobnicate"], "invalid choice: 'frobnicate'"), ([], "required: command"),
     (["validate"], "required: FILE"),
+    (["run", "--runs", "0"], "--runs: must be in [1, 10000000]"),
+    (["run", "--runs", "ten"], "--runs: must be a positive integer"),
+    (["run", "--runs", "10", "--half-width", "0.1"], "not allowed with argument"),
+    (["run", "--half-width", "0.7"], "--half-width: must be in (0, 0.5)"),
+    (["run", "--max-runs", "-5"], "--max-runs: must be in"),
+    (["run", "--workers", "0"], "--workers: must be in"),
+    (["run", "--workers", "4096", "--runs", "5"], "--workers: must be in [1, "),
+    (["run", "--lang", "fr"], "--lang: invalid choice: 'fr'"),
+    (["run", "--world", "gloomy", "--runs", "5"], "gloomy: no such world"),
+    (["compare", "plan_2257", "--runs", "5"], "compare needs two or more scenarios"),
+    (["compare", "plan_2257", "plan_2257", "--runs", "5"], "each scenario once"),
+    (["single", "--seed", "x"], "--seed: must be a non-negative integer"),
 ])
 def test_cli_usage_errors_are_one_line(tmp_path, capsys, tiny_profile, argv, fragment):
-    if argv[:1] == ["run"]:
+    if argv[:1] in (["run"], ["compare"], ["single"]):
         argv = [*argv, "--out", tmp_path, *([] if "--profile" in argv else
                                             ["--profile", tiny_profile])]
     code, out, err = cli(argv, capsys)
@@ -281,6 +293,7 @@ def test_validate_every_bundled_file(capsys):
     assert (code, err) == (0, "")
     assert out.count(": ok (") == len(BUNDLED)
     assert "ok (profile)" in out and "ok (scenario)" in out and "ok (targets)" in out
+    assert out.count("ok (world)") == 3
 
 
 def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
@@ -292,7 +305,7 @@ def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
     assert out == f"{PLAN}: ok (scenario)\n" and str(bad) in err
     code, out, err = cli(["validate", other], capsys)
     assert_one_line_error(code, err)
-    assert "not a profile, scenario or targets file" in err
+    assert "not a profile, scenario, world or targets file" in err
 
 
 # ---------------------------------------------------------------------------

@@ -43,10 +43,10 @@ def test_mcnemar_and_paired_difference():
 def test_monte_carlo_is_paired_deterministic_and_thread_independent(small_profile):
     targets = load_targets(years=small_profile.years)
     scs = [load_scenario("no_programme"), load_scenario("plan_2257")]
-    design = make_design(small_profile, n_samples=30, n_seeds=2, seed=4)
+    design = make_design(small_profile, 60, seed=4, n_seeds=2)
     assert design.P.shape[0] == 60 and (design.P[0] == design.P[1]).all()
     r1 = run_monte_carlo(small_profile, scs, targets, design, n_threads=1)
-    r2 = run_monte_carlo(small_profile, scs, targets, make_design(small_profile, 30, 2, 4),
+    r2 = run_monte_carlo(small_profile, scs, targets, make_design(small_profile, 60, 4, 2),
                          n_threads=2)
     t1, t2 = r1.target_table(), r2.target_table()
     assert t1.equals(t2)
