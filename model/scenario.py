@@ -119,19 +119,41 @@ def parse_levers(source, table: dict) -> dict[str, dict]:
 
 
 def load_scenario(name: str | Path) -> Scenario:
-    """Read and validate a policy scenario (bundled name or path)."""
+    """Read and validate a policy scenario (bundled name or path).
+
+    A scenario may start from another with ``based_on = "plan_2257"`` in its
+    ``[scenario]`` table (a file beside it, or a bundled name): it inherits the
+    base's levers, and each lever table it gives replaces the keys it names.
+    """
+    return _load(name, ())
+
+
+def _load(name: str | Path, chain: tuple[Path, ...]) -> Scenario:
     from model.profile import resolve
 
     path = resolve(name, "policies")
     data = read_toml(path)
     check_keys(path, "", data, {"scenario", "levers"}, {"scenario"})
     head = data["scenario"]
-    check_keys(path, "scenario", head, {"id", "name", "name_vi", "description"}, {"id", "name"})
+    check_keys(path, "scenario", head, {"id", "name", "name_vi", "description", "based_on"},
+               {"id", "name"})
+    levers = parse_levers(path, data.get("levers", {}))
+    if "based_on" in head:
+        base_name = get_str(path, "scenario.based_on", head["based_on"])
+        here = path.resolve()
+        if here in chain or len(chain) >= 8:
+            raise InputError(path, "scenario.based_on",
+                             "scenarios based on each other in a loop (or more than 8 deep)")
+        sibling = path.parent / f"{base_name}.toml"
+        base = _load(sibling if sibling.exists() else base_name, chain + (here,))
+        # a lever named here replaces the base's keys it names; the rest is inherited
+        levers = {g: {**base.levers.get(g, {}), **levers.get(g, {})}
+                  for g in LEVERS if g in base.levers or g in levers}
     return Scenario(
         id=get_str(path, "scenario.id", head["id"]),
         name=get_str(path, "scenario.name", head["name"]),
         name_vi=get_str(path, "scenario.name_vi", head.get("name_vi", head["name"])),
         description=get_str(path, "scenario.description", head.get("description", "")),
-        levers=parse_levers(path, data.get("levers", {})),
+        levers=levers,
         path=path,
     )

@@ -7,6 +7,7 @@ import pytest
 
 from experiments.montecarlo import ALL, make_design, run_monte_carlo
 from experiments.stats import mcnemar, paired_difference, wilson
+from model import kernels as K
 from model import load_scenario, load_targets
 
 
@@ -59,3 +60,67 @@ def test_monte_carlo_is_paired_deterministic_and_thread_independent(small_profil
     row = cmp[cmp.target == "intermediary_2030"].iloc[0]
     assert row.b_only == 0  # no public intermediary without the programme
     assert r1.value_difference("plan_2257", "no_programme").shape == (60,)
+
+
+def test_design_is_one_extensible_sequence(small_profile):
+    """Runs a..b of the sequence do not depend on how it is cut (across LHS blocks)."""
+    from experiments.montecarlo import BLOCK, Design, design_runs
+
+    whole = make_design(small_profile, BLOCK + 40, seed=9, n_seeds=2)
+    parts = Design.concat([design_runs(small_profile, 9, a, b, 2) for a, b in
+                           ((0, 7), (7, BLOCK + 1), (BLOCK + 1, BLOCK + 40))])
+    for f in ("P", "sample", "replicate", "seeds", "runs"):
+        np.testing.assert_array_equal(getattr(whole, f), getattr(parts, f))
+    assert whole.sample[-1] == (BLOCK + 39) // 2
+    # each block is a Latin hypercube: one sample per stratum in every column
+    d = make_design(small_profile, BLOCK, seed=9)
+    for name in small_profile.space.uncertain[:10]:
+        spec = small_profile.space.specs[name]
+        x = d.P[:, K.PARAM_NAMES.index(name)]
+        u = (np.log(x / spec.low) / np.log(spec.high / spec.low) if spec.prior == "loguniform"
+             else (x - spec.low) / (spec.high - spec.low))
+        strata = np.minimum((u * BLOCK + 1e-9).astype(int), BLOCK - 1)
+        assert np.unique(strata).size == BLOCK, name
+    other = make_design(small_profile, 10, seed=10)
+    assert not np.array_equal(other.P, d.P[:10])
+
+
+def test_stopping_rule_reaches_the_width_and_equals_a_fixed_run(small_profile):
+    from experiments.montecarlo import MonteCarlo
+
+    targets = load_targets(years=small_profile.years)
+    scs = [load_scenario("no_programme"), load_scenario("plan_2257")]
+    seen = []
+    mc = MonteCarlo(small_profile, scs, targets, seed=2)
+    assert mc.run_until(0.05, max_runs=5000, first=100,
+                        progress=lambda done, total: seen.append((done, total)))
+    r = mc.result()
+    assert r.max_half_width() <= 0.05 and 100 < r.n_runs < 5000
+    assert seen[-1][0] == r.n_runs and all(d <= t for d, t in seen)
+    fixed = MonteCarlo(small_profile, scs, targets, seed=2, n_threads=1)
+    fixed.extend(r.n_runs, chunk=137)
+    assert fixed.result().target_table().equals(r.target_table())
+    capped = MonteCarlo(small_profile, scs, targets, seed=2)
+    assert not capped.run_until(0.01, max_runs=150, first=100)
+    assert capped.n_runs == 150
+
+
+def test_paired_interval_is_not_degenerate_for_rare_events():
+    a = np.zeros(2000, dtype=bool)
+    a[0] = True
+    d, lo, hi = paired_difference(a, np.zeros(2000, dtype=bool))
+    assert d == 0.0005 and lo < 0 < hi and hi > 0.001
+    d, lo, hi = paired_difference(np.ones(50, dtype=bool), np.ones(50, dtype=bool))
+    assert d == 0 and -0.1 < lo < 0 < hi < 0.1
+
+
+def test_paired_interval_covers_about_95_percent():
+    rng = np.random.default_rng(8)
+    hits = 0
+    for _ in range(2000):
+        u = rng.random(150)
+        x = u < 0.3
+        y = (u < 0.2) | (rng.random(150) < 0.1)
+        _, lo, hi = paired_difference(x, y)
+        hits += lo <= 0.3 - (0.2 + 0.8 * 0.1) <= hi
+    assert 0.93 < hits / 2000 < 0.97
