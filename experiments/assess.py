@@ -127,7 +127,8 @@ class Assessment:
         against the target, one panel per indicator."""
         from experiments.fanchart import fan_chart
 
-        return fan_chart(self.fan(), self.target_set, lang=lang)
+        names = {s.id: (s.name_vi if lang == "vi" else s.name) for s in self.scenarios}
+        return fan_chart(self.fan(), self.target_set, lang=lang, scenario_names=names)
 
     def summary(self) -> str:
         """Plain-text target table and comparisons, for the terminal."""
@@ -140,6 +141,7 @@ class Assessment:
         return {
             "title": self.target_set.name,
             "profile": self.profile.name,
+            "profile_vi": self.profile.name_vi,
             "scenarios": [{"id": s.id, "name": s.name, "name_vi": s.name_vi}
                           for s in self.scenarios],
             "runs": self.n_runs,

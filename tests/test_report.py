@@ -1,0 +1,405 @@
+"""Reports and fan charts: both languages, self-contained HTML, numbers, atomic writes.
+
+No Monte Carlo here: the tables are small synthetic frames built by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import string
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import i18n
+from experiments.fanchart import fan_chart, target_indicators
+from experiments.i18n import LANGS, t
+from experiments.plots import save
+from experiments.report import ALL, write_report
+from model.targets import load_targets
+
+SCENARIOS = [
+    {"id": "no_programme", "name": "No programme", "name_vi": "Không thực hiện chương trình"},
+    {"id": "plan_2257", "name": "Plan 2257 (all six task groups)",
+     "name_vi": "Kế hoạch 2257 (cả sáu nhóm nhiệm vụ)"},
+]
+DASH = "\u2013"
+MINUS = "\u2212"
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return load_targets("targets_2257")
+
+
+def _meta(**over) -> dict:
+    meta = {
+        "title": "Bac Kan S&T market: Monte Carlo assessment",
+        "profile": "bac_kan",
+        "scenarios": SCENARIOS,
+        "runs": 2000,
+        "seed": 7,
+        "world": {"id": "priors", "name": "the full priors",
+                  "name_vi": "toàn bộ phân phối tiên nghiệm"},
+        "stopping": {"half_width": 0.02, "max_runs": 20000, "reached": True},
+        "version": "0.1.0",
+        "commit": "622c3e8",
+        "started": "2026-12-01T10:00:00",
+        "finished": "2026-12-01T10:05:00",
+        "workers": 2,
+    }
+    meta.update(over)
+    return meta
+
+
+def _target_table(targets) -> pd.DataFrame:
+    """Distinct probabilities per scenario and target (so each cell is identifiable)."""
+    rows = []
+    for s, sc in enumerate(("no_programme", "plan_2257")):
+        for k, tg in enumerate(targets.targets):
+            p = 0.11 + 0.08 * k + 0.03 * s
+            rows.append((sc, tg.id, tg.year, tg.threshold, p, p - 0.017, p + 0.021, 2000))
+        p_all = 0.013 if s == 0 else 0.087
+        rows.append((sc, ALL, 2030, np.nan, p_all, p_all - 0.006, p_all + 0.012, 2000))
+    return pd.DataFrame(rows, columns=["scenario", "target", "year", "threshold",
+                                       "probability", "ci_low", "ci_high", "runs"])
+
+
+def _comparisons(targets) -> pd.DataFrame:
+    rows = []
+    for tg in targets.targets:
+        if tg.id == "ip_share_2030":       # A clearly higher
+            row = (431, 17, 1e-6, 0.207, 0.183, 0.231)
+        elif tg.id == "tech_share_2025":   # B clearly higher
+            row = (12, 95, 2e-4, -0.0415, -0.0602, -0.0228)
+        else:                               # not separated
+            row = (40, 38, 0.91, 0.001, -0.019, 0.021)
+        rows.append(("plan_2257", "no_programme", tg.id, *row, 2000))
+    rows.append(("plan_2257", "no_programme", ALL, 9, 3, 0.146, 0.003, -0.001, 0.007, 2000))
+    return pd.DataFrame(rows, columns=["a", "b", "target", "a_only", "b_only", "mcnemar_p",
+                                       "difference", "ci_low", "ci_high", "runs"])
+
+
+def _value_difference() -> pd.DataFrame:
+    return pd.DataFrame([("plan_2257", "no_programme", 2030, 2000, 1234.5, -3.2, 0.5, 2.75,
+                          5.0, 12.0, 0.81)],
+                        columns=["a", "b", "year", "runs", "mean", "q05", "q25", "q50", "q75",
+                                 "q95", "share_positive"])
+
+
+def _fan(targets) -> pd.DataFrame:
+    rows = []
+    inds = [*target_indicators(targets), "count"]
+    for sc, g in (("no_programme", 0.03), ("plan_2257", 0.09)):
+        for ind in inds:
+            for y in range(2021, 2031):
+                m = 10 * (1 + g) ** (y - 2021) if ind in ("value_nominal", "count") else \
+                    0.05 + g * (y - 2021) / 9
+                s = 0.3 * m
+                rows.append((sc, ind, y, 500, m - 1.6 * s, m - 0.7 * s, m, m + 0.7 * s,
+                             m + 1.6 * s))
+    return pd.DataFrame(rows, columns=["scenario", "indicator", "year", "runs", "q05", "q25",
+                                       "q50", "q75", "q95"])
+
+
+@pytest.fixture(scope="module")
+def png(tmp_path_factory, targets) -> bytes:
+    path = tmp_path_factory.mktemp("fig") / "fan_charts.png"
+    save(fan_chart(_fan(targets), targets, "en"), path)
+    return path.read_bytes()
+
+
+def _write(out: Path, lang: str, targets, png: bytes, **over) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    fig = out / "fan_charts.png"
+    fig.write_bytes(png)
+    kwargs = {"lang": lang, "meta": _meta(), "targets": targets,
+              "target_table": _target_table(targets), "comparisons": _comparisons(targets),
+              "value_difference": _value_difference(), "figures": {"fan_charts": fig}}
+    kwargs.update(over)
+    return write_report(out, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory, targets, png) -> dict[str, tuple[str, str]]:
+    out = {}
+    for lang in LANGS:
+        md, html = _write(tmp_path_factory.mktemp(lang), lang, targets, png)
+        out[lang] = (md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8"))
+    return out
+
+
+def _fmt(x: float, lang: str, decimals: int = 2) -> str:
+    """Independent of experiments.i18n: the expected rendering of a number."""
+    text = f"{x:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return text.replace("-", MINUS)
+
+
+class _Checker(HTMLParser):
+    VOID = {"meta", "img", "br", "hr", "link", "input", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+# ---- i18n -------------------------------------------------------------------------------
+
+
+def test_every_key_in_both_languages_with_the_same_fields():
+    fields = string.Formatter()
+    for key in i18n.keys():
+        texts = [t(key, lang) for lang in LANGS]
+        assert all(isinstance(x, str) and x.strip() for x in texts), key
+        names = [{f for _, f, _, _ in fields.parse(x) if f} for x in texts]
+        assert names[0] == names[1], key
+    for key in [k for k in i18n.keys() if k.startswith(("h.", "col.", "read.", "cmp."))]:
+        if key not in ("col.a", "col.b"):
+            assert t(key, "en") != t(key, "vi"), f"{key} is not translated"
+
+
+def test_names_for_every_target_and_indicator(targets):
+    for tg in targets.targets:
+        for prefix in ("target.", "reading."):
+            assert i18n.has(prefix + tg.id), prefix + tg.id
+        assert i18n.has("ind." + tg.indicator), tg.indicator
+    for key in ("ind.value", "ind.count", "target.all_targets", "interpretation",
+                "legend.median", "legend.band50", "legend.band90", "legend.target",
+                "verdict.likely", "verdict.uncertain", "verdict.unlikely"):
+        assert i18n.has(key), key
+
+
+def test_missing_key_or_language_is_a_value_error():
+    with pytest.raises(ValueError, match="no_such_key"):
+        t("no_such_key", "en")
+    with pytest.raises(ValueError, match="fr"):
+        t("h.provenance", "fr")
+    with pytest.raises(ValueError, match="plan"):
+        t("title", "vi", wrong=1)
+
+
+def test_number_formats():
+    assert i18n.number(-1234.5, "en") == f"{MINUS}1,234.50"
+    assert i18n.number(-1234.5, "vi") == f"{MINUS}1.234,50"
+    assert i18n.number(-0.001, "en") == "0.00"
+    assert i18n.prob_interval(0.91, 0.89, 0.93, "en") == f"0.91 (0.89{DASH}0.93)"
+    assert i18n.prob_interval(0.91, 0.89, 0.93, "vi") == f"0,91 (0,89{DASH}0,93)"
+    assert i18n.signed_interval(0.05, -0.02, 0.12, "vi") == f"+0,05 ({MINUS}0,02 đến +0,12)"
+    assert (i18n.percent(0.05, "en"), i18n.percent(0.125, "vi")) == ("5 %", "12,5%")
+    assert i18n.pvalue(1e-5, "en") == "< 0.001" and i18n.pvalue(0.0456, "vi") == "0,046"
+    assert i18n.integer(20000, "vi") == "20.000"
+    assert i18n.criterion(">=", 0.1, "value_nominal", "cagr", "en") == "\u2265 10 %/yr"
+    assert i18n.criterion(">", 0.05, "ip_share", "level", "vi") == "> 5%"
+    assert i18n.number(float("nan"), "en") == "—"
+
+
+# ---- report -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_both_files_written_and_html_self_contained(tmp_path, targets, png, lang):
+    md_path, html_path = _write(tmp_path, lang, targets, png)
+    assert (md_path, html_path) == (tmp_path / "report.md", tmp_path / "report.html")
+    md, page = md_path.read_text("utf-8"), html_path.read_text("utf-8")
+    assert "](fan_charts.png)" in md and "data:image" not in md
+    assert f'<html lang="{lang}">' in page and '<meta charset="utf-8">' in page
+    for bad in ('src="http', "href=", "<link", "<script", "@import", "url("):
+        assert bad not in page, bad
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    assert not checker.errors and not checker.stack, (checker.errors, checker.stack)
+    imgs = [a["src"] for tag, a in checker.tags if tag == "img"]
+    assert len(imgs) == 1 and imgs[0].startswith("data:image/png;base64,")
+    assert base64.b64decode(imgs[0].split(",", 1)[1]) == png
+    assert sorted(os.listdir(tmp_path)) == ["fan_charts.png", "report.html", "report.md"]
+
+
+def test_every_target_table_number_in_both_outputs(reports, targets):
+    table = _target_table(targets)
+    for lang, (md, page) in reports.items():
+        for r in table.itertuples():
+            cell = (f"{_fmt(r.probability, lang)} ({_fmt(r.ci_low, lang)}{DASH}"
+                    f"{_fmt(r.ci_high, lang)})")
+            assert cell in md and cell in page, (lang, r.scenario, r.target, cell)
+        crit = "\u2265 5 %/yr" if lang == "en" else "\u2265 5%/năm"
+        assert crit in md and "2021–2025" in md
+
+
+def test_key_answer_counts(reports):
+    md = reports["en"][0]
+    # no_programme: p = 0.11 + 0.08 k >= 0.5 for k = 5..8 -> 4 of 9; plan_2257 (+0.03): 4
+    assert "No programme: a probability of at least 0.5 for 4 of 9 targets" in md
+    assert f"all targets together in the same run: 0.01 (0.01{DASH}0.03)" in md
+    assert "Plan 2257 (all six task groups): a probability of at least 0.5 for 4 of 9" in md
+    vi = reports["vi"][0]
+    assert "Không thực hiện chương trình: 4/9 mục tiêu có xác suất đạt từ 0,5 trở lên" in vi
+
+
+def test_vietnamese_uses_the_plans_terms_and_no_english(reports):
+    md, page = reports["vi"]
+    low = md.lower()
+    for term in ("thị trường khoa học và công nghệ", "giao dịch các công nghệ",
+                 "tài sản trí tuệ", "tổ chức trung gian", "nhiệm vụ", "kết quả nghiên cứu",
+                 "số hóa", "xác suất", "khoảng tin cậy", "kịch bản"):
+        assert term in low, term
+    assert "Giá trị giao dịch hàng hoá khoa học và công nghệ hàng năm tăng bình quân" in md
+    for key in [k for k in i18n.keys() if k.startswith(("h.", "col.", "legend.", "verdict."))]:
+        en = t(key, "en")
+        if en != t(key, "vi"):
+            word = re.compile(rf"\b{re.escape(en)}\b")
+            assert not word.search(md) and not word.search(page), en
+    for en in ("Probability", "Target", "Scenario", "Runs", "interval", "How to read"):
+        assert not re.search(rf"\b{en}\b", md), en
+    # decimal comma throughout: no probability written with a point
+    assert not re.search(r"(?<![\d.])0\.\d{2}(?![\d.])", md)
+    assert 'lang="vi"' in page
+
+
+def test_interpretation_targets_are_marked(reports, targets):
+    interp = {tg.id for tg in targets.targets if tg.interpretation}
+    assert interp == {"research_origin_share_2030", "digitised_2030"}
+    for lang, (md, _) in reports.items():
+        assert t("interpretation", lang) in md
+        for tg in targets.targets:
+            row = next(line for line in md.splitlines()
+                       if line.startswith(f"| {i18n.target_label(tg.id, lang)}"))
+            assert ("\u2020" in row) == (tg.id in interp), (lang, tg.id)
+
+
+def test_comparisons_and_value_difference(reports):
+    md, _ = reports["en"]
+    assert "| IP-asset share 2030 | 431 | 17 | +0.21 (+0.18 to +0.23) | < 0.001 |" in md
+    assert f"{MINUS}0.04 ({MINUS}0.06 to {MINUS}0.02)" in md
+    sentence = next(line for line in md.splitlines() if "excludes 0 for" in line)
+    assert "IP-asset share 2030 (A higher)" in sentence
+    assert "Technology share 2025 (B higher)" in sentence
+    assert "Technology share 2030" not in sentence and "All targets" not in sentence
+    assert "Plan 2257 (all six task groups) vs No programme" in md
+    assert "1,234.50" in md and f"{MINUS}3.20 to 12.00" in md and "0.81" in md
+    vi, _ = reports["vi"]
+    assert "1.234,50" in vi and f"{MINUS}3,20 đến 12,00" in vi
+    assert "Kế hoạch 2257 (cả sáu nhóm nhiệm vụ) so với Không thực hiện chương trình" in vi
+
+
+def test_provenance_and_stopping(reports):
+    md, _ = reports["en"]
+    for s in ("622c3e8", "2026-12-01T10:05:00", "0.1.0", "| Seed | 7 |", "| Workers | 2 |",
+              "half-width of at most 0.02", "20,000 runs"):
+        assert s in md, s
+    assert "20.000" in reports["vi"][0]
+
+
+def test_optional_sections_and_escaping(tmp_path, targets, png):
+    scen = [dict(SCENARIOS[0]), {**SCENARIOS[1], "name": "Plan <b>&amp"}]
+    md_path, html_path = _write(tmp_path, "en", targets, png, comparisons=None,
+                                value_difference=None, figures={},
+                                meta=_meta(scenarios=scen, commit=None, stopping=None))
+    md, page = md_path.read_text("utf-8"), html_path.read_text("utf-8")
+    assert t("h.comparisons", "en") not in md and t("h.value_difference", "en") not in md
+    assert "<img" not in page and "| Commit | not recorded |" in md
+    assert "Plan &lt;b&gt;&amp;amp" in page and "<b>" not in page
+    assert r"Plan \<b>&amp" in md
+
+
+def test_write_is_atomic(tmp_path, targets, png, monkeypatch):
+    (tmp_path / "report.md").write_text("old md", encoding="utf-8")
+    (tmp_path / "report.html").write_text("old html", encoding="utf-8")
+
+    def boom(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        _write(tmp_path, "vi", targets, png)
+    assert (tmp_path / "report.md").read_text("utf-8") == "old md"
+    assert (tmp_path / "report.html").read_text("utf-8") == "old html"
+    assert sorted(os.listdir(tmp_path)) == ["fan_charts.png", "report.html", "report.md"]
+    monkeypatch.undo()
+    _write(tmp_path, "vi", targets, png)
+    assert (tmp_path / "report.md").read_text("utf-8").startswith("# Kế hoạch")
+
+
+def test_missing_figure_writes_nothing(tmp_path, targets):
+    with pytest.raises(FileNotFoundError):
+        write_report(tmp_path, lang="en", meta=_meta(), targets=targets,
+                     target_table=_target_table(targets), comparisons=None,
+                     value_difference=None, figures={"fan_charts": tmp_path / "no.png"})
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_inputs(tmp_path, targets):
+    with pytest.raises(ValueError, match="probability"):
+        write_report(tmp_path, lang="en", meta=_meta(), targets=targets,
+                     target_table=_target_table(targets).drop(columns="probability"),
+                     comparisons=None, value_difference=None, figures={})
+    with pytest.raises(ValueError, match="de"):
+        write_report(tmp_path, lang="de", meta=_meta(), targets=targets,
+                     target_table=_target_table(targets), comparisons=None,
+                     value_difference=None, figures={})
+    assert os.listdir(tmp_path) == []
+
+
+# ---- fan chart --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_fan_chart_panels_bands_and_targets(targets, lang):
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    fignums = plt.get_fignums()
+    fan = _fan(targets)
+    fig = fan_chart(fan, targets, lang)
+    assert plt.get_fignums() == fignums  # not registered with pyplot
+    inds = target_indicators(targets)
+    assert inds == ["value_nominal", "ip_share", "tech_share", "research_origin_share",
+                    "intermediaries_connected", "digitised_share"]
+    assert len(fig.axes) == len(inds)
+    for ax, ind in zip(fig.axes, inds, strict=True):
+        assert ax.get_title() == t(f"ind.{ind}", lang)
+        bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(bands) == 2 * 2  # two scenarios, a 50 % and a 90 % band each
+    legend = [x.get_text() for x in fig.legends[0].get_texts()]
+    for key in ("legend.median", "legend.band50", "legend.band90", "legend.target"):
+        assert t(key, lang) in legend
+    # growth targets: a dotted path per scenario from the median in the base year
+    ax = fig.axes[0]
+    dotted = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
+    assert len(dotted) == 2 * 2
+    med = fan.set_index(["scenario", "indicator", "year"])["q50"]
+    first = dotted[0]
+    base = med[("no_programme", "value_nominal", 2021)]
+    np.testing.assert_allclose(first.get_xdata(), np.arange(2021, 2026))
+    np.testing.assert_allclose(first.get_ydata(), base * 1.05 ** np.arange(5))
+    # level targets: a segment at (year, threshold)
+    ip = fig.axes[1]
+    segs = {(float(np.mean(ln.get_xdata())), float(ln.get_ydata()[0]))
+            for ln in ip.get_lines() if len(ln.get_xdata()) == 2}
+    assert {(2025.0, 0.05), (2030.0, 0.10)} <= segs
+
+
+def test_fan_chart_rejects_missing_indicator(targets):
+    fan = _fan(targets)
+    with pytest.raises(ValueError, match="digitised_share"):
+        fan_chart(fan[fan.indicator != "digitised_share"], targets)
