@@ -50,9 +50,9 @@ def write_text(path: str | Path, text: str) -> Path:
 
 
 def write_csv(path: str | Path, df: pd.DataFrame) -> Path:
-    """Write a table atomically as CSV (full float precision, no index)."""
+    """Write a table atomically as CSV (shortest exact float repr, no index)."""
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format="%.17g", lineterminator="\n")
+        df.to_csv(tmp, index=False, lineterminator="\n")
     return Path(path)
 
 

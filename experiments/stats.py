@@ -31,7 +31,12 @@ def wilson(k: np.ndarray | int, n: np.ndarray | int, z: float = Z95):
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return p, np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # exact bounds at the edges (k = 0 or k = n), free of rounding noise
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    if low.ndim == 0:
+        return p, float(low), float(high)
+    return p, low, high
 
 
 def mcnemar(a_only: int, b_only: int) -> float:
