@@ -66,6 +66,7 @@ class Assessment:
     seed: int
     workers: int
     stopping: dict | None = None
+    n_seeds: int = 1
     started: str = ""
     finished: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
@@ -146,7 +147,7 @@ class Assessment:
                           for s in self.scenarios],
             "runs": self.n_runs,
             "seed": self.seed,
-            "n_seeds": int(self.result.design.replicate.max()) + 1,
+            "seeds_per_sample": self.n_seeds,
             "world": {"id": self.world.id, "name": self.world.name,
                       "name_vi": self.world.name_vi},
             "stopping": self.stopping,
@@ -278,6 +279,9 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         raise InputError("argument", "SCENARIO", f"each scenario once, got {', '.join(ids)}")
     if runs is not None and not 1 <= runs <= 10_000_000:
         raise InputError("argument", "--runs", f"must be in [1, 10000000], got {runs}")
+    if not 1 <= n_seeds <= 10_000:
+        raise InputError("argument", "--seeds-per-sample",
+                         f"must be in [1, 10000], got {n_seeds}")
     mc = MonteCarlo(prof, scs, ts, seed=seed, n_seeds=n_seeds, world=w, n_threads=workers)
     stopping = None
     if runs is not None:
@@ -286,7 +290,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         reached = mc.run_until(half_width, max_runs, progress=progress)
         stopping = {"half_width": half_width, "max_runs": max_runs, "reached": reached}
     return Assessment(mc.result(), seed=seed, workers=workers or 0, stopping=stopping,
-                      started=started, finished=_now())
+                      n_seeds=n_seeds, started=started, finished=_now())
 
 
 def pivot_targets(table: pd.DataFrame) -> pd.DataFrame:

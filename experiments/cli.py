@@ -82,6 +82,9 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
                         "at most this (default: 0.02)")
     r.add_argument("--max-runs", type=_pos_int, default=20_000,
                    help="stopping rule's cap on runs per scenario (default: %(default)s)")
+    r.add_argument("--seeds-per-sample", type=_pos_int, default=1, metavar="K",
+                   help="random seeds per parameter sample: a run is (sample, seed), and "
+                        "runs = samples x K (default: 1)")
     r.add_argument("--world", default="priors",
                    help="setting of the uncertain parameters: priors, pessimistic, "
                         "optimistic, or a TOML file (default: priors)")
@@ -181,7 +184,7 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
         a = assess(args.scenarios, profile=args.profile, targets=args.targets,
                    world=args.world, runs=args.runs,
                    half_width=args.half_width or DEFAULT_HALF_WIDTH, max_runs=args.max_runs,
-                   seed=args.seed, workers=args.workers,
+                   seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
                    research_origin_threshold=args.research_origin_threshold, progress=bar)
     finally:
         bar.close()

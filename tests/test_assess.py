@@ -199,3 +199,14 @@ def test_a_failure_is_one_line_and_exit_1(tiny, tmp_path, capsys):
     code, out, err = run(["run", "--profile", tiny, "--runs", "5", "--out", blocker / "sub",
                           "--no-progress"], capsys)
     assert code == 1 and err.startswith("stmarket: failed:") and err.count("\n") == 1
+
+
+def test_seeds_per_sample_repeat_each_sample(tiny, tmp_path, capsys):
+    code, out, err = run(["run", "plan_2257", "--profile", tiny, "--runs", "30",
+                          "--seeds-per-sample", "3", "--out", tmp_path, "--no-progress"], capsys)
+    assert code == 0, err
+    r = pd.read_parquet(tmp_path / "runs.parquet")
+    r = r[r.year == 2021]
+    assert r["sample"].nunique() == 10 and (r.groupby("sample").need_rate.nunique() == 1).all()
+    assert (r.groupby("sample").replicate.apply(sorted).map(list) == [[0, 1, 2]] * 10).all()
+    assert json.loads((tmp_path / "manifest.json").read_text())["seeds_per_sample"] == 3
