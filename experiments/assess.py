@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments import output
@@ -168,9 +169,12 @@ class Assessment:
                         "sha256": _file_hash(self.target_set.path)},
             "world": {"path": str(self.world.path) if self.world.path else None,
                       "sha256": _file_hash(self.world.path)},
-            "scenarios": {s.id: {"path": str(s.path), "sha256": _file_hash(s.path)}
+            "scenarios": {s.id: {"path": str(s.path), "sha256": _file_hash(s.path),
+                                 "based_on": [{"path": str(b), "sha256": _file_hash(b)}
+                                              for b in s.bases]}
                           for s in self.scenarios},
         }
+        m["thresholds"] = {t.id: t.threshold for t in self.target_set.targets}
         m["versions"] = output.versions()
         return m
 
@@ -212,6 +216,7 @@ class Assessment:
         files["report.md"], files["report.html"] = md, html
         man = self.manifest()
         man["lang"] = lang
+        man["written"] = _now()
         files["manifest.json"] = output.finish(out, man, list(files.values()))
         return files
 
@@ -279,6 +284,14 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         raise InputError("argument", "SCENARIO", f"each scenario once, got {', '.join(ids)}")
     if runs is not None and not 1 <= runs <= 10_000_000:
         raise InputError("argument", "--runs", f"must be in [1, 10000000], got {runs}")
+    if runs is None:
+        if not 0 < half_width < 0.5:
+            raise InputError("argument", "--half-width", f"must be in (0, 0.5), got {half_width}")
+        if not 1 <= max_runs <= 10_000_000:
+            raise InputError("argument", "--max-runs",
+                             f"must be in [1, 10000000], got {max_runs}")
+    check_memory(prof, len(scs), runs if runs is not None else max_runs,
+                 "--runs" if runs is not None else "--max-runs")
     if not 1 <= n_seeds <= 10_000:
         raise InputError("argument", "--seeds-per-sample",
                          f"must be in [1, 10000], got {n_seeds}")
@@ -291,6 +304,37 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         stopping = {"half_width": half_width, "max_runs": max_runs, "reached": reached}
     return Assessment(mc.result(), seed=seed, workers=workers or 0, stopping=stopping,
                       n_seeds=n_seeds, started=started, finished=_now())
+
+
+#: Bytes held per run and scenario beyond the yearly accumulators: indicators, verdicts,
+#: and the copies made while scoring and writing (measured: about 6 kB a run and scenario
+#: at 10 years, see benchmarks/assess.py).
+_BYTES_PER_YEAR = 8 * 120
+
+
+def memory_needed(profile: Profile, n_scenarios: int, n_runs: int) -> int:
+    """Rough peak bytes of an assessment: the yearly accumulators, indicators and
+    tables of every run of every scenario."""
+    from model import kernels as K
+
+    per_run = profile.n_years * (K.NY * 8 + _BYTES_PER_YEAR) + len(K.PARAM_NAMES) * 8
+    return int(n_scenarios * n_runs * per_run)
+
+
+def check_memory(profile: Profile, n_scenarios: int, n_runs: int, key: str) -> None:
+    """Refuse, before any work, a run count whose results cannot fit in memory."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    need = memory_needed(profile, n_scenarios, n_runs)
+    if need > 0.7 * total:
+        most = int(0.7 * total / max(1, memory_needed(profile, n_scenarios, 1)))
+        raise InputError("argument", key, f"{n_runs} runs of {n_scenarios} scenarios need about "
+                                          f"{need / 2**30:.0f} GiB; this machine allows about "
+                                          f"{most} runs; use fewer runs or scenarios")
 
 
 def pivot_targets(table: pd.DataFrame) -> pd.DataFrame:
@@ -307,7 +351,7 @@ def format_summary(a: Assessment) -> str:
     """Terminal summary: the target table, then the paired comparisons."""
     lines = []
     n = a.n_runs
-    how = f"{n} runs per scenario"
+    how = f"{n} run{'s' if n != 1 else ''} per scenario"
     if a.stopping:
         st = a.stopping
         how += f" (stopping rule: every half-width <= {st['half_width']:g}"
@@ -324,8 +368,8 @@ def format_summary(a: Assessment) -> str:
                       "mcnemar_p"]].copy()
             lines.append(show.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
             m, lo, hi = a.result.targets_met(sa, sb)
-            lines.append(f"targets met per run, {sa} minus {sb}: {m:+.2f} ({lo:+.2f} to "
-                         f"{hi:+.2f})")
+            ci = f"{lo:+.2f} to {hi:+.2f}" if np.isfinite(lo) else "no interval from one run"
+            lines.append(f"targets met per run, {sa} minus {sb}: {m:+.2f} ({ci})")
     return "\n".join(lines)
 
 

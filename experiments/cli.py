@@ -63,6 +63,12 @@ def _half_width(text: str) -> float:
     return v
 
 
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
+    return Path(text)
+
+
 def _add_common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
     r.add_argument("--targets", default=None, help="targets file (default: the profile's)")
@@ -80,8 +86,8 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
     n.add_argument("--half-width", type=_half_width, default=None,
                    help="stopping rule: add runs until every 95%% interval's half-width is "
                         "at most this (default: 0.02)")
-    r.add_argument("--max-runs", type=_pos_int, default=20_000,
-                   help="stopping rule's cap on runs per scenario (default: %(default)s)")
+    r.add_argument("--max-runs", type=_pos_int, default=None,
+                   help="stopping rule's cap on runs per scenario (default: 20000)")
     r.add_argument("--seeds-per-sample", type=_pos_int, default=1, metavar="K",
                    help="random seeds per parameter sample: a run is (sample, seed), and "
                         "runs = samples x K (default: 1)")
@@ -90,7 +96,7 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
                         "optimistic, or a TOML file (default: priors)")
     r.add_argument("--workers", type=_pos_int, default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    r.add_argument("--out", type=Path, default=Path(out_default),
+    r.add_argument("--out", type=_folder, default=Path(out_default),
                    help="output folder (default: %(default)s)")
     r.add_argument("--lang", choices=("en", "vi"), default="en",
                    help="language of the report (default: en)")
@@ -124,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monte Carlo of two or more scenarios on the same runs; each later "
                     "scenario is compared with the first (the reference): runs where only "
                     "one meets a target (McNemar), the difference in probability with its "
-                    "interval, and the distribution of the difference in transaction value.")
+                    "interval, and the distribution of the difference in transaction value. "
+                    "Differences are each later scenario minus the first: in "
+                    "'compare plan_2257 plan_without_tg4_intermediary' a negative "
+                    "difference is what task group 4 adds to the plan.")
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="two or more scenarios; the first is the reference")
     _add_monte_carlo(c, "out/compare")
@@ -170,7 +179,7 @@ class _Bar:
 def cmd_monte_carlo(args: argparse.Namespace) -> int:
     import numba
 
-    from experiments.assess import DEFAULT_HALF_WIDTH, assess
+    from experiments.assess import DEFAULT_HALF_WIDTH, DEFAULT_MAX_RUNS, assess
 
     if args.command == "compare" and len(args.scenarios) < 2:
         raise InputError("argument", "SCENARIO", "compare needs two or more scenarios")
@@ -178,12 +187,19 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
         raise InputError("argument", "--workers",
                          f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
                          f"may use; set NUMBA_NUM_THREADS to allow more), got {args.workers}")
+    if args.runs is not None and args.max_runs is not None:
+        raise InputError("argument", "--max-runs", "caps the stopping rule; not allowed with "
+                                                   "--runs (a fixed number of runs)")
+    from experiments.output import check_folder
+
+    check_folder(args.out)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = _Bar(show, "runs")
     try:
         a = assess(args.scenarios, profile=args.profile, targets=args.targets,
                    world=args.world, runs=args.runs,
-                   half_width=args.half_width or DEFAULT_HALF_WIDTH, max_runs=args.max_runs,
+                   half_width=args.half_width or DEFAULT_HALF_WIDTH,
+                   max_runs=args.max_runs or DEFAULT_MAX_RUNS,
                    seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
                    research_origin_threshold=args.research_origin_threshold, progress=bar)
     finally:

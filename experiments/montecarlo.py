@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from experiments.stats import Z95, mcnemar, paired_difference, wilson
+from experiments.stats import Z95, design_effect, mcnemar, paired_difference, wilson
 from model import indicators
 from model import kernels as K
 from model.core import check_seed, run_batch
@@ -111,10 +111,10 @@ def make_design(profile: Profile, n_runs: int, seed: int = 0, n_seeds: int = 1,
 def half_width_needed(p: np.ndarray, half_width: float, z: float = Z95) -> np.ndarray:
     """Runs needed for a 95 % interval of half-width ``half_width`` at proportion p
     (normal approximation; at least the runs that make a zero count's Wilson
-    interval that narrow)."""
+    interval, [0, z²/(n+z²)], that narrow: n >= z²(1 - 2h)/(2h))."""
     p = np.asarray(p, dtype=float)
     normal = z * z * p * (1 - p) / half_width**2
-    return np.maximum(normal, z * z * (1 - half_width) / half_width)
+    return np.maximum(normal, z * z * (1 - 2 * half_width) / (2 * half_width))
 
 
 @dataclass
@@ -135,6 +135,15 @@ class MonteCarloResult:
     def n_runs(self) -> int:
         return len(self.design)
 
+    @property
+    def clustered(self) -> bool:
+        """Whether runs share parameter samples (seed replicates)."""
+        return bool(self.design.replicate.max(initial=0) > 0)
+
+    def deff(self, x: np.ndarray) -> float:
+        """Design effect of a per-run quantity (1 when every run has its own sample)."""
+        return design_effect(x, self.design.sample) if self.clustered else 1.0
+
     def indicators(self, scenario: str) -> dict[str, np.ndarray]:
         """Indicators of every run of a scenario, arrays [n_runs, n_years]."""
         if scenario not in self._ind:
@@ -145,7 +154,10 @@ class MonteCarloResult:
     def target_table(self) -> pd.DataFrame:
         """Probability of each target (and of all together) with its Wilson 95 %
         interval and the number of runs: columns
-        ``scenario,target,year,threshold,probability,ci_low,ci_high,runs``."""
+        ``scenario,target,year,threshold,probability,ci_low,ci_high,runs``.
+
+        With seed replicates, the interval uses the effective number of runs (the
+        run count over Kish's design effect); ``runs`` stays the run count."""
         rows = []
         for sc, met in self.met.items():
             n = met.shape[0]
@@ -154,7 +166,8 @@ class MonteCarloResult:
             cols.append((ALL, max(t.year for t in self.targets.targets), np.nan,
                          met.all(axis=1)))
             for tid, year, thr, m in cols:
-                p, lo, hi = wilson(int(m.sum()), n)
+                de = self.deff(m)
+                p, lo, hi = wilson(m.sum() / de, n / de)
                 rows.append((sc, tid, year, thr, float(p), float(lo), float(hi), n))
         return pd.DataFrame(rows, columns=["scenario", "target", "year", "threshold",
                                            "probability", "ci_low", "ci_high", "runs"])
@@ -175,9 +188,10 @@ class MonteCarloResult:
         for tid, x, y in pairs:
             a_only = int((x & ~y).sum())
             b_only = int((~x & y).sum())
-            d, lo, hi = paired_difference(x, y)
-            rows.append((a, b, tid, a_only, b_only, mcnemar(a_only, b_only), d, lo, hi,
-                         x.size))
+            de = self.deff(x.astype(float) - y)
+            d, lo, hi = paired_difference(x, y, deff=de)
+            p = mcnemar(round(a_only / de), round(b_only / de))
+            rows.append((a, b, tid, a_only, b_only, p, d, lo, hi, x.size))
         return pd.DataFrame(rows, columns=["a", "b", "target", "a_only", "b_only",
                                            "mcnemar_p", "difference", "ci_low", "ci_high",
                                            "runs"])
@@ -198,7 +212,9 @@ class MonteCarloResult:
         ca = self.met[a].sum(axis=1).astype(float)
         d = ca - (self.met[b].sum(axis=1) if b is not None else 0.0)
         m = float(d.mean())
-        se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else float("inf")
+        if d.size < 2:
+            return m, float("nan"), float("nan")
+        se = float(d.std(ddof=1) / math.sqrt(d.size / self.deff(d)))
         return m, m - Z95 * se, m + Z95 * se
 
     def value_difference(self, a: str, b: str, year: int | None = None) -> np.ndarray:
@@ -281,8 +297,9 @@ def _nanquantile_cols(x: np.ndarray) -> np.ndarray:
 
 
 def fan_indicators(targets: TargetSet) -> tuple[str, ...]:
-    """The indicators the targets name, then the count of deals and the
-    imported-technology share (shown beside the technology share)."""
+    """The indicators the targets name, then the count of deals, the
+    imported-technology share and the active intermediaries (in ``fan.csv``; the
+    fan charts plot the targets' indicators)."""
     names = list(dict.fromkeys(t.indicator for t in targets.targets))
     for extra in ("count", "imported_tech_share", "intermediaries_active"):
         if extra not in names:
@@ -362,6 +379,8 @@ class MonteCarlo:
         """
         if not 0 < half_width < 0.5:
             raise ValueError("half_width must be in (0, 0.5)")
+        if max_runs < 1 or first < 1:
+            raise ValueError("max_runs and first must be at least 1")
         while True:
             n = self.n_runs
             if n == 0:

@@ -36,10 +36,26 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp
+        _fsync(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or folder) to disk, where the system allows it."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -111,12 +127,45 @@ def versions() -> dict[str, str | None]:
     return out
 
 
+#: Every file an assessment may write (removed by :func:`begin` so that no file of an
+#: earlier run stays beside a new manifest).
+OUTPUTS = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv",
+           "runs.parquet", "fan_charts.png", "report.md", "report.html")
+
+
+def check_folder(out_dir: str | Path) -> Path:
+    """Check early that an output folder can be created and written, so that bad
+    ``--out`` is an input error before any work, not a failure after it."""
+    from model.errors import InputError
+
+    text = str(out_dir)
+    if not text.strip():
+        raise InputError("argument", "--out", "must be a folder path, got an empty string")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(out_dir, "--out", "exists and is not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".write-test.{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(out_dir, "--out", f"cannot write there ({exc.strerror or exc})"
+                         ) from None
+    return out_dir
+
+
 def begin(out_dir: str | Path) -> Path:
-    """Prepare an output folder: create it and remove an old manifest, so the
-    folder reads as incomplete until :func:`finish`."""
+    """Prepare an output folder: create it, remove an old manifest (so the folder
+    reads as incomplete until :func:`finish`), then the files of an earlier run and
+    temporary files an interrupted run left behind."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MANIFEST).unlink(missing_ok=True)
+    for name in OUTPUTS:
+        (out_dir / name).unlink(missing_ok=True)
+    for tmp in out_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
     return out_dir
 
 
@@ -127,5 +176,8 @@ def finish(out_dir: str | Path, manifest: dict, files: list[Path]) -> Path:
     manifest["files"] = {Path(f).name: {"bytes": Path(f).stat().st_size, "sha256": sha256(f)}
                          for f in files}
     manifest["command"] = manifest.get("command", sys.argv)
-    return write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False,
+    _fsync(out_dir)  # the files' renames reach the disk before the manifest's
+    path = write_text(out_dir / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False,
                                                      default=str) + "\n")
+    _fsync(out_dir)
+    return path

@@ -74,9 +74,9 @@ def single_run_figure(runs, targets: TargetSet, title: str = ""):
 
 def save(fig, path: str | Path) -> Path:
     """Write a figure atomically (temporary file, then rename)."""
+    from experiments.output import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
     return path

@@ -42,6 +42,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputError(path, "", "file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "", "is a folder, not a TOML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.__class__.__name__
         raise InputError(path, "", f"cannot read as UTF-8 text ({reason})") from None

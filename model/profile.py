@@ -23,14 +23,20 @@ def scenarios_dir() -> Path:
 
 
 def resolve(name: str | Path, sub: str) -> Path:
-    """A bundled file by short name (``"bac_kan"``) or any path."""
+    """A bundled file by short name (``"bac_kan"``) or any path.
+
+    Only a bare name (no folder part) falls back to the bundled files: a path that
+    does not exist is reported as not found, never replaced by a bundled namesake.
+    """
     path = Path(name)
     if path.suffix == ".toml" and path.exists():
         return path
-    bundled = scenarios_dir() / sub / (path.name if path.suffix else f"{name}.toml")
-    if bundled.exists():
-        return bundled
-    if path.suffix == ".toml":
+    bare = len(path.parts) == 1
+    if bare:
+        bundled = scenarios_dir() / sub / (path.name if path.suffix else f"{name}.toml")
+        if bundled.exists():
+            return bundled
+    if path.suffix == ".toml" or not bare:
         return path  # let the reader say "file not found" with the path given
     available = sorted(p.stem for p in (scenarios_dir() / sub).glob("*.toml"))
     what = {"profiles": "profile", "policies": "scenario", "targets": "targets file",

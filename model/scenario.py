@@ -46,6 +46,8 @@ class Scenario:
         and ``by_year`` (explicit budgets that override the rest).
     path : Path or None
         The file it was read from.
+    bases : tuple of Path
+        The files it is ``based_on``, nearest first (their levers shape its budgets).
     """
 
     id: str
@@ -54,6 +56,7 @@ class Scenario:
     description: str = ""
     levers: dict[str, dict] = field(default_factory=dict)
     path: Path | None = None
+    bases: tuple[Path, ...] = ()
 
     def budgets(self, years: np.ndarray) -> np.ndarray:
         """float64[6, n_years]: the yearly budget of each task group."""
@@ -138,6 +141,7 @@ def _load(name: str | Path, chain: tuple[Path, ...]) -> Scenario:
     check_keys(path, "scenario", head, {"id", "name", "name_vi", "description", "based_on"},
                {"id", "name"})
     levers = parse_levers(path, data.get("levers", {}))
+    bases: tuple[Path, ...] = ()
     if "based_on" in head:
         base_name = get_str(path, "scenario.based_on", head["based_on"])
         here = path.resolve()
@@ -145,7 +149,13 @@ def _load(name: str | Path, chain: tuple[Path, ...]) -> Scenario:
             raise InputError(path, "scenario.based_on",
                              "scenarios based on each other in a loop (or more than 8 deep)")
         sibling = path.parent / f"{base_name}.toml"
-        base = _load(sibling if sibling.exists() else base_name, chain + (here,))
+        try:
+            base = _load(sibling if sibling.exists() else base_name, chain + (here,))
+        except InputError as exc:
+            if exc.key == "scenario.based_on" and Path(exc.source) != path:
+                raise InputError(path, "scenario.based_on", exc.message) from None
+            raise InputError(path, "scenario.based_on", f"in {base_name!r}: {exc}") from None
+        bases = (base.path,) + base.bases
         # a lever named here replaces the base's keys it names; the rest is inherited
         levers = {g: {**base.levers.get(g, {}), **levers.get(g, {})}
                   for g in LEVERS if g in base.levers or g in levers}
@@ -156,4 +166,5 @@ def _load(name: str | Path, chain: tuple[Path, ...]) -> Scenario:
         description=get_str(path, "scenario.description", head.get("description", "")),
         levers=levers,
         path=path,
+        bases=bases,
     )

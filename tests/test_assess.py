@@ -61,7 +61,7 @@ def test_rerun_and_worker_count_give_identical_outputs(three_runs):
     m = {name: json.loads((out / "manifest.json").read_text()) for name, out in
          three_runs.items()}
     assert m["w1"]["workers"] == 1 and m["w2"]["workers"] == 2
-    for k in ("started", "finished", "workers", "command"):
+    for k in ("started", "finished", "written", "workers", "command"):
         for x in m.values():
             x.pop(k)
     for x in m.values():  # files that hold times or the worker count
@@ -124,15 +124,41 @@ def test_interrupted_write_leaves_no_complete_looking_folder(three_runs, tiny, t
     a.write(out)
     assert (out / "manifest.json").exists()
 
-    def boom(path, frames):
-        next(iter(frames))
-        raise KeyboardInterrupt
+    real = output.write_parquet_chunks
 
-    monkeypatch.setattr(output, "write_parquet_chunks", boom)
+    def interrupted(path, frames):
+        def some_then_stop():
+            it = iter(frames)
+            yield next(it)  # one chunk reaches the temporary file, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(path, some_then_stop())
+
+    monkeypatch.setattr(output, "write_parquet_chunks", interrupted)
     with pytest.raises(KeyboardInterrupt):
         a.write(out)
     assert not (out / "manifest.json").exists()  # incomplete folders have no manifest
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert not (out / "runs.parquet").exists()  # removed with the old run's files
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
+    monkeypatch.setattr(output, "write_parquet_chunks", real)
+    (out / ".runs.parquet.999.tmp").write_bytes(b"left by a killed run")
+    a.write(out)
+    assert (out / "manifest.json").exists() and not list(out.glob(".*tmp"))
+
+
+def test_a_reused_folder_keeps_no_file_of_an_earlier_run(tiny, tmp_path, capsys):
+    code, *_ = run(["run", "--profile", tiny, "--runs", "20", "--out", tmp_path,
+                    "--no-progress"], capsys)
+    assert code == 0 and (tmp_path / "comparisons.csv").exists()
+    code, *_ = run(["run", "plan_without_tg1_legal", "--profile", tiny, "--runs", "20",
+                    "--no-parquet", "--out", tmp_path, "--no-progress"], capsys)
+    assert code == 0
+    man = json.loads((tmp_path / "manifest.json").read_text())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*man["files"], "manifest.json"])
+    assert "runs.parquet" not in man["files"] and "comparisons.csv" not in man["files"]
+    # the file the scenario is based on is hashed too
+    based = man["inputs"]["scenarios"]["plan_without_tg1_legal"]["based_on"]
+    assert [b["sha256"] for b in based] == [digest(scenarios_dir() / "policies" /
+                                                   "plan_2257.toml")]
 
 
 def test_atomic_path_keeps_the_old_file_on_failure(tmp_path):
@@ -168,7 +194,7 @@ def test_stopping_rule_from_the_command_line(tiny, tmp_path, capsys):
     t = pd.read_csv(tmp_path / "targets.csv")
     assert ((t.ci_high - t.ci_low) / 2).max() <= 0.1
     assert (t.runs == man["runs"]).all() and man["runs"] < 2000
-    assert "stopping rule" in out and "run" in err  # the progress bar went to stderr
+    assert "stopping rule" in out and "run/s" in err  # tqdm's bar went to stderr
 
 
 def test_pessimistic_world_is_recorded_and_lowers_the_plan(tiny, capsys):
@@ -193,12 +219,60 @@ def test_python_api_returns_frames_and_figures(tiny):
     assert np.isfinite(a.fan()[["q05", "q50", "q95"]]).all().all()
 
 
-def test_a_failure_is_one_line_and_exit_1(tiny, tmp_path, capsys):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    code, out, err = run(["run", "--profile", tiny, "--runs", "5", "--out", blocker / "sub",
+@pytest.mark.parametrize("where", ["file", "file/sub", ""])
+def test_a_bad_out_folder_is_refused_before_any_run(tiny, tmp_path, capsys, monkeypatch, where):
+    import experiments.assess as A
+
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setattr(A, "MonteCarlo", None)  # any run would fail with exit 1
+    out = str(tmp_path / where) if where else ""
+    code, _, err = run(["run", "--profile", tiny, "--runs", "5", "--out", out], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--out" in err, err
+
+
+def test_a_failure_is_one_line_and_exit_1(tiny, tmp_path, capsys, monkeypatch):
+    def broken(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(output, "write_csv", broken)
+    code, out, err = run(["run", "--profile", tiny, "--runs", "5", "--out", tmp_path,
                           "--no-progress"], capsys)
-    assert code == 1 and err.startswith("stmarket: failed:") and err.count("\n") == 1
+    assert code == 1 and err == "stmarket: failed: RuntimeError: disk on fire\n"
+    assert not (tmp_path / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--runs", "10", "--max-runs", "50"], "--max-runs: caps the stopping rule"),
+    (["/nonexistent/plan_2257.toml", "--runs", "5"], "/nonexistent/plan_2257.toml: file not"),
+    (["--world", "/nonexistent/optimistic.toml", "--runs", "5"], "file not found"),
+    (["--runs", "10000000", "--profile", PROFILE], "--runs: 10000000 runs of 2 scenarios need"),
+])
+def test_more_bad_arguments(tiny, tmp_path, capsys, argv, fragment):
+    if "--profile" not in argv:
+        argv = [*argv, "--profile", tiny]
+    code, out, err = run(["run", *argv, "--out", tmp_path], capsys)
+    assert code == 2 and err.count("\n") == 1 and fragment in err, err
+    assert not (tmp_path / "targets.csv").exists()
+
+
+def test_api_refuses_an_empty_stopping_rule(tiny):
+    from model.errors import InputError
+
+    with pytest.raises(InputError, match="--max-runs: must be in"):
+        assess(profile=tiny, max_runs=0)
+    with pytest.raises(InputError, match="--half-width: must be in"):
+        assess(profile=tiny, half_width=0.0)
+
+
+def test_a_separate_process_writes_the_same_bytes(three_runs, tiny, tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "experiments.cli", "run", "--profile", str(tiny),
+                    "--runs", "120", "--seed", "3", "--out", str(tmp_path), "--no-progress"],
+                   check=True, capture_output=True)
+    for f in TABLES:
+        assert digest(tmp_path / f) == digest(three_runs["w1"] / f), f
 
 
 def test_seeds_per_sample_repeat_each_sample(tiny, tmp_path, capsys):

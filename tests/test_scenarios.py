@@ -77,5 +77,10 @@ def test_based_on_loops_and_missing_bases_are_input_errors(tmp_path):
         load_scenario(a)
     c = tmp_path / "c.toml"
     c.write_text('[scenario]\nid = "c"\nname = "c"\nbased_on = "nowhere"\n', encoding="utf-8")
-    with pytest.raises(InputError, match="nowhere: no such scenario"):
+    with pytest.raises(InputError, match="nowhere: no such scenario") as e:
         load_scenario(c)
+    assert str(e.value).startswith(f"{c}: scenario.based_on: ")
+    with pytest.raises(InputError, match="is a folder, not a TOML file"):
+        load_scenario(tmp_path)
+    with pytest.raises(InputError, match="file not found"):
+        load_scenario(tmp_path / "plan_2257.toml")  # a path never falls back to a bundled file

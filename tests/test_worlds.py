@@ -58,15 +58,29 @@ def test_broken_world_files_are_one_line_errors(tmp_path, profile, body, fragmen
     assert "\n" not in str(e.value)
 
 
-def test_worlds_are_ordered_by_targets_met(profile):
-    """The optimistic world meets more of the plan's targets on average than the full
-    priors, and those more than the pessimistic world (same seed, 300 runs each)."""
+def test_worlds_are_ordered_on_the_market_size_and_the_plan_targets(profile):
+    """Pessimistic < full priors < optimistic, target by target, where the world should
+    decide: the 2030 value, the shares and the intermediary. The growth targets are left
+    out on purpose: they measure growth from a base that the same parameters move too
+    (docs/ASSESSMENT.md, "Worlds")."""
+    from experiments.montecarlo import MonteCarlo
+
     targets = load_targets(years=profile.years)
-    plan = [load_scenario("plan_2257")]
-    means = {}
+    scs = [load_scenario("no_programme"), load_scenario("plan_2257")]
+    prob, value = {}, {}
     for name in ("pessimistic", "priors", "optimistic"):
         w = PRIORS if name == "priors" else load_world(name, profile.space.uncertain)
-        mc = MonteCarlo(profile, plan, targets, seed=5, world=w)
-        mc.extend(300)
-        means[name], lo, hi = mc.result().targets_met("plan_2257")
-    assert means["pessimistic"] < means["priors"] < means["optimistic"], means
+        mc = MonteCarlo(profile, scs, targets, seed=5, world=w)
+        mc.extend(400)
+        r = mc.result()
+        prob[name] = r.target_table().set_index(["scenario", "target"]).probability
+        value[name] = {s.id: np.median(r.indicators(s.id)["value_nominal"][:, -1]) for s in scs}
+    order = ("pessimistic", "priors", "optimistic")
+    for sc in ("no_programme", "plan_2257"):
+        v = [value[w][sc] for w in order]
+        assert v[0] < v[1] < v[2], (sc, v)
+    for key in [("plan_2257", t) for t in ("ip_share_2025", "ip_share_2030", "tech_share_2025",
+                                           "intermediary_2030")] + [
+                ("no_programme", "tech_share_2030")]:
+        p = [prob[w][key] for w in order]
+        assert p[0] < p[1] < p[2], (key, p)
