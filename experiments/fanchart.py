@@ -22,14 +22,17 @@ def target_indicators(targets: TargetSet) -> list[str]:
 
 
 def _formatter(indicator: str, lang: str):
+    """The y tick formatter of an indicator's panel, in ``lang``'s number format."""
     from matplotlib.ticker import FuncFormatter
 
     unit = i18n.indicator_unit(indicator)
-    if unit == "share":
+    if unit in ("share", "rate"):
         return FuncFormatter(lambda v, _pos: i18n.percent(v, lang))
     if unit == "bn_vnd":
         return FuncFormatter(lambda v, _pos: i18n.plain(round(v, 6), lang)
                              if abs(v) < 1000 else i18n.integer(round(v), lang))
+    if unit == "count":
+        return FuncFormatter(lambda v, _pos: i18n.integer(round(v), lang))
     return FuncFormatter(lambda v, _pos: i18n.plain(round(v, 6), lang))
 
 
@@ -40,7 +43,8 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
 
     A ``level`` target is a short black segment at (year, threshold), labelled; a ``cagr``
     target is, for each scenario, the dotted path its median must follow from the base
-    year, ``median[base_year] * (1 + threshold) ** (y - base_year)``.
+    year, ``median[base_year] * (1 + threshold) ** (y - base_year)``. Panels of count
+    indicators (:func:`experiments.i18n.is_count`) have whole-number y ticks.
 
     Parameters
     ----------
@@ -141,6 +145,8 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
             ax.set_xlim(x0 - 0.5, x1 + 0.5)
             ax.margins(y=0.12)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if i18n.is_count(ind):
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.yaxis.set_major_formatter(_formatter(ind, lang))
             ax.grid(alpha=0.3)
 

@@ -44,6 +44,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit.bn_vnd": ("bn VND", "tỷ đồng"),
     "unit.share": ("share of transaction value", "tỷ trọng trong tổng giá trị giao dịch"),
     "unit.count": ("number", "số lượng"),
+    "unit.rate": ("growth per year", "tốc độ tăng mỗi năm"),
+    "unit.index": ("index", "chỉ số"),
     "unit.per_year": ("/yr", "/năm"),
     "axis.year": ("year", "năm"),
     "axis.digitised_share": ("digitised share of results", "tỷ lệ kết quả được số hóa"),
@@ -137,20 +139,21 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "This report assesses the targets of {plan} with an agent-based model of the "
         "province's science and technology (S&T) market. Each probability is the share of "
         "the {runs} Monte Carlo runs of a scenario in which the target is met. The runs "
-        "differ in the uncertain parameters, drawn as a Latin hypercube from {world}, and in "
-        "their random seeds; every scenario uses the same runs, so scenarios are compared "
-        "run by run. The range in brackets is the 95 % Wilson interval of the probability. "
-        "The budget of each task group in a scenario is an assumption: the plan publishes no "
-        "budget per task group. Province profile: {profile}.",
+        "differ in the uncertain parameters, drawn as a Latin hypercube under the parameter "
+        "setting \u201c{world}\u201d, and in their random seeds; every scenario uses the "
+        "same runs, so scenarios are compared run by run. The range in brackets is the 95 % "
+        "Wilson interval of the probability. The budget of each task group in a scenario is "
+        "an assumption: the plan publishes no budget per task group. Province profile: "
+        "{profile}.",
         "Báo cáo này đánh giá các mục tiêu của {plan} bằng một mô hình dựa trên tác tử "
         "(agent-based) của thị trường khoa học và công nghệ trên địa bàn tỉnh. Mỗi xác suất là "
         "tỷ lệ số lần chạy Monte Carlo đạt mục tiêu trong {runs} lần chạy của một kịch bản. "
         "Các lần chạy khác nhau ở các tham số bất định, được lấy mẫu siêu khối Latinh (Latin "
-        "hypercube) từ {world}, và ở hạt giống ngẫu nhiên (seed); mọi kịch bản dùng chung các "
-        "lần chạy này, nên các kịch bản được so sánh theo từng lần chạy. Khoảng trong ngoặc "
-        "là khoảng tin cậy Wilson 95% của xác suất. Kinh phí của từng nhóm nhiệm vụ trong mỗi "
-        "kịch bản là giả định: Kế hoạch không công bố kinh phí cho từng nhóm nhiệm vụ. Hồ sơ "
-        "tỉnh: {profile}."),
+        "hypercube) theo thiết lập tham số \u201c{world}\u201d, và ở giá trị khởi tạo ngẫu "
+        "nhiên (seed); mọi kịch bản dùng chung các lần chạy này, nên các kịch bản được so "
+        "sánh theo từng lần chạy. Khoảng trong ngoặc là khoảng tin cậy Wilson 95% của xác "
+        "suất. Kinh phí của từng nhóm nhiệm vụ trong mỗi kịch bản là giả định: Kế hoạch "
+        "không công bố kinh phí cho từng nhóm nhiệm vụ. Hồ sơ tỉnh: {profile}."),
     "read.scenarios": ("Scenarios: {items}.", "Các kịch bản: {items}."),
     "read.stopping": (
         "Runs were added until every 95 % interval had a half-width of at most {half_width}, "
@@ -233,6 +236,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "def.criterion": ("Criterion: {criterion}, in {year}.", "Tiêu chí: {criterion}, năm {year}."),
     "def.plan_text": ("The plan's words (Vietnamese): \u201c{text}\u201d.",
                       "Kế hoạch: \u201c{text}\u201d."),
+    "def.repeats": (
+        "In the plan, this line repeats word for word its earlier line for the target "
+        "\u201c{target}\u201d; the model scores it as a separate target, as read below.",
+        "Trong Kế hoạch, dòng này lặp lại nguyên văn dòng trước đó về mục tiêu "
+        "\u201c{target}\u201d; mô hình đánh giá dòng này như một mục tiêu riêng, theo cách "
+        "hiểu dưới đây."),
     "def.reading": ("How the model scores it: {text}", "Cách tính trong mô hình: {text}"),
     "def.growth_from": ("average growth from {base}", "tăng bình quân từ năm {base}"),
     # ---- table columns --------------------------------------------------------------------
@@ -257,8 +266,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # ---- provenance -----------------------------------------------------------------------
     "prov.version": ("stmarket version", "Phiên bản stmarket"),
     "prov.commit": ("Commit", "Mã commit (Git)"),
-    "prov.seed": ("Seed", "Hạt giống ngẫu nhiên (seed)"),
-    "prov.workers": ("Workers", "Số tiến trình song song"),
+    "prov.seed": ("Seed", "Giá trị khởi tạo ngẫu nhiên (seed)"),
+    "prov.workers": ("Worker threads", "Số luồng xử lý song song"),
     "prov.started": ("Started", "Bắt đầu"),
     "prov.finished": ("Finished", "Kết thúc"),
     "prov.profile": ("Province profile", "Hồ sơ tỉnh"),
@@ -343,13 +352,43 @@ def axis_label(indicator: str, lang: str) -> str:
     return t_or(f"axis.{indicator}", lang, t(f"unit.{indicator_unit(indicator)}", lang))
 
 
+#: Indicators that count things (whole numbers in every run), besides ``count*``.
+COUNT_INDICATORS = frozenset({
+    "needs_formed", "results_commercial", "results_digitised", "intermediaries_active",
+    "intermediaries_connected", "public_intermediary", "events", "offers_active",
+    "tasks_enterprise_centred", "tasks_new",
+})
+
+
 def indicator_unit(indicator: str) -> str:
-    """``"share"``, ``"bn_vnd"`` or ``"count"``: how an indicator's values are shown."""
-    if indicator.endswith("_share"):
+    """How an indicator's values are shown.
+
+    Parameters
+    ----------
+    indicator : str
+        An indicator name (see :data:`model.indicators.INDICATORS`).
+
+    Returns
+    -------
+    str
+        ``"share"`` (a fraction, shown as a percentage), ``"rate"`` (growth per year, also
+        a percentage), ``"bn_vnd"`` (billion VND), ``"count"`` (a number of things: a whole
+        number in each run) or ``"index"`` (any other level, such as a mean).
+    """
+    if indicator.endswith("_share") or "_share_" in indicator:
         return "share"
-    if indicator.startswith("value") and "growth" not in indicator:
+    if "growth" in indicator:
+        return "rate"
+    if indicator.startswith("value") or indicator == "budget":
         return "bn_vnd"
-    return "count"
+    if indicator.startswith("count") or indicator in COUNT_INDICATORS:
+        return "count"
+    return "index"
+
+
+def is_count(indicator: str) -> bool:
+    """Whether an indicator counts things, so its axis ticks should be whole numbers."""
+    return indicator_unit(indicator) == "count"
 
 
 # ---- numbers ----------------------------------------------------------------------------
@@ -390,16 +429,45 @@ def integer(n: int, lang: str) -> str:
     return number(n, lang, 0)
 
 
+PROB_FLOOR = 0.005  #: probabilities in (0, PROB_FLOOR) are shown as "< 0.01"
+
+
 def prob(p: float, lang: str) -> str:
-    """A probability with two decimals (0.91 / 0,91)."""
+    """A probability with two decimals (0.91 / 0,91).
+
+    A probability that is not 0 but would round to 0.00 is shown as ``< 0.01`` (``< 0,01``),
+    and one that is not 1 but would round to 1.00 as ``> 0.99`` (``> 0,99``), so that
+    neither reads as impossible or certain. Exactly 0 and 1 stay ``0.00`` and ``1.00``.
+
+    Parameters
+    ----------
+    p : float
+        A probability (NaN gives a dash).
+    lang : {"en", "vi"}
+
+    Returns
+    -------
+    str
+    """
+    if p is None or not math.isfinite(float(p)):
+        return t("missing", lang)
+    p = float(p)
+    if 0.0 < p < PROB_FLOOR:
+        return "< " + number(0.01, lang, 2)
+    if 1.0 - PROB_FLOOR < p < 1.0:
+        return "> " + number(0.99, lang, 2)
     return number(p, lang, 2)
 
 
 def prob_interval(p: float, lo: float, hi: float, lang: str) -> str:
-    """``0.91 (0.89–0.93)`` in English, ``0,91 (0,89–0,93)`` in Vietnamese."""
+    """``0.91 (0.89–0.93)`` in English, ``0,91 (0,89–0,93)`` in Vietnamese.
+
+    The estimate follows :func:`prob` (``< 0.01 (0.00–0.01)``); the bounds keep the plain
+    two-decimal format.
+    """
     if p is None or not math.isfinite(float(p)):
         return t("missing", lang)
-    return f"{prob(p, lang)} ({prob(lo, lang)}{DASH}{prob(hi, lang)})"
+    return f"{prob(p, lang)} ({number(lo, lang, 2)}{DASH}{number(hi, lang, 2)})"
 
 
 def signed_interval(d: float, lo: float, hi: float, lang: str, decimals: int = 2) -> str:
@@ -440,7 +508,7 @@ def criterion(op: str, threshold: float, indicator: str, kind: str, lang: str) -
     sym = {">": ">", ">=": "\u2265"}.get(op, op)
     if kind == "cagr":
         return f"{sym} {percent(threshold, lang)}{t('unit.per_year', lang)}"
-    if indicator_unit(indicator) == "share":
+    if indicator_unit(indicator) in ("share", "rate"):
         return f"{sym} {percent(threshold, lang)}"
     if float(threshold) == int(threshold):
         return f"{sym} {integer(int(threshold), lang)}"

@@ -116,10 +116,33 @@ def _plan_name(targets: TargetSet, lang: str) -> str:
     return targets.name_vi if lang == "vi" and targets.name_vi else targets.name
 
 
-def _title(meta: dict, targets: TargetSet, lang: str) -> str:
-    """``meta["title"]`` in English, ``meta["title_vi"]`` in Vietnamese, else a default."""
-    given = meta.get("title_vi") if lang == "vi" else meta.get("title")
-    return str(given) if given else t("title", lang, plan=_plan_name(targets, lang))
+def _title(targets: TargetSet, lang: str) -> str:
+    """The report's title, built the same way in both languages from the plan's name.
+
+    ``meta["title"]`` and ``meta["title_vi"]`` are ignored, so the two languages cannot
+    drift apart.
+    """
+    return t("title", lang, plan=_plan_name(targets, lang))
+
+
+def _norm(text: str) -> str:
+    """Text compared for repetition: case, spacing and final punctuation ignored."""
+    return " ".join(text.casefold().split()).rstrip(" .;,")
+
+
+def _repeats(targets: TargetSet) -> dict[str, Target]:
+    """Each target whose plan text repeats an earlier target's, mapped to that target."""
+    seen: dict[str, Target] = {}
+    out: dict[str, Target] = {}
+    for tg in targets.targets:
+        key = _norm(tg.text_vi or "")
+        if not key:
+            continue
+        if key in seen:
+            out[tg.id] = seen[key]
+        else:
+            seen[key] = tg
+    return out
 
 
 def _label(target_id: str, by_id: dict[str, Target], lang: str) -> str:
@@ -286,6 +309,7 @@ def _profile_name(meta: dict, lang: str) -> str:
 def _definitions(targets: TargetSet, lang: str) -> list[Block]:
     out: list[Block] = [Heading(2, t("h.definitions", lang))]
     by_id = {tg.id: tg for tg in targets.targets}
+    repeats = _repeats(targets)
     for tg in targets.targets:
         out.append(Heading(3, _label(tg.id, by_id, lang), code=tg.id))
         crit = i18n.criterion(tg.op, tg.threshold, tg.indicator, tg.kind, lang)
@@ -294,6 +318,9 @@ def _definitions(targets: TargetSet, lang: str) -> list[Block]:
         out.append(Paragraph(t("def.criterion", lang, criterion=crit, year=tg.year)))
         if tg.text_vi:
             out.append(Paragraph(t("def.plan_text", lang, text=tg.text_vi)))
+        if tg.id in repeats:  # said outside the quotation: not the plan's words
+            earlier = i18n.target_label(repeats[tg.id].id, lang)
+            out.append(Paragraph(t("def.repeats", lang, target=earlier)))
         if lang == "vi":
             reading = i18n.t_or(f"reading.{tg.id}", lang, tg.definition)
         else:
@@ -342,7 +369,7 @@ def build_blocks(*, lang: str, meta: dict, targets: TargetSet, target_table: pd.
                          target_table["scenario"])
     target_ids = _ordered([tid for tid in targets.ids if tid in set(target_table["target"])],
                           [x for x in target_table["target"] if x != ALL])
-    blocks: list[Block] = [Heading(1, _title(meta, targets, lang))]
+    blocks: list[Block] = [Heading(1, _title(targets, lang))]
     blocks += _how_to_read(meta, targets, lang, names, scenarios)
     blocks += _key_answer(target_table, scenarios, target_ids, names, lang)
     blocks += _target_section(target_table, scenarios, target_ids, by_id, names, lang)
@@ -500,13 +527,16 @@ def write_report(out_dir: Path, *, lang: str, meta: dict, targets: TargetSet,
         Markdown links them by relative path. The HTML embeds them.
     lang : {"en", "vi"}
     meta : dict
-        ``title`` (English) and optionally ``title_vi`` (the Vietnamese report otherwise
-        builds its title from the plan's Vietnamese name), ``profile``, ``scenarios`` (list
-        of ``{id, name, name_vi}``), ``runs``, ``seed``, ``world`` (``{id, name,
-        name_vi}``), ``stopping`` (None or ``{half_width, max_runs, reached}``),
-        ``version``, ``commit``, ``started``, ``finished``, ``workers``.
+        ``profile`` (and ``profile_vi``), ``scenarios`` (list of ``{id, name, name_vi}``),
+        ``runs``, ``seed``, ``world`` (``{id, name, name_vi}``), ``stopping`` (None or
+        ``{half_width, max_runs, reached}``), ``version``, ``commit``, ``started``,
+        ``finished``, ``workers``. A ``title`` or ``title_vi`` is ignored: the title is
+        built from the plan's name in ``targets`` (``<plan>: probability of meeting the
+        targets``), the same way in both languages.
     targets : TargetSet
-        The targets scored (labels, criteria, interpretation flags and definitions).
+        The targets scored (labels, criteria, interpretation flags, definitions and the
+        plan's words; a target whose words repeat an earlier target's is said to, outside
+        the quotation).
     target_table : DataFrame
         ``scenario,target,year,threshold,probability,ci_low,ci_high,runs``, with the
         ``all_targets`` rows.

@@ -9,6 +9,7 @@ import base64
 import os
 import re
 import string
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from experiments.report import ALL, write_report
 from model.targets import load_targets
 
 SCENARIOS = [
-    {"id": "no_programme", "name": "No programme", "name_vi": "Không thực hiện chương trình"},
+    {"id": "no_programme", "name": "No programme", "name_vi": "Không thực hiện Kế hoạch"},
     {"id": "plan_2257", "name": "Plan 2257 (all six task groups)",
      "name_vi": "Kế hoạch 2257 (cả sáu nhóm nhiệm vụ)"},
 ]
@@ -44,8 +45,8 @@ def _meta(**over) -> dict:
         "scenarios": SCENARIOS,
         "runs": 2000,
         "seed": 7,
-        "world": {"id": "priors", "name": "the full priors",
-                  "name_vi": "toàn bộ phân phối tiên nghiệm"},
+        "world": {"id": "priors", "name": "Full priors",
+                  "name_vi": "Toàn bộ khoảng bất định của tham số"},
         "stopping": {"half_width": 0.02, "max_runs": 20000, "reached": True},
         "version": "0.1.0",
         "commit": "622c3e8",
@@ -253,7 +254,7 @@ def test_key_answer_counts(reports):
     assert f"all targets together in the same run: 0.01 (0.01{DASH}0.03)" in md
     assert "Plan 2257 (all six task groups): a probability of at least 0.5 for 4 of 9" in md
     vi = reports["vi"][0]
-    assert "Không thực hiện chương trình: 4/9 mục tiêu có xác suất đạt từ 0,5 trở lên" in vi
+    assert "Không thực hiện Kế hoạch: 4/9 mục tiêu có xác suất đạt từ 0,5 trở lên" in vi
 
 
 def test_vietnamese_uses_the_plans_terms_and_no_english(reports):
@@ -299,15 +300,130 @@ def test_comparisons_and_value_difference(reports):
     assert "1,234.50" in md and f"{MINUS}3.20 to 12.00" in md and "0.81" in md
     vi, _ = reports["vi"]
     assert "1.234,50" in vi and f"{MINUS}3,20 đến 12,00" in vi
-    assert "Kế hoạch 2257 (cả sáu nhóm nhiệm vụ) so với Không thực hiện chương trình" in vi
+    assert "Kế hoạch 2257 (cả sáu nhóm nhiệm vụ) so với Không thực hiện Kế hoạch" in vi
 
 
 def test_provenance_and_stopping(reports):
     md, _ = reports["en"]
-    for s in ("622c3e8", "2026-12-01T10:05:00", "0.1.0", "| Seed | 7 |", "| Workers | 2 |",
-              "half-width of at most 0.02", "20,000 runs"):
+    for s in ("622c3e8", "2026-12-01T10:05:00", "0.1.0", "| Seed | 7 |",
+              "| Worker threads | 2 |", "half-width of at most 0.02", "20,000 runs"):
         assert s in md, s
     assert "20.000" in reports["vi"][0]
+
+
+def test_vietnamese_seed_and_threads(reports):
+    vi = reports["vi"][0]
+    assert "| Giá trị khởi tạo ngẫu nhiên (seed) | 7 |" in vi
+    assert "| Số luồng xử lý song song | 2 |" in vi
+    assert "và ở giá trị khởi tạo ngẫu nhiên (seed);" in vi
+    for key in i18n.keys():  # the calque and "processes" appear nowhere
+        low = t(key, "vi").lower()
+        assert "hạt giống" not in low and "tiến trình" not in low, key
+
+
+def test_title_built_from_the_plan_name_in_both_languages(reports, targets):
+    assert targets.name_vi == ("Kế hoạch phát triển thị trường khoa học và công nghệ tỉnh "
+                               "Bắc Kạn đến năm 2030 (Quyết định số 2257/QĐ-UBND)")
+    titles = {"en": f"{targets.name}: probability of meeting the targets",
+              "vi": f"{targets.name_vi}: xác suất đạt các mục tiêu"}
+    for lang, (md, page) in reports.items():
+        assert md.splitlines()[0] == f"# {titles[lang]}"  # meta["title"] is ignored
+        assert f"<title>{html_escape(titles[lang])}</title>" in page
+        assert f"<h1>{html_escape(titles[lang])}</h1>" in page
+        assert "Monte Carlo assessment" not in md and "QĐ 2257" not in md
+
+
+def test_world_is_named_as_a_parameter_setting(reports):
+    en, vi = reports["en"][0], reports["vi"][0]
+    assert "drawn as a Latin hypercube under the parameter setting \u201cFull priors\u201d," in en
+    assert ("(Latin hypercube) theo thiết lập tham số \u201cToàn bộ khoảng bất định của tham "
+            "số\u201d, và ở") in vi
+
+
+def test_repeated_plan_line_is_said_outside_the_quotation(reports, targets):
+    tg = next(x for x in targets.targets if x.id == "research_origin_share_2030")
+    assert tg.text_vi == "tỷ trọng giao dịch tài sản trí tuệ đạt trên 5%"  # the plan's words
+    for lang, (md, page) in reports.items():
+        section = md.split("`research_origin_share_2030`", 1)[1].split("\n### ", 1)[0]
+        quote = f"\u201c{tg.text_vi}\u201d"
+        repeat = t("def.repeats", lang, target=i18n.target_label("ip_share_2025", lang))
+        assert quote in section and repeat in section
+        assert section.index(repeat) > section.index(quote) + len(quote)
+        assert md.count(repeat) == 1 and html_escape(repeat) in page  # no other target
+        for quoted in re.findall("\u201c([^\u201d]*)\u201d", md):
+            assert "lặp lại" not in quoted and "repeat" not in quoted, quoted
+    assert "repeats word for word its earlier line for the target \u201cIP-asset share " \
+        "2025\u201d" in reports["en"][0]
+    assert "lặp lại nguyên văn dòng trước đó về mục tiêu \u201cTỷ trọng giao dịch tài sản " \
+        "trí tuệ 2025\u201d" in reports["vi"][0]
+
+
+def test_probabilities_that_round_to_0_or_1():
+    for lang in LANGS:
+        lt, gt = "< " + _fmt(0.01, lang), "> " + _fmt(0.99, lang)
+        assert [i18n.prob(p, lang) for p in (0.0, 1e-9, 0.0049, 0.005, 0.994)] == \
+            [_fmt(0, lang), lt, lt, _fmt(0.01, lang), _fmt(0.99, lang)]
+        assert [i18n.prob(p, lang) for p in (0.9951, 1 - 1e-9, 1.0)] == [gt, gt, _fmt(1, lang)]
+    assert i18n.prob_interval(0.003, 0.0004, 0.011, "en") == f"< 0.01 (0.00{DASH}0.01)"
+    assert i18n.prob_interval(0.998, 0.989, 0.9996, "vi") == f"> 0,99 (0,99{DASH}1,00)"
+    assert i18n.prob_interval(0.0, 0.0, 0.002, "vi") == f"0,00 (0,00{DASH}0,00)"
+
+
+def test_extreme_probabilities_in_the_report(tmp_path, targets, png):
+    table = _target_table(targets)
+    nop = table["scenario"] == "no_programme"
+    ids = [tg.id for tg in targets.targets]
+    cases = {ids[0]: (0.003, 0.0004, 0.011), ids[1]: (0.998, 0.989, 0.9996),
+             ids[2]: (0.0, 0.0, 0.002), ids[3]: (1.0, 0.998, 1.0),
+             ALL: (0.002, 0.0001, 0.007)}
+    for tid, (p, lo, hi) in cases.items():
+        table.loc[nop & (table["target"] == tid), ["probability", "ci_low", "ci_high"]] = \
+            (p, lo, hi)
+    vd = _value_difference().assign(share_positive=0.9993)
+    for lang in LANGS:
+        md = _write(tmp_path / lang, lang, targets, png, target_table=table, comparisons=None,
+                    value_difference=vd)[0].read_text("utf-8")
+
+        def f(x: float, lang: str = lang) -> str:
+            return _fmt(x, lang)
+
+        lt, gt = "< " + f(0.01), "> " + f(0.99)
+        rows = {line.split(" | ")[0][2:].rstrip(" \u2020"): line for line in md.splitlines()
+                if line.startswith("| ")}
+        label = {tid: i18n.target_label(tid, lang) for tid in cases}
+        assert f"| {lt} ({f(0)}{DASH}{f(0.01)}) |" in rows[label[ids[0]]]
+        assert f"| {gt} ({f(0.99)}{DASH}{f(1)}) |" in rows[label[ids[1]]]
+        assert f"| {f(0)} ({f(0)}{DASH}{f(0)}) |" in rows[label[ids[2]]]
+        assert f"| {f(1)} ({f(1)}{DASH}{f(1)}) |" in rows[label[ids[3]]]
+        key = next(line for line in md.splitlines() if line.startswith("- ")
+                   and SCENARIOS[0]["name_vi" if lang == "vi" else "name"] in line)
+        assert f"{lt} ({f(0)}{DASH}{f(0.01)})" in key
+        assert f"| {gt} |" in md  # share of runs with A higher, value-difference table
+        assert f" {gt};" in md  # and its sentence
+
+
+def test_one_value_sentence_per_pair_for_the_last_year(targets):
+    from experiments.report import Heading, Paragraph, build_blocks
+
+    cols = list(_value_difference().columns)
+    rows = [("plan_2257", "no_programme", 2025, 2000, 1.0, -1, 0, 0.5, 1, 2, 0.61),
+            ("no_programme", "plan_2257", 2030, 2000, -9.0, -12, -5, -2.5, -1, 3, 0.12),
+            ("plan_2257", "no_programme", 2030, 2000, 9.0, -3, 1, 2.5, 5, 12, 0.88),
+            ("no_programme", "plan_2257", 2025, 2000, -1.0, -2, -1, -0.5, 0, 1, 0.39)]
+    vd = pd.DataFrame(rows, columns=cols)
+    for lang in LANGS:
+        blocks = build_blocks(lang=lang, meta=_meta(), targets=targets,
+                              target_table=_target_table(targets), value_difference=vd)
+        start = next(i for i, b in enumerate(blocks)
+                     if isinstance(b, Heading) and b.text == t("h.value_difference", lang))
+        end = next(i for i, b in enumerate(blocks) if i > start and isinstance(b, Heading))
+        said = [b.text for b in blocks[start + 2:end] if isinstance(b, Paragraph)]
+        names = {s["id"]: s["name_vi" if lang == "vi" else "name"] for s in SCENARIOS}
+        expected = [t("vd.sentence", lang, year=2030, a=names["no_programme"],
+                      share=_fmt(0.12, lang), median=f"{MINUS}{_fmt(2.5, lang)}"),
+                    t("vd.sentence", lang, year=2030, a=names["plan_2257"],
+                      share=_fmt(0.88, lang), median=_fmt(2.5, lang))]
+        assert said == expected, said  # one per pair, the last year only, in table order
 
 
 def test_optional_sections_and_escaping(tmp_path, targets, png):
@@ -397,6 +513,29 @@ def test_fan_chart_panels_bands_and_targets(targets, lang):
     segs = {(float(np.mean(ln.get_xdata())), float(ln.get_ydata()[0]))
             for ln in ip.get_lines() if len(ln.get_xdata()) == 2}
     assert {(2025.0, 0.05), (2030.0, 0.10)} <= segs
+
+
+def test_count_indicators_have_whole_number_ticks(targets):
+    from model.indicators import INDICATORS
+
+    for ind in ("count", "intermediaries_connected", "intermediaries_active", "count_ip"):
+        assert i18n.is_count(ind), ind
+    for ind in ("value_growth", "value_growth_mean", "tech_level_mean", "budget",
+                "research_origin_share_domestic", "ip_share", "value_nominal"):
+        assert not i18n.is_count(ind), ind
+    for ind in INDICATORS:  # every indicator has a unit with a label
+        assert i18n.has(f"unit.{i18n.indicator_unit(ind)}"), ind
+    inds = target_indicators(targets)
+    for lang in LANGS:
+        fig = fan_chart(_fan(targets), targets, lang)
+        ax = fig.axes[inds.index("intermediaries_connected")]
+        lo, hi = ax.get_ylim()
+        ticks = [v for v in ax.get_yticks() if lo <= v <= hi]
+        assert len(ticks) >= 2 and all(float(v).is_integer() for v in ticks), ticks
+        labels = [ax.yaxis.get_major_formatter()(v, 0) for v in ticks]
+        assert labels == [i18n.integer(int(v), lang) for v in ticks]
+        share = fig.axes[inds.index("ip_share")]  # shares keep their fractional ticks
+        assert not all(float(v).is_integer() for v in share.get_yticks())
 
 
 def test_fan_chart_rejects_missing_indicator(targets):

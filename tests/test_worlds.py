@@ -63,7 +63,6 @@ def test_worlds_are_ordered_on_the_market_size_and_the_plan_targets(profile):
     decide: the 2030 value, the shares and the intermediary. The growth targets are left
     out on purpose: they measure growth from a base that the same parameters move too
     (docs/ASSESSMENT.md, "Worlds")."""
-    from experiments.montecarlo import MonteCarlo
 
     targets = load_targets(years=profile.years)
     scs = [load_scenario("no_programme"), load_scenario("plan_2257")]
