@@ -147,6 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(s)
     s.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
 
+    w = sub.add_parser(
+        "sweep", help="run a sweep design: many runs, crash-safe, parallel or on Dask",
+        description="Run the runs of a sweep design (factorial, Latin hypercube or Sobol over "
+                    "levers, parameters and seeds) into --out in chunks written atomically. "
+                    "After a crash or kill, the same command with --resume computes only the "
+                    "missing chunks. Summaries (target probabilities with intervals, quantiles "
+                    "of indicators by year, for each design point) go to --out/summary.")
+    w.add_argument("design", metavar="DESIGN", help="bundled design name or TOML path")
+    w.add_argument("--out", type=_folder, required=True, help="output folder")
+    where = w.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_pos_int, default=None,
+                       help="worker processes on this machine (default: all cores)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    w.add_argument("--resume", action="store_true",
+                   help="finish the sweep already in --out (nothing is computed twice)")
+    wbar = w.add_mutually_exclusive_group()
+    wbar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                      help="show a progress bar (default: when the terminal is interactive)")
+    wbar.add_argument("--no-progress", dest="progress", action="store_false")
+
     v = sub.add_parser("validate", help="check profile, scenario, world or targets files",
                        description="Validate data files; each is recognised by its top-level "
                                    "table ([profile], [scenario], [world] or [plan]).")
@@ -210,6 +231,34 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from experiments.sweep import run_sweep
+
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise InputError("argument", "--scheduler", "must be an address such as "
+                                                    "tcp://host:8786, got an empty string")
+    workers = args.workers or os.cpu_count() or 1
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = _Bar(show, "runs")
+    t0 = time.perf_counter()
+    try:
+        res = run_sweep(args.design, args.out, workers=workers, scheduler=args.scheduler,
+                        resume=args.resume, progress=bar)
+    finally:
+        bar.close()
+    m = res.manifest
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
+    print(f"sweep {m['design']['id']}: {m['n_runs']} runs at {m['n_points']} design points in "
+          f"{m['n_chunks']} chunks, {m['failed_runs']} failed; {where}; "
+          f"{time.perf_counter() - t0:.1f} s")
+    print(f"summary: {args.out / 'summary'} (targets.csv, quantiles.csv, points.csv, "
+          f"failures.csv); runs: {args.out / 'chunks'}")
+    return 0
+
+
 def cmd_single(args: argparse.Namespace) -> int:
     from experiments.plots import save, single_run_figure
     from experiments.single import format_run, run_scenarios
@@ -255,12 +304,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         elif "plan" in data:
             load_targets(f)
             kind = "targets"
+        elif "sweep" in data:
+            from experiments.design import SweepPlan, load_design
+
+            SweepPlan.load(load_design(f))
+            kind = "sweep design"
         elif "world" in data:
             load_world(f, load_profile("bac_kan").space.uncertain)
             kind = "world"
         else:
-            raise InputError(f, "", "not a profile, scenario, world or targets file: needs "
-                                    "a [profile], [scenario], [world] or [plan] table")
+            raise InputError(f, "", "not a profile, scenario, world, sweep or targets file: "
+                                    "needs a [profile], [scenario], [world], [sweep] or [plan] "
+                                    "table")
         print(f"{f}: ok ({kind})")
     return 0
 
@@ -277,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_monte_carlo(args)
         if args.command == "single":
             return cmd_single(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
         return cmd_validate(args)
     except InputError as exc:
         sys.stderr.write(f"stmarket: error: {exc}\n")

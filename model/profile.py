@@ -40,7 +40,7 @@ def resolve(name: str | Path, sub: str) -> Path:
         return path  # let the reader say "file not found" with the path given
     available = sorted(p.stem for p in (scenarios_dir() / sub).glob("*.toml"))
     what = {"profiles": "profile", "policies": "scenario", "targets": "targets file",
-            "worlds": "world"}[sub]
+            "worlds": "world", "sweeps": "sweep design"}[sub]
     raise InputError(name, "", f"no such {what} file, and no bundled {what} of that name; "
                                f"bundled: {', '.join(available)}")
 
