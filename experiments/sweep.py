@@ -42,6 +42,8 @@ from model import kernels as K
 from model.errors import InputError
 
 MANIFEST = "sweep.json"
+#: Seconds to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT = 20
 CHUNKS = "chunks"
 SUMMARY = "summary"
 _META = b"stmarket.sweep"
@@ -191,7 +193,7 @@ def _run_dask(plan: SweepPlan, todo: list[int], scheduler) -> Iterator:
     own = not hasattr(scheduler, "submit")
     if own:
         try:
-            client = Client(scheduler, timeout=30)
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError("argument", "--scheduler",
                              f"cannot reach a Dask scheduler at {scheduler!r} ({exc})") from None
