@@ -51,6 +51,8 @@ UNCERTAINTY = ("priors", "central")
 MAX_RUNS = 100_000_000
 MAX_POINTS = 1_000_000
 MAX_CHUNK = 100_000
+#: Largest memory the per-point summary counters may take (about 38,000 points).
+MAX_SUMMARY_BYTES = 2 * 2**30
 _TAG = 0x5EE9
 
 
@@ -284,6 +286,14 @@ class SweepPlan:
         for f in design.factors:
             if f.parameter is not None and f.parameter not in prof.space.specs:
                 raise InputError(where, f"factors.{f.name}.parameter", "unknown parameter")
+        from experiments.summary import SweepSummary
+
+        need = SweepSummary.bytes_needed(design.n_points, prof.n_years)
+        if need > MAX_SUMMARY_BYTES:
+            raise InputError(where, "factors",
+                             f"{design.n_points} design points need {need / 2**30:.1f} GiB of "
+                             f"summary counters (at most {MAX_SUMMARY_BYTES // 2**30} GiB): use "
+                             "fewer points and more seeds per point")
         return cls(design, prof, ts, sc, w, design.points())
 
     def input_hashes(self) -> dict[str, str]:

@@ -86,7 +86,7 @@ class SweepSummary:
     def empty(cls, points: np.ndarray, factor_names: list[str], target_ids: list[str],
               years: np.ndarray) -> SweepSummary:
         n = points.shape[0]
-        hist = [[np.zeros((n, e.size - 1), dtype=np.int64) for _ in years]
+        hist = [[np.zeros((n, e.size - 1), dtype=np.int32) for _ in years]
                 for e in map(edges, SUMMARY_INDICATORS)]
         return cls(points, factor_names, target_ids, np.asarray(years),
                    np.zeros(n, np.int64), np.zeros(n, np.int64),
@@ -141,6 +141,12 @@ class SweepSummary:
                     rows.append((p, name, int(y), int(h[p].sum()), *qs))
         return pd.DataFrame(rows, columns=["point", "indicator", "year", "runs", "q05", "q25",
                                            "q50", "q75", "q95"])
+
+    @staticmethod
+    def bytes_needed(n_points: int, n_years: int) -> int:
+        """Memory of the counters for a design (it does not depend on the runs)."""
+        bins = sum(edges(name).size - 1 for name in SUMMARY_INDICATORS)
+        return int(n_points) * int(n_years) * bins * 4
 
     def nbytes(self) -> int:
         return int(sum(h.nbytes for hs in self.hist for h in hs) + self.met.nbytes)

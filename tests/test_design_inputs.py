@@ -153,6 +153,8 @@ def test_broken_designs_fail_cleanly(doc, tmp_path_factory, capsys):
     ('[sweep]\nid = "x"\nmethod = "factorial"\nscenario = "nope"\n[factors.a]\nparameter = '
      '"need_rate"\nvalues = [0.001]\n', "sweep: cannot load an input it names"),
     ('[sweep]\nid = "x"\nmethod = "factorial"\n[factors]\n', "factors: must hold at least"),
+    ('[sweep]\nid = "x"\nmethod = "lhs"\nsamples = 100000\n[factors.a]\nparameter = '
+     '"need_rate"\nlow = 0.001\nhigh = 0.002\n', "factors: 100000 design points need"),
 ])
 def test_known_broken_designs(tmp_path, capsys, text, fragment):
     path = tmp_path / "d.toml"
