@@ -238,7 +238,7 @@ def mib(b: float) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs-throughput", type=int, default=4000,
+    ap.add_argument("--runs-throughput", type=int, default=10_000,
                     help="runs of the design timed in 1 and 2 (rounded to 200 points x seeds)")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--skip-memory", action="store_true",

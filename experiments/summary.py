@@ -51,22 +51,30 @@ def _hist(x: np.ndarray, e: np.ndarray) -> np.ndarray:
     return np.bincount(np.clip(idx, 0, e.size - 2), minlength=e.size - 1)
 
 
-def _quantile(counts: np.ndarray, e: np.ndarray, q: float) -> float:
-    n = counts.sum()
-    if n == 0:
-        return float("nan")
-    c = np.cumsum(counts)
+def _quantiles(counts: np.ndarray, e: np.ndarray, q: float) -> np.ndarray:
+    """Quantile ``q`` of every row of a histogram ``counts[points, bins]``: the bin
+    where the cumulative count reaches q * n, interpolated within it (in log space for
+    the log bins; the bin's integer for the integer bins). NaN for an empty row."""
+    n = counts.sum(axis=1)
+    c = np.cumsum(counts, axis=1)
     target = q * n
-    b = int(np.searchsorted(c, target, side="left"))
-    b = min(b, counts.size - 1)
-    before = c[b] - counts[b]
-    frac = 0.0 if counts[b] == 0 else (target - before) / counts[b]
+    b = np.minimum((c < target[:, None]).sum(axis=1), counts.shape[1] - 1)
+    rows = np.arange(counts.shape[0])
+    inbin = counts[rows, b]
+    before = c[rows, b] - inbin
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(inbin > 0, (target - before) / np.maximum(inbin, 1), 0.0)
     lo, hi = e[b], e[b + 1]
     if e is _INTEGER:
-        return float(lo + 0.5)  # integer values: the bin's value, exactly
-    if e is _LOG and lo > 0:
-        return float(np.exp(np.log(lo) + frac * (np.log(hi) - np.log(lo))))
-    return float(lo + frac * (hi - lo))
+        out = lo + 0.5
+    elif e is _LOG:
+        with np.errstate(divide="ignore"):
+            logv = np.log(np.where(lo > 0, lo, 1.0)) + frac * (np.log(hi) -
+                                                                np.log(np.where(lo > 0, lo, 1.0)))
+        out = np.where(lo > 0, np.exp(logv), lo + frac * (hi - lo))
+    else:
+        out = lo + frac * (hi - lo)
+    return np.where(n > 0, out, np.nan)
 
 
 @dataclass
@@ -109,38 +117,45 @@ class SweepSummary:
             for j, y in enumerate(self.years):
                 x = df[column(name, int(y))].to_numpy()[good]
                 idx = np.clip(np.searchsorted(e, x, side="right") - 1, 0, e.size - 2)
-                np.add.at(self.hist[i][j], (pg, idx), 1)
+                h = self.hist[i][j]
+                cells, counts = np.unique(pg * h.shape[1] + idx, return_counts=True)
+                h.reshape(-1)[cells] += counts.astype(h.dtype)  # O(runs), not O(points)
 
     def target_table(self) -> pd.DataFrame:
         """For every point and target: probability, Wilson 95 % interval, runs that
         succeeded and runs that failed."""
-        rows = []
         ids = self.target_ids + [ALL]
-        for p in range(self.ok.size):
-            fv = [float(v) for v in self.points[p]]
-            for k, tid in enumerate(ids):
-                n = int(self.ok[p])
-                if n:
-                    pr, lo, hi = wilson(int(self.met[p, k]), n)
-                else:
-                    pr = lo = hi = float("nan")
-                rows.append((p, *fv, tid, float(pr), float(lo), float(hi), n,
-                             int(self.failed[p])))
-        return pd.DataFrame(rows, columns=["point", *self.factor_names, "target", "probability",
-                                           "ci_low", "ci_high", "runs", "failed"])
+        n_pt, n_t = self.ok.size, len(ids)
+        n = np.repeat(self.ok, n_t)
+        k = self.met.reshape(-1)
+        safe = np.maximum(n, 1)
+        pr, lo, hi = wilson(np.minimum(k, safe), safe)
+        empty = n == 0
+        cols = {"point": np.repeat(np.arange(n_pt), n_t)}
+        for j, name in enumerate(self.factor_names):
+            cols[name] = np.repeat(self.points[:, j].astype(float), n_t)
+        cols.update({"target": np.tile(np.array(ids, dtype=object), n_pt),
+                     "probability": np.where(empty, np.nan, pr),
+                     "ci_low": np.where(empty, np.nan, lo),
+                     "ci_high": np.where(empty, np.nan, hi),
+                     "runs": n, "failed": np.repeat(self.failed, n_t)})
+        return pd.DataFrame(cols)
 
     def quantile_table(self) -> pd.DataFrame:
         """For every point, summary indicator and year: quantiles from the histograms."""
-        rows = []
+        frames = []
+        n_pt = self.ok.size
         for i, name in enumerate(SUMMARY_INDICATORS):
             e = edges(name)
             for j, y in enumerate(self.years):
                 h = self.hist[i][j]
-                for p in range(h.shape[0]):
-                    qs = [_quantile(h[p], e, q) for q in QUANTILES]
-                    rows.append((p, name, int(y), int(h[p].sum()), *qs))
-        return pd.DataFrame(rows, columns=["point", "indicator", "year", "runs", "q05", "q25",
-                                           "q50", "q75", "q95"])
+                cols = {"point": np.arange(n_pt), "indicator": name, "year": int(y),
+                        "runs": h.sum(axis=1).astype(np.int64)}
+                for q, label in zip(QUANTILES, ("q05", "q25", "q50", "q75", "q95"),
+                                    strict=True):
+                    cols[label] = _quantiles(h, e, q)
+                frames.append(pd.DataFrame(cols))
+        return pd.concat(frames, ignore_index=True)
 
     @staticmethod
     def bytes_needed(n_points: int, n_years: int) -> int:
