@@ -34,7 +34,7 @@
    every other repeat) ``--repeats`` times and the medians are compared, so that a
    change in the machine's speed during the benchmark hits all of them alike.
 
-Run: ``python benchmarks/sweep.py`` (about 4,000 runs for 1-2; several minutes in all,
+Run: ``python benchmarks/sweep.py`` (10,000 runs for 1-2; several minutes in all,
 most of it the 100,000-run sweep; ``--skip-memory`` leaves out 3).
 """
 
