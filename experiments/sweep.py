@@ -326,7 +326,7 @@ def run_sweep(design: str | Path, out: str | Path, workers: int = 1,
             if old.get("inputs", {}).get(k) != v:
                 raise InputError(man_path, f"inputs.{k}", "this input file changed since the "
                                                           "sweep started: use another --out")
-        manifest = old
+        manifest = dict(old, resumed=[*old.get("resumed", []), _now()])
     else:
         if (out / CHUNKS).exists() and any((out / CHUNKS).glob("chunk-*.parquet")):
             raise InputError(out, "--out", "holds chunk files but no sweep.json: use another "
