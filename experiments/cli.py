@@ -7,12 +7,15 @@ what is allowed), 1 failure.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 from model.errors import InputError
 
 DEFAULT_SCENARIOS = ["no_programme", "plan_2257"]
+#: Analysis commands: each module provides ``add_parser(sub)`` and ``run_cli(args)``.
+ANALYSES = ("sensitivity",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     wbar.add_argument("--progress", dest="progress", action="store_true", default=None,
                       help="show a progress bar (default: when the terminal is interactive)")
     wbar.add_argument("--no-progress", dest="progress", action="store_false")
+
+    for name in ANALYSES:
+        importlib.import_module(f"experiments.{name}").add_parser(sub)
 
     v = sub.add_parser("validate", help="check profile, scenario, world or targets files",
                        description="Validate data files; each is recognised by its top-level "
@@ -334,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_single(args)
         if args.command == "sweep":
             return cmd_sweep(args)
+        if args.command in ANALYSES:
+            return importlib.import_module(f"experiments.{args.command}").run_cli(args)
         return cmd_validate(args)
     except InputError as exc:
         sys.stderr.write(f"stmarket: error: {exc}\n")
