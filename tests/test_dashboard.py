@@ -1,0 +1,307 @@
+"""The dashboard's logic without a browser: sliders -> scenario -> budgets, the Monte Carlo
+refresh and its tables, the languages, the figures, and the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import socket
+import string
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from experiments import dashboard as d
+from experiments import dashboard_i18n as di
+from experiments.montecarlo import MonteCarlo
+from model.errors import InputError
+from model.scenario import LEVERS, load_scenario
+
+RUNS = 40
+
+
+@pytest.fixture(scope="module")
+def plan_settings() -> d.Settings:
+    return d.initial_settings("bac_kan", "plan_2257", runs=RUNS, seed=3)
+
+
+@pytest.fixture(scope="module")
+def refreshed(small_profile, plan_settings) -> tuple[d.Refresh, d.Refresh]:
+    """The plan as it is, and the plan without task group 4, on the same runs."""
+    same = d.refresh(plan_settings, small_profile)
+    no_tg4 = d.refresh(plan_settings.with_lever("tg4_intermediary", level=0.0), small_profile)
+    return same, no_tg4
+
+
+# ---- sliders and scenarios ----------------------------------------------------------------
+
+
+def test_sliders_start_at_the_starting_scenario(profile):
+    s = d.initial_settings("bac_kan", "plan_2257")
+    assert s.levels == (0.3, 0.9, 0.8, 0.5, 0.3, 0.2)
+    assert s.starts == (2022,) * 6
+    assert (s.runs, s.seed) == (d.DEFAULT_RUNS, d.DEFAULT_SEED)
+    empty = d.initial_settings("bac_kan", "no_programme")
+    assert empty.levels == (0.0,) * 6
+    assert empty.starts == (profile.start_year + 1,) * 6
+
+
+@pytest.mark.parametrize("name", d.bundled("policies"))
+def test_untouched_sliders_give_the_starting_budgets(profile, name):
+    base = load_scenario(name)
+    s = d.initial_settings("bac_kan", name)
+    custom = d.scenario_from_settings(s, base)
+    assert custom.id == d.CUSTOM_ID
+    np.testing.assert_array_equal(custom.budgets(profile.years), base.budgets(profile.years))
+
+
+def test_a_slider_sets_one_task_groups_budget_and_start(profile):
+    base = load_scenario("plan_2257")
+    s = d.initial_settings("bac_kan", "plan_2257").with_lever("tg4_intermediary", level=1.0,
+                                                               start=2025)
+    got = d.scenario_from_settings(s, base).budgets(profile.years)
+    want = base.budgets(profile.years)
+    g = LEVERS.index("tg4_intermediary")
+    # the plan's two-year ramp, from the new start year
+    want[g] = [0, 0, 0, 0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0]
+    np.testing.assert_allclose(got, want)
+
+
+def test_a_task_group_the_base_does_not_fund_ramps_up_like_the_plan(profile):
+    s = d.initial_settings("bac_kan", "no_programme").with_lever("tg2_demand", level=0.6,
+                                                                  start=2023)
+    b = d.scenario_from_settings(s, load_scenario("no_programme")).budgets(profile.years)
+    assert d.DEFAULT_RAMP == 2
+    np.testing.assert_allclose(b[LEVERS.index("tg2_demand")],
+                               [0, 0, 0.3, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6])
+    assert b.sum() == pytest.approx(0.3 + 7 * 0.6)
+
+
+def test_settings_are_checked_and_hashable():
+    s = d.initial_settings()
+    assert hash(s) == hash(d.initial_settings())
+    assert s.with_lever("tg1_legal", level=0.15000000000000002).levels[0] == 0.15
+    with pytest.raises(ValueError, match="one level"):
+        d.Settings("bac_kan", "plan_2257", (0.0,) * 5, (2022,) * 6)
+    with pytest.raises(ValueError, match="budgets"):
+        d.Settings("bac_kan", "plan_2257", (-1.0,) + (0.0,) * 5, (2022,) * 6)
+    with pytest.raises(ValueError):
+        s.with_lever("tg9_unknown", level=1.0)
+    assert s.describe().startswith("tg1_legal=0.3@2022;tg2_demand=0.9@2022")
+
+
+# ---- the Monte Carlo refresh --------------------------------------------------------------
+
+
+def test_refresh_table_is_complete_and_consistent(refreshed, small_profile):
+    same, _ = refreshed
+    t = same.table()
+    n_targets = len(same.result.targets.targets)
+    assert list(t["target"]) == [*same.result.targets.ids, "all_targets"]
+    assert len(t) == n_targets + 1
+    assert (t["runs"] == RUNS).all()
+    for sc in ("base", "custom"):
+        assert ((0 <= t[f"low_{sc}"]) & (t[f"low_{sc}"] <= t[f"p_{sc}"])
+                & (t[f"p_{sc}"] <= t[f"high_{sc}"]) & (t[f"high_{sc}"] <= 1)).all()
+    # untouched sliders: the same scenario on the same runs, so no difference at all
+    np.testing.assert_array_equal(t["p_base"], t["p_custom"])
+    assert (t["difference"] == 0).all()
+    assert same.run.n_transactions > 0
+    assert same.profile is small_profile
+
+
+def test_refresh_is_a_paired_comparison(refreshed):
+    same, no_tg4 = refreshed
+    t = no_tg4.table().set_index("target")
+    # the starting scenario is the same runs as before (cached, not rerun)
+    assert no_tg4.result.Y["plan_2257"] is same.result.Y["plan_2257"]
+    np.testing.assert_array_equal(t["p_base"], same.table().set_index("target")["p_base"])
+    # no intermediary budget: hardly ever an intermediary by 2030, and the paired
+    # interval of the difference lies well below zero
+    assert t.loc["intermediary_2030", "p_custom"] <= 0.05
+    assert t.loc["intermediary_2030", "p_base"] >= 0.5
+    assert t.loc["intermediary_2030", "high_difference"] < 0
+    cmp = no_tg4.comparison().set_index("target")
+    assert cmp.loc["intermediary_2030", "a_only"] == 0
+    assert no_tg4.serial > same.serial
+
+
+def test_refresh_equals_the_monte_carlo_of_stmarket_run(refreshed, small_profile):
+    _, no_tg4 = refreshed
+    mc = MonteCarlo(small_profile, [no_tg4.base, no_tg4.custom], no_tg4.result.targets,
+                    seed=no_tg4.settings.seed)
+    mc.extend(RUNS)
+    want = mc.result().target_table()
+    got = no_tg4.targets()
+    np.testing.assert_array_equal(got["probability"], want["probability"])
+    np.testing.assert_array_equal(got["ci_low"], want["ci_low"])
+
+
+def test_refresh_does_not_depend_on_threads(refreshed, small_profile, plan_settings):
+    _, no_tg4 = refreshed
+    s = plan_settings.with_lever("tg4_intermediary", level=0.0)
+    d._RUNS.clear()
+    again = d.refresh(s, small_profile, workers=1)
+    np.testing.assert_array_equal(again.result.Y[d.CUSTOM_ID], no_tg4.result.Y[d.CUSTOM_ID])
+
+
+def test_refresh_rejects_bad_runs(small_profile, plan_settings):
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match="runs"):
+        d.refresh(replace(plan_settings, runs=0), small_profile)
+
+
+# ---- languages and tables -----------------------------------------------------------------
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_every_dashboard_string_has_both_languages_with_the_same_fields():
+    for key, (en, vi) in di._STRINGS.items():
+        assert en and vi, key
+        assert _fields(en) == _fields(vi), key
+    assert di.t("level", "vi") == "kinh phí (tỷ đồng/năm)"
+    assert di.t("col.target", "vi") == "Mục tiêu"  # from experiments.i18n
+    with pytest.raises(ValueError):
+        di.t("no.such.key", "en")
+    with pytest.raises(ValueError):
+        di.t("level", "fr")
+    with pytest.raises(ValueError, match="needs the field"):
+        di.t("title", "en", plan="x")
+
+
+def test_table_html_switches_language(refreshed):
+    _, r = refreshed
+    en, vi = d.table_html(r, "en"), d.table_html(r, "vi")
+    for target in [*r.result.targets.ids, "all_targets"]:
+        assert f'data-target="{target}"' in en and f'data-target="{target}"' in vi
+    assert 'data-lang="en"' in en and 'data-lang="vi"' in vi
+    assert f'data-serial="{r.serial}"' in en
+    assert "tg4_intermediary=0@2022" in en
+    assert "Probability" not in vi and "Mục tiêu" in vi and "Thiết lập của bạn" in vi
+    assert "Kế hoạch 2257" in vi and "Plan 2257" in en
+    # decimal comma in Vietnamese, decimal point in English
+    assert re.search(r"0,\d\d \(0,\d\d–", vi) and re.search(r"0\.\d\d \(0\.\d\d–", en)
+    # the clear drop of the intermediary target is marked
+    row = re.search(r'<tr data-target="intermediary_2030".*?</tr>', en).group(0)
+    assert "stm-clear" in row
+    assert d.table_html(r, "en").count("<tr") == len(r.table()) + 1
+
+
+def test_trade_summary_adds_up(refreshed):
+    _, r = refreshed
+    tx = r.run.transactions()
+    s = d.trade_summary(tx, "en")
+    assert s["Transactions"].sum() == len(tx)
+    assert s["Value (bn VND)"].sum() == pytest.approx(tx["value"].sum())
+    vi = d.trade_summary(tx, "vi")
+    assert "trực tiếp" in vi.columns and "công nghệ" in vi.index
+    assert "<table class=\"stm-trades\">" in d.trade_summary_html(tx, "vi")
+    assert "giao dịch" in d.single_run_note(r, "vi")
+
+
+def test_figures_render(refreshed):
+    _, r = refreshed
+    f = d.render_figures(r, "vi", dpi=30)
+    assert (f.serial, f.lang) == (r.serial, "vi")
+    for img, cls in ((f.fan, "stm-fan-img"), (f.network, "stm-network-img")):
+        assert f'class="{cls}"' in img and f'data-serial="{r.serial}"' in img
+        assert "data:image/png;base64,iVBORw0KGgo" in img  # PNG signature
+
+
+# ---- command line and server ----------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="stmarket")
+    d.add_parser(p.add_subparsers(dest="command"))
+    return p
+
+
+def test_cli_defaults_are_local():
+    a = _parser().parse_args(["dashboard"])
+    assert (a.host, a.port, a.profile, a.scenario) == ("127.0.0.1", 8765, "bac_kan",
+                                                       "plan_2257")
+    assert (a.runs, a.seed, a.workers, a.lang) == (300, 1, None, "en")
+    a = _parser().parse_args(["dashboard", "--port", "9000", "--runs", "200", "--lang", "vi"])
+    assert (a.port, a.runs, a.lang) == (9000, 200, "vi")
+
+
+@pytest.mark.parametrize("argv", [["--port", "0"], ["--port", "70000"], ["--port", "x"],
+                                  ["--runs", "5"], ["--seed", "-1"], ["--lang", "fr"],
+                                  ["--workers", "0"]])
+def test_cli_rejects_bad_values(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        _parser().parse_args(["dashboard", *argv])
+    assert e.value.code == 2
+    assert "dashboard: error: argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host,local", [("127.0.0.1", True), ("127.0.0.2", True),
+                                        ("localhost", True), ("::1", True), ("[::1]", True),
+                                        ("0.0.0.0", False), ("192.168.1.5", False),
+                                        ("::", False), ("example.org", False)])
+def test_is_local(host, local):
+    assert d.is_local(host) is local
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_cli_warns_on_a_public_address_and_serves(monkeypatch, capsys):
+    served = {}
+    monkeypatch.setattr(d, "serve", lambda host, port, defaults: served.update(
+        host=host, port=port, defaults=defaults))
+    monkeypatch.setattr(d, "render_figures", lambda r, lang: None)
+    port = _free_port()
+    args = _parser().parse_args(["dashboard", "--host", "0.0.0.0", "--port", str(port),
+                                 "--runs", "10", "--lang", "vi"])
+    assert d.run_cli(args) == 0
+    out = capsys.readouterr()
+    assert "warning: listening on 0.0.0.0" in out.err
+    assert f"http://0.0.0.0:{port}/" in out.out
+    assert served["port"] == port
+    assert served["defaults"] == {"profile": "bac_kan", "scenario": "plan_2257", "runs": 10,
+                                  "seed": 1, "lang": "vi", "workers": None}
+    args = _parser().parse_args(["dashboard", "--port", str(port), "--runs", "10"])
+    assert d.run_cli(args) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_run_cli_bad_input(monkeypatch):
+    monkeypatch.setattr(d, "serve", lambda *a: pytest.fail("must not serve"))
+    with pytest.raises(InputError, match="no bundled scenario"):
+        d.run_cli(_parser().parse_args(["dashboard", "--scenario", "no_such_plan"]))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(InputError, match="--port"):
+            d.run_cli(_parser().parse_args(["dashboard", "--port", str(port), "--runs", "10"]))
+
+
+def test_app_defaults_come_from_the_environment(monkeypatch):
+    monkeypatch.delenv(d.ENV_DEFAULTS, raising=False)
+    assert d.app_defaults()["scenario"] == "plan_2257"
+    monkeypatch.setenv(d.ENV_DEFAULTS, json.dumps({"scenario": "no_programme", "lang": "vi"}))
+    got = d.app_defaults()
+    assert (got["scenario"], got["lang"], got["profile"]) == ("no_programme", "vi", "bac_kan")
+
+
+def test_import_does_not_import_solara_but_page_does():
+    code = ("import sys, experiments.dashboard as d; a = 'solara' in sys.modules; "
+            "p = d.Page; print(a, 'solara' in sys.modules, callable(p))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.split() == ["False", "True", "True"]
+    with pytest.raises(AttributeError):
+        _ = d.NoSuchThing
