@@ -328,6 +328,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``stmarket`` console script."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line draws into files, never on a screen
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

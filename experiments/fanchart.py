@@ -68,9 +68,6 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
         For missing columns, a target indicator absent from ``fan``, or an unknown
         language.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.style
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

@@ -25,9 +25,6 @@ def single_run_figure(runs, targets: TargetSet, title: str = ""):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)

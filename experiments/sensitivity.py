@@ -754,9 +754,6 @@ def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.nda
 # -- charts (plotting only) ---------------------------------------------------------------
 
 def _grid(n: int, ncols: int, w: float, h: float):
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     nrows = max(1, math.ceil(n / ncols))
@@ -831,9 +828,6 @@ def morris_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] 
 
 def noise_figure(noise: pd.DataFrame):
     """Share of a single run's variance that comes from the seeds, per outcome."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     d = noise[::-1]
