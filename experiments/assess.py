@@ -68,6 +68,7 @@ class Assessment:
     workers: int
     stopping: dict | None = None
     n_seeds: int = 1
+    posterior: str | None = None
     started: str = ""
     finished: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
@@ -149,6 +150,7 @@ class Assessment:
             "runs": self.n_runs,
             "seed": self.seed,
             "seeds_per_sample": self.n_seeds,
+            "posterior": self.posterior,
             "world": {"id": self.world.id, "name": self.world.name,
                       "name_vi": self.world.name_vi},
             "stopping": self.stopping,
@@ -175,6 +177,9 @@ class Assessment:
                           for s in self.scenarios},
         }
         m["thresholds"] = {t.id: t.threshold for t in self.target_set.targets}
+        if self.posterior:
+            m["inputs"]["posterior"] = {"path": self.posterior,
+                                        "sha256": _file_hash(Path(self.posterior))}
         m["versions"] = output.versions()
         return m
 
@@ -239,6 +244,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
            max_runs: int = DEFAULT_MAX_RUNS,
            seed: int = 1, n_seeds: int = 1, workers: int | None = None,
            research_origin_threshold: float | None = None,
+           posterior: str | Path | None = None,
            progress: Progress | None = None) -> Assessment:
     """Monte Carlo of scenarios on common random numbers, scored against the targets.
 
@@ -265,6 +271,10 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         Threads (all cores by default). Results do not depend on it.
     research_origin_threshold : float, optional
         Threshold of the interpreted research-origin target.
+    posterior : str or Path, optional
+        A ``posterior.csv`` from ``stmarket calibrate``: the parameters it fitted
+        are drawn from the posterior (one particle per sample, resampled by weight as
+        a pure function of the seed and the sample), the others from the priors.
     progress : callable(done, total), optional
 
     Returns
@@ -295,7 +305,13 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
     if not 1 <= n_seeds <= 10_000:
         raise InputError("argument", "--seeds-per-sample",
                          f"must be in [1, 10000], got {n_seeds}")
-    mc = MonteCarlo(prof, scs, ts, seed=seed, n_seeds=n_seeds, world=w, n_threads=workers)
+    post = None
+    if posterior is not None:
+        from experiments.calibrate import load_posterior
+
+        post = load_posterior(posterior, prof)
+    mc = MonteCarlo(prof, scs, ts, seed=seed, n_seeds=n_seeds, world=w, n_threads=workers,
+                    posterior=post)
     stopping = None
     if runs is not None:
         mc.extend(runs, progress=progress)
@@ -303,7 +319,8 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         reached = mc.run_until(half_width, max_runs, progress=progress)
         stopping = {"half_width": half_width, "max_runs": max_runs, "reached": reached}
     return Assessment(mc.result(), seed=seed, workers=workers or 0, stopping=stopping,
-                      n_seeds=n_seeds, started=started, finished=_now())
+                      n_seeds=n_seeds, posterior=str(posterior) if posterior else None,
+                      started=started, finished=_now())
 
 
 #: Bytes held per run and scenario beyond the yearly accumulators: indicators, verdicts,

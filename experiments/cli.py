@@ -15,7 +15,7 @@ from model.errors import InputError
 
 DEFAULT_SCENARIOS = ["no_programme", "plan_2257"]
 #: Analysis commands: each module provides ``add_parser(sub)`` and ``run_cli(args)``.
-ANALYSES = ("sensitivity", "dashboard")
+ANALYSES = ("sensitivity", "discover", "calibrate", "dashboard")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,6 +97,9 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
     r.add_argument("--world", default="priors",
                    help="setting of the uncertain parameters: priors, pessimistic, "
                         "optimistic, or a TOML file (default: priors)")
+    r.add_argument("--posterior", default=None, metavar="FILE",
+                   help="posterior.csv from 'stmarket calibrate': draw the parameters it "
+                        "fitted from the posterior instead of the priors")
     r.add_argument("--workers", type=_pos_int, default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
     r.add_argument("--out", type=_folder, default=Path(out_default),
@@ -228,7 +231,8 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
                    half_width=args.half_width or DEFAULT_HALF_WIDTH,
                    max_runs=args.max_runs or DEFAULT_MAX_RUNS,
                    seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
-                   research_origin_threshold=args.research_origin_threshold, progress=bar)
+                   research_origin_threshold=args.research_origin_threshold,
+                   posterior=args.posterior, progress=bar)
     finally:
         bar.close()
     print(a.summary(), flush=True)
@@ -352,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("stmarket: interrupted\n")
         return 130
+    except BrokenPipeError:  # stdout closed early (e.g. piped into head): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # a failure, not bad input: one line, exit 1
         sys.stderr.write(f"stmarket: failed: {type(exc).__name__}: {exc}\n")
         return 1

@@ -307,6 +307,19 @@ def fan_indicators(targets: TargetSet) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _posterior_by_sample(d: Design, profile: Profile, posterior, seed: int) -> np.ndarray:
+    """The design's parameters with the posterior's in place of the priors': sample
+    ``s`` takes the particle that run ``s`` of the posterior's resampling picks, so the
+    seed replicates of a sample share it."""
+    from experiments.calibrate import posterior_rows
+
+    P = np.array(d.P)
+    s0, s1 = int(d.sample.min()), int(d.sample.max()) + 1
+    rows = posterior_rows(posterior, seed, s0, s1)[d.sample - s0]
+    P[:, [K.PARAM_NAMES.index(n) for n in posterior.names]] = rows
+    return P
+
+
 Progress = Callable[[int, int], None]
 
 
@@ -330,7 +343,7 @@ class MonteCarlo:
 
     def __init__(self, profile: Profile, scenarios: list[Scenario], targets: TargetSet,
                  seed: int = 0, n_seeds: int = 1, world: World | None = None,
-                 n_threads: int | None = None) -> None:
+                 n_threads: int | None = None, posterior=None) -> None:
         ids = [s.id for s in scenarios]
         if not scenarios:
             raise ValueError("need at least one scenario")
@@ -340,6 +353,7 @@ class MonteCarlo:
         self.seed, self.n_seeds = check_seed(seed), int(n_seeds)
         self.world = world or PRIORS
         self.n_threads = n_threads
+        self.posterior = posterior
         self._lev = {s.id: s.budgets(profile.years) for s in scenarios}
         self._designs: list[Design] = []
         self._Y: dict[str, list[np.ndarray]] = {s: [] for s in ids}
@@ -358,6 +372,9 @@ class MonteCarlo:
         for a in range(start, stop, chunk):
             b = min(stop, a + chunk)
             d = design_runs(self.profile, self.seed, a, b, self.n_seeds, self.world)
+            if self.posterior is not None:
+                # the fitted parameters from the posterior, one particle per sample
+                d.P = _posterior_by_sample(d, self.profile, self.posterior, self.seed)
             for sc in self.scenarios:
                 Y, _ = run_batch(self.profile, d.P, self._lev[sc.id], d.seeds, d.runs,
                                  n_threads=self.n_threads)

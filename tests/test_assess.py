@@ -284,3 +284,28 @@ def test_seeds_per_sample_repeat_each_sample(tiny, tmp_path, capsys):
     assert r["sample"].nunique() == 10 and (r.groupby("sample").need_rate.nunique() == 1).all()
     assert (r.groupby("sample").replicate.apply(sorted).map(list) == [[0, 1, 2]] * 10).all()
     assert json.loads((tmp_path / "manifest.json").read_text())["seeds_per_sample"] == 3
+
+
+def test_a_posterior_replaces_the_priors_of_the_parameters_it_fitted(tiny, tmp_path, capsys):
+    from experiments.calibrate import Posterior
+
+    post = tmp_path / "posterior.csv"
+    Posterior(("need_rate",), np.array([[0.001], [0.003]]), np.array([0.25, 0.75])
+              ).frame().to_csv(post, index=False)
+    code, out, err = run(["run", "plan_2257", "--profile", tiny, "--runs", "400",
+                          "--seeds-per-sample", "2", "--posterior", post, "--out",
+                          tmp_path / "o", "--no-progress"], capsys)
+    assert code == 0, err
+    r = pd.read_parquet(tmp_path / "o" / "runs.parquet")
+    r = r[r.year == 2021]
+    assert set(r.need_rate) == {0.001, 0.003}
+    assert 0.65 < (r.need_rate == 0.003).mean() < 0.85  # resampled by weight
+    assert (r.groupby("sample").need_rate.nunique() == 1).all()  # one particle per sample
+    assert r.h4.nunique() == 200  # the other parameters keep their priors
+    man = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert man["inputs"]["posterior"]["sha256"] == digest(post)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("weight,no_such_parameter\n1,2\n")
+    code, _, err = run(["run", "--profile", tiny, "--runs", "5", "--posterior", bad,
+                        "--out", tmp_path / "b"], capsys)
+    assert code == 2 and err.count("\n") == 1 and str(bad) in err
