@@ -15,7 +15,7 @@ from model.errors import InputError
 
 DEFAULT_SCENARIOS = ["no_programme", "plan_2257"]
 #: Analysis commands: each module provides ``add_parser(sub)`` and ``run_cli(args)``.
-ANALYSES = ("sensitivity", "discover", "calibrate", "dashboard")
+ANALYSES = ("sensitivity", "discover", "optimise", "calibrate", "dashboard")
 
 
 class _Parser(argparse.ArgumentParser):
