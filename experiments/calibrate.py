@@ -43,10 +43,8 @@ earlier results, and attempt ``i`` of generation ``g`` is the core's run
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +54,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from experiments.calibrate_cli import add_parser, run_cli  # noqa: F401 (re-exported)
+from experiments.calibrate_plots import fit_figure, marginals_figure
 from model import indicators
 from model import kernels as K
 from model.errors import InputError, check_keys, get_number, get_str, read_toml
@@ -941,148 +941,3 @@ def fit_table(stats: Sequence[Statistic], prior: np.ndarray, pred: np.ndarray
             row.update({f"{tag}_q05": q[0], f"{tag}_q50": q[1], f"{tag}_q95": q[2]})
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-# ----------------------------------------------------------------------------------
-# Charts (plotting only)
-# ----------------------------------------------------------------------------------
-def marginals_figure(result: CalibrationResult, top: int = 12):
-    """Weighted histograms of the most-shrunk parameters on the prior's quantile scale
-    (the prior is flat at 1 there); ticks give the parameter's values."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    s = result.summary.reset_index(drop=True)
-    order = s["shrinkage"].sort_values(ascending=False).index[:top]
-    ncol = 4
-    nrow = max(1, math.ceil(len(order) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.5 * nrow),
-                             constrained_layout=True, squeeze=False)
-    space = result.profile.space
-    for ax, k in zip(axes.flat, order, strict=False):
-        name = s.loc[k, "parameter"]
-        ax.hist(result.u[:, k], bins=20, range=(0, 1), weights=result.posterior.weights,
-                density=True, color="C0", alpha=0.7, label="posterior")
-        ax.axhline(1.0, color="k", ls="--", lw=1, label="prior")
-        ticks = np.array([0.0, 0.5, 1.0])
-        ax.set_xticks(ticks, [f"{v:.3g}" for v in space.specs[name].ppf(ticks)])
-        log = " (log)" if s.loc[k, "prior"] == "loguniform" else ""
-        ax.set_title(f"{name}{log}\nshrinkage {s.loc[k, 'shrinkage']:.2f}", fontsize=9)
-        ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(order):]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"Posterior vs prior: {result.observations.id} on {result.profile.id}")
-    return fig
-
-
-def fit_figure(result: CalibrationResult):
-    """Each statistic: the observation's 90 % interval against the prior and
-    posterior predictive medians and 90 % intervals."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    f = result.fit
-    fig, axes = plt.subplots(len(f), 1, figsize=(8, 1.3 * len(f) + 0.8),
-                             constrained_layout=True, squeeze=False)
-    for ax, (_, r) in zip(axes[:, 0], f.iterrows(), strict=True):
-        bars = [("observed", r["obs_low"], r["observed"], r["obs_high"], "k"),
-                ("prior pred.", r["prior_q05"], r["prior_q50"], r["prior_q95"], "C7"),
-                ("posterior pred.", r["posterior_q05"], r["posterior_q50"],
-                 r["posterior_q95"], "C0")]
-        for y, (_label, lo, mid, hi, c) in enumerate(bars):
-            ax.plot([lo, hi], [y, y], color=c, lw=4, alpha=0.6)
-            ax.plot([mid], [y], "o", color=c)
-        ax.set_yticks(range(3), [b[0] for b in bars], fontsize=8)
-        ax.set_ylim(-0.6, 2.6)
-        if r["scale"] == "log":
-            ax.set_xscale("log")
-        ax.set_title(f"{r['statistic']}: {r['indicator']} {r['years']} ({r['status']}, "
-                     f"{r['role']})", fontsize=9, loc="left")
-        ax.grid(alpha=0.3, axis="x")
-    fig.suptitle("Observed (90 % interval) vs predictive (median, 90 % interval)")
-    return fig
-
-
-# ----------------------------------------------------------------------------------
-# Command line
-# ----------------------------------------------------------------------------------
-def _int_type(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], "
-                                             f"got {text!r}") from None
-        if not low <= v <= high:
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text!r}")
-        return v
-    return parse
-
-
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
-    return Path(text)
-
-
-def add_parser(sub) -> None:
-    """Add ``calibrate`` to argparse subparsers ``sub``."""
-    r = sub.add_parser(
-        "calibrate", help="calibrate uncertain parameters to observations (ABC-SMC)",
-        description="Approximate Bayesian Computation (ABC-SMC) of the uncertain parameters "
-                    "against observed statistics of the market (scenarios/observations/): "
-                    "writes posterior.csv (weighted particles), summary.csv, "
-                    "generations.csv, fit.csv, charts and manifest.json.")
-    r.add_argument("observations", nargs="?", default="bac_kan",
-                   help="observations file or bundled name (default: bac_kan)")
-    r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
-    r.add_argument("--scenario", default="no_programme",
-                   help="policy in force during the observed years (default: no_programme)")
-    r.add_argument("--parameters", default=None, metavar="A,B,C",
-                   help="uncertain parameters to fit, comma-separated (default: all)")
-    r.add_argument("--others", choices=OTHERS, default="prior",
-                   help="parameters not fitted: drawn from their prior (default) or held "
-                        "at their median")
-    r.add_argument("--particles", type=_int_type(20, 1_000_000), default=1000,
-                   help="population size (default: 1000)")
-    r.add_argument("--generations", type=_int_type(1, 100), default=8,
-                   help="most generations after the prior one; the schedule stops earlier "
-                        "at tolerance 1 (default: 8)")
-    r.add_argument("--seed", type=_int_type(0, 2**62 - 1), default=1,
-                   help="random seed (default: 1)")
-    r.add_argument("--workers", type=_int_type(1, 4096), default=None,
-                   help="threads (default: all cores); results do not depend on it")
-    r.add_argument("--out", type=_folder, default=Path("out/calibrate"),
-                   help="output folder (default: %(default)s)")
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``stmarket calibrate``: print a summary, write the folder, return 0."""
-    import numba
-
-    from experiments.output import check_folder
-
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
-    check_folder(args.out)
-
-    def show(row: dict) -> None:
-        print(f"generation {row['generation']}: tolerance {row['tolerance']:.3g}, "
-              f"{row['accepted']} accepted of {row['simulations']} simulations, "
-              f"ESS {row['ess']:.0f}", file=sys.stderr, flush=True)
-
-    res = calibrate(args.observations, profile=args.profile, scenario=args.scenario,
-                    parameters=args.parameters, particles=args.particles,
-                    generations=args.generations, seed=args.seed, n_threads=args.workers,
-                    others=args.others, progress=show)
-    print(res.text(), flush=True)
-    files = res.write(args.out)
-    print(f"\n{res.seconds:.1f} s; written to {args.out}: {', '.join(files)}")
-    return 0

@@ -51,7 +51,6 @@ stop) -> Evaluation`` giving per-run values for runs ``start .. stop - 1``: the 
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -61,6 +60,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.optimise_cli import add_parser, run_cli  # noqa: F401 (re-exported)
+from experiments.optimise_plots import frontier_figure, shares_figure
 from experiments.stats import Z95, paired_difference, wilson
 from model.errors import InputError
 from model.scenario import LEVERS, MAX_BUDGET, Scenario
@@ -908,7 +909,7 @@ def _meta(opt: Optimiser, profile, base, targets, objective, budgets, plan_level
     }
 
 
-# --- text and charts -------------------------------------------------------------------
+# --- text (the charts: experiments.optimise_plots) -------------------------------------
 
 _LABELS = {"all_2030": f"P(every {YEAR} target met)",
            "expected": f"mean number of {YEAR} targets met"}
@@ -969,218 +970,3 @@ def format_summary(r: OptimiseResult) -> str:
     lines.append(f"{m['runs_evaluated']:,} runs in {m['seconds']:.1f} s "
                  f"({m['runs_per_second']:.0f} runs/s, {m['workers']} threads)")
     return "\n".join(lines)
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def frontier_figure(frontier: pd.DataFrame, best: pd.DataFrame, meta: dict):
-    """The Pareto front: budget against the objective (fresh runs, 95 % intervals) for
-    the best allocation found and for the base's shares at each budget, with the base
-    scenario itself marked and the target probability (if any) as a line.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    f = frontier.sort_values("budget")
-    err = [f["value"] - f["ci_low"], f["ci_high"] - f["value"]]
-    ax.errorbar(f["budget"], f["value"], yerr=err, fmt="o-", color="C0", capsize=3,
-                label="best allocation found (95% CI)")
-    un = f[~f["confirmed"].astype(bool)]
-    ax.plot(un["budget"], un["value"], "o", mfc="white", mec="C0", zorder=4,
-            label="not better than the base mix beyond noise")
-    rerr = [f["reference_value"] - f["reference_low"], f["reference_high"] -
-            f["reference_value"]]
-    ax.errorbar(f["budget"] * 1.008, f["reference_value"], yerr=rerr, fmt="s--", color="0.5",
-                capsize=3, ms=4, label=f"{meta['base']} shares scaled to the budget")
-    plan = best[best["allocation"] == "plan"].iloc[0]
-    ax.errorbar([plan["budget"]], [plan["value"]], yerr=[[plan["value"] - plan["ci_low"]],
-                [plan["ci_high"] - plan["value"]]], fmt="*", ms=16, color="C3", capsize=3,
-                label=f"{meta['base']} as written")
-    pareto = f[f["pareto"].astype(bool)]
-    ax.step(pareto["budget"], pareto["value"], where="post", color="C0", alpha=0.25, lw=5,
-            label="Pareto front (no cheaper budget does better)")
-    reach = meta.get("reach")
-    if reach and reach["target"] <= 1.5 * f["ci_high"].max():
-        ax.axhline(reach["target"], color="k", ls=":", lw=1,
-                   label=f"target probability {reach['target']:g}")
-    elif reach:  # far above every point: say so rather than squash the chart
-        ax.text(0.02, 0.97, f"target probability {reach['target']:g}: not reached up to "
-                f"{reach['max_budget']:g} bn VND/yr (off the chart)", transform=ax.transAxes,
-                va="top", fontsize=9)
-    if reach and reach["reached"]:
-        ax.axvline(reach["budget"], color="k", ls=":", lw=1)
-    if f["budget"].max() >= 6 * f["budget"].min():
-        from matplotlib.ticker import FuncFormatter
-
-        ax.set_xscale("log")
-        ax.set_xticks(f["budget"].tolist())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    ax.set_xlabel("yearly budget of the six task groups (bn VND)")
-    ax.set_ylabel(objective_label(meta["objective"]))
-    ax.set_title(f"Budget frontier ({meta['profile']}; confirmation: "
-                 f"{meta['settings']['confirm_runs']} fresh runs per point)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def shares_figure(best: pd.DataFrame, frontier: pd.DataFrame, meta: dict):
-    """The winner's shares against the base's (bars per task group) at the focus
-    budget, and the winner's shares at every budget of the frontier.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    plt = _plt()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
-    x = np.arange(len(LEVERS))
-    rows = [("winner", "C0"), ("plan", "C3"), ("plan_mix", "0.6")]
-    shown = [(best[best["allocation"] == n].iloc[0], c) for n, c in rows
-             if (best["allocation"] == n).any()]
-    w = 0.8 / len(shown)
-    for i, (r, c) in enumerate(shown):
-        v = [r[s] for s in SHARE_COLS]
-        label = {"winner": "best found" + ("" if r["confirmed"] else
-                                           " (not better beyond noise)"),
-                 "plan": meta["base"], "plan_mix": f"{meta['base']} shares"}[r["allocation"]]
-        bars = a1.bar(x + (i - (len(shown) - 1) / 2) * w, v, w, color=c,
-                      label=f"{label} at {r['budget']:g} bn/yr: {r['value']:.3f} "
-                            f"({r['ci_low']:.3f}-{r['ci_high']:.3f})")
-        for b, share in zip(bars, v, strict=True):
-            a1.annotate(f"{share * r['budget']:.2f}", (b.get_x() + b.get_width() / 2, share),
-                        ha="center", va="bottom", fontsize=7)
-    a1.set_xticks(x, [g.replace("_", "\n", 1) for g in LEVERS], fontsize=8)
-    a1.set_ylabel("share of the yearly budget (labels: bn VND/yr)")
-    a1.set_title(f"best allocation found vs {meta['base']} ({objective_label(meta['objective'])}"
-                 f", {int(shown[0][0]['runs'])} fresh runs)", fontsize=10)
-    a1.legend(fontsize=8)
-    a1.grid(axis="y", alpha=0.3)
-    f = frontier.sort_values("budget")
-    bottom = np.zeros(len(f))
-    pos = np.arange(len(f))
-    for g, col in enumerate(SHARE_COLS):
-        a2.bar(pos, f[col], bottom=bottom, color=f"C{g}", label=LEVERS[g])
-        bottom += f[col].to_numpy()
-    a2.set_xticks(pos, [f"{b:g}" + ("" if c else "*") for b, c in
-                        zip(f["budget"], f["confirmed"].astype(bool), strict=True)])
-    a2.set_xlabel("yearly budget (bn VND); * not better than the base's shares beyond noise")
-    a2.set_ylabel("share")
-    a2.set_title("best allocation found at each budget", fontsize=10)
-    a2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
-    return fig
-
-
-# --- command line ----------------------------------------------------------------------
-
-def _number(kind, lo: float, hi: float, lo_open: bool = False):
-    def parse(text: str):
-        try:
-            v = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-        if not (lo < v if lo_open else lo <= v) or not v <= hi or v != v:
-            raise argparse.ArgumentTypeError(
-                f"must be in {'(' if lo_open else '['}{lo:g}, {hi:g}], got {text!r}")
-        return v
-    return parse
-
-
-def _budgets(text: str) -> list[float]:
-    one = _number(float, 0.0, MAX_BUDGET, lo_open=True)
-    parts = [p.strip() for p in text.split(",")]
-    if not all(parts):
-        raise argparse.ArgumentTypeError(f"must be comma-separated budgets such as 1,2,4.5, "
-                                         f"got {text!r}")
-    return [one(p) for p in parts]
-
-
-def _probability(text: str) -> float:
-    v = _number(float, 0.0, 1.0, lo_open=True)(text)
-    if v >= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text!r}")
-    return v
-
-
-def add_parser(sub) -> None:
-    """Add ``stmarket optimise`` to argparse subparsers ``sub``."""
-    p = sub.add_parser(
-        "optimise", help="the budget-optimal mix of the six task groups, and the budget "
-                         "frontier",
-        description=(
-            "Split a yearly budget across the six task groups to maximise the probability "
-            f"that every {YEAR} target is met (or --objective), on common random numbers: "
-            "a raced space-filling screen of the simplex, local moves of budget between "
-            "pairs of groups accepted only beyond noise on held-out runs, and a paired "
-            "confirmation of the winner against the base's shares on fresh seeds. For each "
-            "budget: the best mix and its probability (the frontier); with "
-            "--target-probability, the smallest budget that reaches it. Cost: about "
-            "(candidates / 2 + 20 x rounds) x runs per budget (30,000-50,000 runs with the "
-            "defaults) plus 2 x confirm-runs; the defaults take about 4 minutes on 2 cores "
-            "(about 1,000 runs/s)."))
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--budget", type=_number(float, 0.0, MAX_BUDGET, True), default=None,
-                       help="one yearly budget (bn VND)")
-    where.add_argument("--budgets", type=_budgets, default=None, metavar="B1,B2,...",
-                       help="budgets of the frontier (default: "
-                            f"{','.join(f'{b:g}' for b in DEFAULT_BUDGETS)} and the base's own)")
-    p.add_argument("--objective", default="all_2030",
-                   help=f"all_2030 (every {YEAR} target met), expected (number of {YEAR} "
-                        "targets met) or a target id (default: all_2030)")
-    p.add_argument("--runs", type=_number(int, 8, 10_000_000), default=400,
-                   help="search runs per candidate (default: 400)")
-    p.add_argument("--confirm-runs", type=_number(int, 8, 10_000_000), default=1000,
-                   help="fresh runs of each confirmation (default: 1000)")
-    p.add_argument("--candidates", type=_number(int, 1, 100_000), default=24,
-                   help="allocations in each budget's space-filling screen (default: 24)")
-    p.add_argument("--max-rounds", type=_number(int, 0, 1000), default=6,
-                   help="local-search rounds per budget at most (default: 6)")
-    p.add_argument("--target-probability", type=_probability, default=None, metavar="P",
-                   help="find the smallest budget whose best mix reaches this probability")
-    p.add_argument("--max-budget", type=_number(float, 0.0, MAX_BUDGET, True), default=None,
-                   help="highest budget tried for --target-probability (default: twice the "
-                        "largest budget)")
-    p.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
-    p.add_argument("--scenario", default="plan_2257",
-                   help="base scenario: start years, ramps and the reference shares "
-                        "(default: plan_2257)")
-    p.add_argument("--seed", type=_number(int, 0, 2**62 - 1), default=1,
-                   help="random seed of the search (default: 1); the confirmation's is "
-                        "derived from it")
-    p.add_argument("--workers", type=_number(int, 1, 4096), default=None,
-                   help="threads to run on (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=Path, default=Path("out/optimise"),
-                   help="output folder (default: %(default)s)")
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``stmarket optimise``: print the frontier and the winner, write --out."""
-    import numba
-
-    from experiments.output import check_folder
-
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
-    check_folder(args.out)
-    r = optimise(args.budget, budgets=args.budgets, profile=args.profile, base=args.scenario,
-                 objective=args.objective, runs=args.runs, confirm_runs=args.confirm_runs,
-                 candidates=args.candidates, target_probability=args.target_probability,
-                 max_budget=args.max_budget, seed=args.seed, n_threads=args.workers,
-                 max_rounds=args.max_rounds)
-    print(r.summary(), flush=True)
-    files = r.write(args.out)
-    print(f"\nwritten to {args.out}: {', '.join(files)}")
-    return 0
