@@ -319,13 +319,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
             SweepPlan.load(load_design(f))
             kind = "sweep design"
+        elif "observations" in data:
+            from experiments.calibrate import load_observations
+
+            load_observations(f)
+            kind = "observations"
         elif "world" in data:
             load_world(f, load_profile("bac_kan").space.uncertain)
             kind = "world"
         else:
-            raise InputError(f, "", "not a profile, scenario, world, sweep or targets file: "
-                                    "needs a [profile], [scenario], [world], [sweep] or [plan] "
-                                    "table")
+            raise InputError(f, "", "not a profile, scenario, world, sweep, observations or "
+                                    "targets file: needs a [profile], [scenario], [world], "
+                                    "[sweep], [observations] or [plan] table")
         print(f"{f}: ok ({kind})")
     return 0
 

@@ -175,7 +175,7 @@ def test_file_without_a_known_table(tmp_path, capsys):
         load_scenario(path)
     code, out, err = cli(["validate", path], capsys)
     assert_one_line_error(code, err)
-    assert f"{path}: not a profile, scenario, world, sweep or targets file" in err
+    assert f"{path}: not a profile, scenario, world, sweep, observations or targets file" in err
 
 
 @pytest.mark.parametrize("kind", ["profile", "scenario", "targets"])
@@ -294,6 +294,7 @@ def test_validate_every_bundled_file(capsys):
     assert out.count(": ok (") == len(BUNDLED)
     assert "ok (profile)" in out and "ok (scenario)" in out and "ok (targets)" in out
     assert out.count("ok (world)") == 3 and out.count("ok (sweep design)") == 3
+    assert out.count("ok (observations)") == 2
 
 
 def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
@@ -305,7 +306,7 @@ def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
     assert out == f"{PLAN}: ok (scenario)\n" and str(bad) in err
     code, out, err = cli(["validate", other], capsys)
     assert_one_line_error(code, err)
-    assert "not a profile, scenario, world, sweep or targets file" in err
+    assert "not a profile, scenario, world, sweep, observations or targets file" in err
 
 
 # ---------------------------------------------------------------------------
