@@ -72,7 +72,19 @@ def write_folder(out: str | Path, tables: dict[str, pd.DataFrame],
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / output.MANIFEST).unlink(missing_ok=True)
+    old = out / output.MANIFEST
+    stale: list[str] = []
+    if old.exists():  # the files of an earlier run, as its manifest lists them
+        try:
+            import json
+
+            stale = list(json.loads(old.read_text(encoding="utf-8")).get("files", {}))
+        except (OSError, ValueError, AttributeError):
+            stale = []
+    old.unlink(missing_ok=True)
+    for name in stale:
+        if "/" not in name and name != output.MANIFEST:
+            (out / name).unlink(missing_ok=True)
     files: dict[str, Path] = {}
     for name, df in tables.items():
         files[f"{name}.csv"] = output.write_csv(out / f"{name}.csv", df)

@@ -151,8 +151,7 @@ class Assessment:
             "seed": self.seed,
             "seeds_per_sample": self.n_seeds,
             "posterior": self.posterior,
-            "world": {"id": self.world.id, "name": self.world.name,
-                      "name_vi": self.world.name_vi},
+            "world": self._world_meta(),
             "stopping": self.stopping,
             "version": output.versions()["stmarket"],
             "commit": output.git_commit(),
@@ -160,6 +159,14 @@ class Assessment:
             "finished": self.finished,
             "workers": int(self.workers or numba.config.NUMBA_NUM_THREADS),
         }
+
+    def _world_meta(self) -> dict:
+        w = {"id": self.world.id, "name": self.world.name, "name_vi": self.world.name_vi}
+        if self.posterior:
+            f = Path(self.posterior).name
+            w["name"] += f"; the parameters fitted in {f} drawn from that posterior"
+            w["name_vi"] += f"; các tham số đã hiệu chỉnh trong {f} lấy từ phân phối hậu nghiệm"
+        return w
 
     def manifest(self) -> dict:
         """Provenance: versions, commit, seeds, hashes of every input file."""
@@ -373,7 +380,8 @@ def format_summary(a: Assessment) -> str:
         st = a.stopping
         how += f" (stopping rule: every half-width <= {st['half_width']:g}"
         how += ")" if st["reached"] else f", NOT reached at the cap of {st['max_runs']})"
-    lines.append(f"{a.profile.name}; world: {a.world.name}; seed {a.seed}; {how}")
+    world = a._world_meta()["name"]
+    lines.append(f"{a.profile.name}; world: {world}; seed {a.seed}; {how}")
     lines.append("Probability that each target is met, with its 95 % interval:")
     lines.append(pivot_targets(a.targets()).to_string())
     if len(a.scenarios) > 1:

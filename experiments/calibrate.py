@@ -672,8 +672,8 @@ def load_posterior(path: str | Path, profile) -> Posterior:
             if not math.isfinite(X[i, c]):
                 raise InputError(path, f"line {i + 2}.{head[c]}", "must be finite")
     w = X[:, 0]
-    if (w < 0).any() or w.sum() <= 0:
-        raise InputError(path, "weight", "weights must be >= 0 with a positive sum")
+    if (w < 0).any() or not 0 < w.sum() < math.inf:
+        raise InputError(path, "weight", "weights must be >= 0 with a positive, finite sum")
     for c, n in enumerate(names):
         s = space.specs[n]
         slack = 1e-12 * (s.high - s.low)

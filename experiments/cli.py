@@ -177,9 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ANALYSES:
         importlib.import_module(f"experiments.{name}").add_parser(sub)
 
-    v = sub.add_parser("validate", help="check profile, scenario, world or targets files",
+    v = sub.add_parser("validate", help="check profile, scenario, world, sweep, observations "
+                                        "or targets files",
                        description="Validate data files; each is recognised by its top-level "
-                                   "table ([profile], [scenario], [world] or [plan]).")
+                                   "table ([profile], [scenario], [world], [sweep], "
+                                   "[observations] or [plan]).")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return p
 

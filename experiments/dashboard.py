@@ -717,6 +717,15 @@ def serve(host: str, port: int, defaults: dict) -> None:
 
 def run_cli(args: argparse.Namespace) -> int:
     """``stmarket dashboard``: check the inputs, warm the model up, serve the page."""
+    import numba
+
+    if not args.host.strip():
+        raise InputError("argument", "--host", "must be a host name or address such as "
+                                               "127.0.0.1, got an empty string")
+    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
+        raise InputError("argument", "--workers",
+                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
+                         f"may use), got {args.workers}")
     prof = get_profile(args.profile)
     get_scenario(args.scenario)
     if not is_local(args.host):

@@ -39,6 +39,12 @@ def _probability(text: str) -> float:
     return v
 
 
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
+    return Path(text)
+
+
 def add_parser(sub) -> None:
     """Add ``stmarket optimise`` to argparse subparsers ``sub``."""
     from experiments.optimise import DEFAULT_BUDGETS, YEAR
@@ -88,7 +94,7 @@ def add_parser(sub) -> None:
                         "derived from it")
     p.add_argument("--workers", type=_number(int, 1, 4096), default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=Path, default=Path("out/optimise"),
+    p.add_argument("--out", type=_folder, default=Path("out/optimise"),
                    help="output folder (default: %(default)s)")
 
 

@@ -40,6 +40,12 @@ def _names(text: str) -> list[str]:
     return names
 
 
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
+    return Path(text)
+
+
 def add_parser(sub) -> None:
     """Add ``stmarket sensitivity`` to argparse subparsers ``sub``."""
     from experiments.sensitivity import DEFAULT_NOISE_SAMPLES, DEFAULT_SEEDS, METHODS
@@ -93,7 +99,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
     p.add_argument("--workers", type=_positive(int, 4096), default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=Path, default=Path("out/sensitivity"),
+    p.add_argument("--out", type=_folder, default=Path("out/sensitivity"),
                    help="output folder (default: %(default)s)")
 
 
