@@ -1,7 +1,12 @@
 """The ``stmarket`` command line.
 
+Commands: ``run`` and ``compare`` (the Monte Carlo assessment), ``single`` (one
+seeded run), ``sweep`` (batch sweeps, resumable, on processes or Dask),
+``sensitivity``, ``discover``, ``optimise``, ``calibrate`` (the analyses),
+``dashboard`` (the Solara app) and ``validate`` (data files).
+
 Exit codes: 0 ok, 2 bad input or usage (one line naming the file, the key and
-what is allowed), 1 failure.
+what is allowed), 1 failure, 130 interrupted.
 """
 
 from __future__ import annotations
