@@ -7,26 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.errors import InputError
-
-
-def _int_type(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer in [{low}, {high}], "
-                                             f"got {text!r}") from None
-        if not low <= v <= high:
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text!r}")
-        return v
-    return parse
-
-
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
-    return Path(text)
+from experiments.argtypes import check_workers, folder, int_in
 
 
 def add_parser(sub) -> None:
@@ -49,30 +30,26 @@ def add_parser(sub) -> None:
     r.add_argument("--others", choices=OTHERS, default="prior",
                    help="parameters not fitted: drawn from their prior (default) or held "
                         "at their median")
-    r.add_argument("--particles", type=_int_type(20, 1_000_000), default=1000,
+    r.add_argument("--particles", type=int_in(20, 1_000_000), default=1000,
                    help="population size (default: 1000)")
-    r.add_argument("--generations", type=_int_type(1, 100), default=8,
+    r.add_argument("--generations", type=int_in(1, 100), default=8,
                    help="most generations after the prior one; the schedule stops earlier "
                         "at tolerance 1 (default: 8)")
-    r.add_argument("--seed", type=_int_type(0, 2**62 - 1), default=1,
+    r.add_argument("--seed", type=int_in(0, 2**62 - 1), default=1,
                    help="random seed (default: 1)")
-    r.add_argument("--workers", type=_int_type(1, 4096), default=None,
+    r.add_argument("--workers", type=int_in(1, 4096), default=None,
                    help="threads (default: all cores); results do not depend on it")
-    r.add_argument("--out", type=_folder, default=Path("out/calibrate"),
+    r.add_argument("--out", type=folder, default=Path("out/calibrate"),
                    help="output folder (default: %(default)s)")
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket calibrate``: print a summary, write the folder, return 0."""
-    import numba
 
     from experiments.calibrate import calibrate
     from experiments.output import check_folder
 
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
+    check_workers(args.workers)
     check_folder(args.out)
 
     def show(row: dict) -> None:

@@ -16,6 +16,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from experiments.argtypes import check_workers, folder, seed
 from model.errors import InputError
 
 DEFAULT_SCENARIOS = ["no_programme", "plan_2257"]
@@ -29,16 +30,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # noqa: D102
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if not 0 <= v < 2**62:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**62), got {text!r}")
-    return v
 
 
 def _share(text: str) -> float:
@@ -71,16 +62,11 @@ def _half_width(text: str) -> float:
     return v
 
 
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
-    return Path(text)
-
 
 def _add_common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
     r.add_argument("--targets", default=None, help="targets file (default: the profile's)")
-    r.add_argument("--seed", type=_nonneg_int, default=1, help="random seed (default: 1)")
+    r.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
     r.add_argument("--research-origin-threshold", type=_share, default=None,
                    help="threshold of the interpreted research-origin target "
                         "(0.05 as read from the plan; 0.10 is Khánh Hòa's)")
@@ -107,7 +93,7 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
                         "fitted from the posterior instead of the priors")
     r.add_argument("--workers", type=_pos_int, default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    r.add_argument("--out", type=_folder, default=Path(out_default),
+    r.add_argument("--out", type=folder, default=Path(out_default),
                    help="output folder (default: %(default)s)")
     r.add_argument("--lang", choices=("en", "vi"), default="en",
                    help="language of the report (default: en)")
@@ -166,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "missing chunks. Summaries (target probabilities with intervals, quantiles "
                     "of indicators by year, for each design point) go to --out/summary.")
     w.add_argument("design", metavar="DESIGN", help="bundled design name or TOML path")
-    w.add_argument("--out", type=_folder, required=True, help="output folder")
+    w.add_argument("--out", type=folder, required=True, help="output folder")
     where = w.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_pos_int, default=None,
                        help="worker processes on this machine (default: all cores)")
@@ -214,16 +200,12 @@ class _Bar:
 
 
 def cmd_monte_carlo(args: argparse.Namespace) -> int:
-    import numba
 
     from experiments.assess import DEFAULT_HALF_WIDTH, DEFAULT_MAX_RUNS, assess
 
     if args.command == "compare" and len(args.scenarios) < 2:
         raise InputError("argument", "SCENARIO", "compare needs two or more scenarios")
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use; set NUMBA_NUM_THREADS to allow more), got {args.workers}")
+    check_workers(args.workers)
     if args.runs is not None and args.max_runs is not None:
         raise InputError("argument", "--max-runs", "caps the stopping rule; not allowed with "
                                                    "--runs (a fixed number of runs)")

@@ -36,6 +36,7 @@ import pandas as pd
 
 from experiments import dashboard_i18n as di
 from experiments import i18n
+from experiments.argtypes import check_workers, int_in
 from experiments.dashboard_plots import fan_figure, network_figure, png
 from experiments.montecarlo import Design, MonteCarloResult, design_runs
 from model import indicators
@@ -632,19 +633,6 @@ def __getattr__(name: str):
 # ---- command line ------------------------------------------------------------------------
 
 
-def _int_type(lo: int, hi: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}], got {text!r}")
-        return v
-
-    return parse
-
-
 def is_local(host: str) -> bool:
     """Whether ``host`` is a loopback address (or ``localhost``)."""
     if host.lower() in ("localhost", "localhost.localdomain"):
@@ -670,17 +658,17 @@ def add_parser(sub) -> None:
                    help="address to listen on (default: 127.0.0.1, this machine only; "
                         "another address makes the dashboard reachable from the network, "
                         "with no login)")
-    p.add_argument("--port", type=_int_type(1, 65535), default=DEFAULT_PORT,
+    p.add_argument("--port", type=int_in(1, 65535), default=DEFAULT_PORT,
                    help=f"port (default: {DEFAULT_PORT})")
     p.add_argument("--profile", default=DEFAULT_PROFILE,
                    help=f"province profile (default: {DEFAULT_PROFILE})")
     p.add_argument("--scenario", default=DEFAULT_SCENARIO,
                    help=f"starting scenario, which sets the sliders (default: {DEFAULT_SCENARIO})")
-    p.add_argument("--runs", type=_int_type(10, 20_000), default=DEFAULT_RUNS,
+    p.add_argument("--runs", type=int_in(10, 20_000), default=DEFAULT_RUNS,
                    help=f"Monte Carlo runs per scenario at each change (default: {DEFAULT_RUNS})")
-    p.add_argument("--seed", type=_int_type(0, 2**62 - 1), default=DEFAULT_SEED,
+    p.add_argument("--seed", type=int_in(0, 2**62 - 1), default=DEFAULT_SEED,
                    help=f"random seed, the same at every change (default: {DEFAULT_SEED})")
-    p.add_argument("--workers", type=_int_type(1, 4096), default=None,
+    p.add_argument("--workers", type=int_in(1, 4096), default=None,
                    help="threads (default: all cores); results do not depend on it")
     p.add_argument("--lang", choices=di.LANGS, default="en",
                    help="language the page opens in (default: en)")
@@ -717,15 +705,11 @@ def serve(host: str, port: int, defaults: dict) -> None:
 
 def run_cli(args: argparse.Namespace) -> int:
     """``stmarket dashboard``: check the inputs, warm the model up, serve the page."""
-    import numba
 
     if not args.host.strip():
         raise InputError("argument", "--host", "must be a host name or address such as "
                                                "127.0.0.1, got an empty string")
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
+    check_workers(args.workers)
     prof = get_profile(args.profile)
     get_scenario(args.scenario)
     if not is_local(args.host):

@@ -7,19 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from model.errors import InputError
-
-
-def _int_in(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if not low <= v <= high:
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text!r}")
-        return v
-    return parse
+from experiments.argtypes import check_workers, folder, int_in
 
 
 def _density(text: str) -> float:
@@ -31,11 +19,6 @@ def _density(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text!r}")
     return v
 
-
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
-    return Path(text)
 
 
 def add_parser(sub) -> None:
@@ -66,34 +49,30 @@ def add_parser(sub) -> None:
     p.add_argument("--target", action="append", dest="targets", metavar="ID", default=None,
                    help="a target id (repeatable): one analysis of the runs that miss any of "
                         "them (default: each 2030 target met in 5-95%% of runs, on its own)")
-    p.add_argument("--runs", type=_int_in(MIN_RUNS, MAX_RUNS), default=DEFAULT_RUNS,
+    p.add_argument("--runs", type=int_in(MIN_RUNS, MAX_RUNS), default=DEFAULT_RUNS,
                    help=f"runs of the Monte Carlo (default: {DEFAULT_RUNS})")
     p.add_argument("--threshold", type=_density, default=DEFAULT_THRESHOLD,
                    help=f"density threshold of the box (default: {DEFAULT_THRESHOLD})")
-    p.add_argument("--boxes", type=_int_in(1, MAX_BOXES), default=1,
+    p.add_argument("--boxes", type=int_in(1, MAX_BOXES), default=1,
                    help="boxes per analysis, each on the runs outside the earlier (default: 1)")
     p.add_argument("--no-prune", action="store_true",
                    help="keep PRIM's box as selected (do not drop restrictions with "
                         "quasi-p > 0.05)")
-    p.add_argument("--seed", type=_int_in(0, 2**62 - 1), default=1,
+    p.add_argument("--seed", type=int_in(0, 2**62 - 1), default=1,
                    help="random seed (default: 1)")
-    p.add_argument("--workers", type=_int_in(1, 4096), default=None,
+    p.add_argument("--workers", type=int_in(1, 4096), default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=_folder, default=Path("out/discover"),
+    p.add_argument("--out", type=folder, default=Path("out/discover"),
                    help="output folder (default: %(default)s)")
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket discover``: print the boxes in words, write --out."""
-    import numba
 
     from experiments.discover import discover
     from experiments.output import check_folder
 
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
+    check_workers(args.workers)
     check_folder(args.out)
     t0 = time.perf_counter()
     res = discover(profile=args.profile, scenario=args.scenario, targets=args.targets,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from model.errors import InputError
+from experiments.argtypes import check_workers, folder
 from model.scenario import MAX_BUDGET
 
 
@@ -38,11 +38,6 @@ def _probability(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text!r}")
     return v
 
-
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
-    return Path(text)
 
 
 def add_parser(sub) -> None:
@@ -94,21 +89,17 @@ def add_parser(sub) -> None:
                         "derived from it")
     p.add_argument("--workers", type=_number(int, 1, 4096), default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=_folder, default=Path("out/optimise"),
+    p.add_argument("--out", type=folder, default=Path("out/optimise"),
                    help="output folder (default: %(default)s)")
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket optimise``: print the frontier and the winner, write --out."""
-    import numba
 
     from experiments.optimise import optimise
     from experiments.output import check_folder
 
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
+    check_workers(args.workers)
     check_folder(args.out)
     r = optimise(args.budget, budgets=args.budgets, profile=args.profile, base=args.scenario,
                  objective=args.objective, runs=args.runs, confirm_runs=args.confirm_runs,

@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from model.errors import InputError
+from experiments.argtypes import check_workers, folder, seed
 
 
 def _positive(kind: type, high: float):
@@ -23,27 +23,12 @@ def _positive(kind: type, high: float):
     return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if not 0 <= v < 2**62:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2**62), got {text!r}")
-    return v
-
-
 def _names(text: str) -> list[str]:
     names = [s.strip() for s in text.split(",") if s.strip()]
     if not names:
         raise argparse.ArgumentTypeError("must be comma-separated names, got nothing")
     return names
 
-
-def _folder(text: str) -> Path:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got an empty string")
-    return Path(text)
 
 
 def add_parser(sub) -> None:
@@ -88,7 +73,7 @@ def add_parser(sub) -> None:
                    help="comma-separated uncertain parameters to vary (default: all)")
     p.add_argument("--outcomes", type=_names, default=None, metavar="NAMES",
                    help="comma-separated outcomes (default: all)")
-    p.add_argument("--noise-samples", type=_seed, default=DEFAULT_NOISE_SAMPLES, metavar="M",
+    p.add_argument("--noise-samples", type=seed, default=DEFAULT_NOISE_SAMPLES, metavar="M",
                    help="points of the plain Monte Carlo (x --seeds, independent keys) that "
                         f"measures the noise share; 0 skips it (default: "
                         f"{DEFAULT_NOISE_SAMPLES})")
@@ -96,10 +81,10 @@ def add_parser(sub) -> None:
                    help="give every run its own key instead of common random numbers "
                         "(replicate k of every point has key (seed, k)); the seeds' noise "
                         "then inflates every total index")
-    p.add_argument("--seed", type=_seed, default=1, help="random seed (default: 1)")
+    p.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
     p.add_argument("--workers", type=_positive(int, 4096), default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
-    p.add_argument("--out", type=_folder, default=Path("out/sensitivity"),
+    p.add_argument("--out", type=folder, default=Path("out/sensitivity"),
                    help="output folder (default: %(default)s)")
 
 
@@ -107,15 +92,10 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket sensitivity``: print the most influential inputs, write --out."""
     import sys
 
-    import numba
-
     from experiments.output import check_folder
     from experiments.sensitivity import DEFAULT_SAMPLES, check_method, sensitivity
 
-    if args.workers is not None and args.workers > numba.config.NUMBA_NUM_THREADS:
-        raise InputError("argument", "--workers",
-                         f"must be in [1, {numba.config.NUMBA_NUM_THREADS}] (the threads numba "
-                         f"may use), got {args.workers}")
+    check_workers(args.workers)
     check_method(args.method, args.samples or DEFAULT_SAMPLES[args.method])
     check_folder(args.out)
     bar = None
