@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.base import Column, StateAgent
-from model import kernels as K
+from stmarket.agents.base import Column, StateAgent
+from stmarket.model import kernels as K
 
 _NEEDS = {K.NEED_NONE: None, K.NEED_SERVICE: "service", K.NEED_TECH: "technology"}
 

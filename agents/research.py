@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.base import Column, StateAgent
-from model import kernels as K
+from stmarket.agents.base import Column, StateAgent
+from stmarket.model import kernels as K
 
 
 class ResearchOrganisation(StateAgent):

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_cli(args: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak RSS (MiB) of ``stmarket`` with ``args``."""
-    cmd = [sys.executable, "-m", "experiments.cli", *args]
+    cmd = [sys.executable, "-m", "stmarket.experiments.cli.main", *args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=2)
     args = ap.parse_args(argv)
 
-    from experiments.montecarlo import make_design
-    from model import load_profile, load_scenario
-    from model.core import run_batch
+    from stmarket.experiments.assessment.montecarlo import make_design
+    from stmarket.model import load_profile, load_scenario
+    from stmarket.model.core import run_batch
 
     profile = load_profile("bac_kan")
     scenarios = [load_scenario(s) for s in ("no_programme", "plan_2257")]

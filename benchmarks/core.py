@@ -45,10 +45,10 @@ def main(argv: list[str] | None = None) -> None:
 
     import numba
 
-    from model import kernels as K
-    from model import load_profile, load_scenario
-    from model.core import run_batch, threads
-    from model.market import STMarket
+    from stmarket.model import kernels as K
+    from stmarket.model import load_profile, load_scenario
+    from stmarket.model.core import run_batch, threads
+    from stmarket.model.market import STMarket
 
     profile = load_profile("bac_kan")
     scenario = load_scenario("plan_2257")

@@ -13,7 +13,7 @@
    indicators, no tables, no parquet; the plan is loaded once, untimed). It is
    compared with the 1-worker sweep (the same single core). Part of the sweep's
    time is a fixed cost that does not depend on the runs: process start and imports
-   are timed as ``python -c "import experiments.sweep, model.core"`` (a subprocess),
+   are timed as ``python -c "import stmarket.experiments.sweeps.runner, model.core"`` (a subprocess),
    and ``summarise`` (folding the chunk files into the summaries) is timed in this
    process on the 1-worker sweep's output.
 3. Peak memory. Two designs that differ only in ``seeds`` (a factorial over
@@ -198,7 +198,7 @@ class TreeMemory:
 def run_cli(args: list[str], memory: bool = False,
             interval: float = 0.1) -> tuple[float, TreeMemory | None]:
     """Wall time (s) of ``stmarket`` with ``args``; with ``memory``, its tree's peaks."""
-    cmd = [sys.executable, "-m", "experiments.cli", *args]
+    cmd = [sys.executable, "-m", "stmarket.experiments.cli.main", *args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     mem = TreeMemory(proc.pid) if memory else None
@@ -223,7 +223,7 @@ def sweep(design: Path, out: Path, workers: int, memory: bool = False):
 
 def startup() -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import experiments.sweep, model.core"], cwd=ROOT,
+    subprocess.run([sys.executable, "-c", "import stmarket.experiments.sweeps.runner, model.core"], cwd=ROOT,
                    check=True)
     return time.perf_counter() - t0
 
@@ -245,9 +245,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="leave out the 10,000- and 100,000-run sweeps")
     args = ap.parse_args(argv)
 
-    from experiments.design import SweepPlan, load_design
-    from experiments.sweep import chunk_range, n_chunks, summarise
-    from model.core import run_batch
+    from stmarket.experiments.sweeps.design import SweepPlan, load_design
+    from stmarket.experiments.sweeps.runner import chunk_range, n_chunks, summarise
+    from stmarket.model.core import run_batch
 
     tmp = Path(tempfile.mkdtemp(prefix="stmarket-bench-sweep-"))
     try:

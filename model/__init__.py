@@ -3,10 +3,17 @@
 Importing this package has no side effects: kernels compile on first use.
 """
 
-from model.errors import InputError
-from model.profile import Profile, load_profile
-from model.scenario import Scenario, load_scenario
-from model.targets import TargetSet, load_targets
+if __name__ != "stmarket.model":  # the source folder imported by its bare name
+    raise ImportError(
+        "this folder is the package stmarket.model: install the project "
+        "(pip install -e .) and import stmarket.model"
+    )
+
+
+from stmarket.model.errors import InputError
+from stmarket.model.profile import Profile, load_profile
+from stmarket.model.scenario import Scenario, load_scenario
+from stmarket.model.targets import TargetSet, load_targets
 
 __all__ = [
     "InputError",

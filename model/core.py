@@ -12,17 +12,17 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from model import indicators
-from model import kernels as K
-from model.profile import Profile
-from model.scenario import Scenario
-from model.state import State
+from stmarket.model import indicators
+from stmarket.model import kernels as K
+from stmarket.model.profile import Profile
+from stmarket.model.scenario import Scenario
+from stmarket.model.state import State
 
 MAX_SEED = 2**62
 
 
 def check_seed(seed: int, what: str = "seed") -> int:
-    from model.errors import InputError
+    from stmarket.model.errors import InputError
 
     ok = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
     if not ok or not 0 <= seed < MAX_SEED:

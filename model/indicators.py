@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import kernels as K
+from stmarket.model import kernels as K
 
 SHARES = ("ip_share", "tech_share", "research_origin_share", "research_origin_share_domestic",
           "imported_tech_share", "digitised_share", "intermediary_channel_share")

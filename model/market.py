@@ -7,13 +7,13 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from agents import Enterprise, Intermediary, ResearchOrganisation
-from model import indicators
-from model import kernels as K
-from model.core import check_seed, transactions_frame
-from model.profile import Profile, load_profile
-from model.scenario import Scenario, load_scenario
-from model.state import State
+from stmarket.agents import Enterprise, Intermediary, ResearchOrganisation
+from stmarket.model import indicators
+from stmarket.model import kernels as K
+from stmarket.model.core import check_seed, transactions_frame
+from stmarket.model.profile import Profile, load_profile
+from stmarket.model.scenario import Scenario, load_scenario
+from stmarket.model.state import State
 
 
 class STMarket(mesa.Model):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model import kernels as K
-from model.errors import InputError, check_keys, get_number, get_str
+from stmarket.model import kernels as K
+from stmarket.model.errors import InputError, check_keys, get_number, get_str
 
 PRIORS = ("uniform", "loguniform")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model import kernels as K
-from model.errors import InputError, check_keys, get_number, get_str, read_toml
-from model.params import ParameterSpace, parse_parameters
+from stmarket.model import kernels as K
+from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
+from stmarket.model.params import ParameterSpace, parse_parameters
 
 SECTORS = K.SECTOR_NAMES
 SIZES = K.SIZE_NAMES
@@ -19,7 +19,7 @@ LOCATIONS = K.ORIGIN_NAMES
 
 def scenarios_dir() -> Path:
     """Folder of the bundled data files (profiles, targets, policies)."""
-    return Path(str(resources.files("scenarios")))
+    return Path(str(resources.files("stmarket.scenarios")))
 
 
 def resolve(name: str | Path, sub: str) -> Path:

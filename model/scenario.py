@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.errors import InputError, check_keys, get_number, get_str, read_toml
+from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
 
 #: The six task groups of the plan, in lever order (row g of the lever matrix).
 LEVERS = (
@@ -132,7 +132,7 @@ def load_scenario(name: str | Path) -> Scenario:
 
 
 def _load(name: str | Path, chain: tuple[Path, ...]) -> Scenario:
-    from model.profile import resolve
+    from stmarket.model.profile import resolve
 
     path = resolve(name, "policies")
     data = read_toml(path)

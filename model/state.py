@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import kernels as K
-from model.profile import Profile
+from stmarket.model import kernels as K
+from stmarket.model.profile import Profile
 
 TX_CAPACITY = 20000
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.errors import InputError, check_keys, get_number, get_str, read_toml
-from model.indicators import INDICATORS
+from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
+from stmarket.model.indicators import INDICATORS
 
 KINDS = ("cagr", "level")
 OPS = (">", ">=")
@@ -90,7 +90,7 @@ class TargetSet:
 
 def load_targets(name: str | Path = "targets_2257", years: np.ndarray | None = None) -> TargetSet:
     """Read and validate a targets file (bundled name or path)."""
-    from model.profile import resolve
+    from stmarket.model.profile import resolve
 
     path = resolve(name, "targets")
     data = read_toml(path)

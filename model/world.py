@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.errors import InputError, check_keys, get_number, get_str, read_toml
+from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def load_world(name: str | Path | None, uncertain: tuple[str, ...] | None = None
     uncertain : tuple of str, optional
         The profile's uncertain parameters; a world may only restrict those.
     """
-    from model.profile import resolve
+    from stmarket.model.profile import resolve
 
     if name is None:
         return PRIORS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from model import Profile, Scenario, load_profile, load_scenario
+from stmarket.model import Profile, Scenario, load_profile, load_scenario
 
 #: The bundled policy scenarios the tests run.
 BUNDLED_SCENARIOS = ("no_programme", "plan_2257")

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import output
-from experiments.assess import assess
-from experiments.cli import main
-from model import load_profile, load_targets
-from model.profile import scenarios_dir
+from stmarket.experiments.assessment.assess import assess
+from stmarket.experiments.cli.main import main
+from stmarket.experiments.outputs import folder as output
+from stmarket.model import load_profile, load_targets
+from stmarket.model.profile import scenarios_dir
 
 PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
 TABLES = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv", "runs.parquet")
@@ -221,7 +221,7 @@ def test_python_api_returns_frames_and_figures(tiny):
 
 @pytest.mark.parametrize("where", ["file", "file/sub", ""])
 def test_a_bad_out_folder_is_refused_before_any_run(tiny, tmp_path, capsys, monkeypatch, where):
-    import experiments.assess as A
+    import stmarket.experiments.assessment.assess as A
 
     (tmp_path / "file").write_text("not a folder")
     monkeypatch.setattr(A, "MonteCarlo", None)  # any run would fail with exit 1
@@ -256,7 +256,7 @@ def test_more_bad_arguments(tiny, tmp_path, capsys, argv, fragment):
 
 
 def test_api_refuses_an_empty_stopping_rule(tiny):
-    from model.errors import InputError
+    from stmarket.model.errors import InputError
 
     with pytest.raises(InputError, match="--max-runs: must be in"):
         assess(profile=tiny, max_runs=0)
@@ -268,7 +268,7 @@ def test_a_separate_process_writes_the_same_bytes(three_runs, tiny, tmp_path):
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-m", "experiments.cli", "run", "--profile", str(tiny),
+    subprocess.run([sys.executable, "-m", "stmarket", "run", "--profile", str(tiny),
                     "--runs", "120", "--seed", "3", "--out", str(tmp_path), "--no-progress"],
                    check=True, capture_output=True)
     for f in TABLES:
@@ -287,7 +287,7 @@ def test_seeds_per_sample_repeat_each_sample(tiny, tmp_path, capsys):
 
 
 def test_a_posterior_replaces_the_priors_of_the_parameters_it_fitted(tiny, tmp_path, capsys):
-    from experiments.calibrate import Posterior
+    from stmarket.experiments.assessment.posterior import Posterior
 
     post = tmp_path / "posterior.csv"
     Posterior(("need_rate",), np.array([[0.001], [0.003]]), np.array([0.25, 0.75])

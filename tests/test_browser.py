@@ -52,14 +52,9 @@ def _free_port() -> int:
 
 
 def _command(port: int) -> list[str]:
-    """``python -m experiments.cli dashboard ...`` once the CLI has the subcommand, else
-    the module's own entry point (the same options)."""
+    """``python -m stmarket dashboard ...`` on a free local port."""
     opts = ["--host", "127.0.0.1", "--port", str(port), "--runs", "300", "--seed", "1"]
-    probe = subprocess.run([sys.executable, "-m", "experiments.cli", "dashboard", "--help"],
-                           cwd=ROOT, capture_output=True, timeout=120)
-    if probe.returncode == 0:
-        return [sys.executable, "-m", "experiments.cli", "dashboard", *opts]
-    return [sys.executable, "-m", "experiments.dashboard", *opts]
+    return [sys.executable, "-m", "stmarket", "dashboard", *opts]
 
 
 @pytest.fixture(scope="module")

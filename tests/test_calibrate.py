@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.stats import norm, truncnorm
 
-from experiments import calibrate as C
-from model import indicators, load_scenario
-from model import kernels as K
-from model.core import run_batch
-from model.errors import InputError
+from stmarket.experiments.calibration import abc as C
+from stmarket.experiments.cli import calibrate as cli
+from stmarket.model import indicators, load_scenario
+from stmarket.model import kernels as K
+from stmarket.model.core import run_batch
+from stmarket.model.errors import InputError
+from stmarket.model.profile import scenarios_dir
 
-OBS_DIR = Path(C.__file__).resolve().parent.parent / "scenarios" / "observations"
+OBS_DIR = scenarios_dir() / "observations"
 
 
 # ------------------------------------------------------------------ the machinery
@@ -270,7 +271,7 @@ def _posterior(profile):
 
 def test_posterior_round_trip_and_resampling(tmp_path, profile):
     post = _posterior(profile)
-    from experiments.output import write_csv
+    from stmarket.experiments.outputs.folder import write_csv
 
     path = write_csv(tmp_path / "posterior.csv", post.frame())
     back = C.load_posterior(path, profile)
@@ -308,7 +309,7 @@ def test_posterior_round_trip_and_resampling(tmp_path, profile):
     (lambda t: t.replace("\n", "\n-1,0.002,0.03\n", 1), "weight"),
 ])
 def test_bad_posterior_files(tmp_path, profile, edit, key):
-    from experiments.output import write_csv
+    from stmarket.experiments.outputs.folder import write_csv
 
     good = write_csv(tmp_path / "p.csv", _posterior(profile).frame()).read_text()
     path = tmp_path / "bad.csv"
@@ -337,7 +338,7 @@ def test_arguments_are_checked(small_profile):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stmarket")
-    C.add_parser(p.add_subparsers(dest="command"))
+    cli.add_parser(p.add_subparsers(dest="command"))
     return p
 
 
@@ -346,7 +347,7 @@ def test_cli_writes_a_complete_folder(tmp_path, profile, capsys):
     args = _parser().parse_args(["calibrate", "--particles", "30", "--generations", "1",
                                  "--parameters", "need_rate,price_tech", "--others",
                                  "central", "--seed", "3", "--out", str(out)])
-    assert C.run_cli(args) == 0
+    assert cli.run_cli(args) == 0
     printed = capsys.readouterr()
     assert "calibration of bac_kan on bac_kan (no_programme)" in printed.out
     assert "generation 0" in printed.err
@@ -377,6 +378,6 @@ def test_cli_rejects_bad_options(argv, capsys):
 def test_cli_bad_input_is_an_input_error(tmp_path):
     p = _parser()
     with pytest.raises(InputError, match="national"):
-        C.run_cli(p.parse_args(["calibrate", "national_stylised", "--out", str(tmp_path)]))
+        cli.run_cli(p.parse_args(["calibrate", "national_stylised", "--out", str(tmp_path)]))
     with pytest.raises(InputError, match="--out"):
-        C.run_cli(p.parse_args(["calibrate", "--out", str(OBS_DIR / "bac_kan.toml")]))
+        cli.run_cli(p.parse_args(["calibrate", "--out", str(OBS_DIR / "bac_kan.toml")]))

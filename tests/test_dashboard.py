@@ -14,11 +14,12 @@ import sys
 import numpy as np
 import pytest
 
-from experiments import dashboard as d
-from experiments import dashboard_i18n as di
-from experiments.montecarlo import MonteCarlo
-from model.errors import InputError
-from model.scenario import LEVERS, load_scenario
+from stmarket.experiments.assessment.montecarlo import MonteCarlo
+from stmarket.experiments.cli import dashboard as cli
+from stmarket.experiments.dashboard import app as d
+from stmarket.experiments.dashboard import i18n as di
+from stmarket.model.errors import InputError
+from stmarket.model.scenario import LEVERS, load_scenario
 
 RUNS = 40
 
@@ -167,7 +168,7 @@ def test_every_dashboard_string_has_both_languages_with_the_same_fields():
         assert en and vi, key
         assert _fields(en) == _fields(vi), key
     assert di.t("level", "vi") == "kinh phí (tỷ đồng/năm)"
-    assert di.t("col.target", "vi") == "Mục tiêu"  # from experiments.i18n
+    assert di.t("col.target", "vi") == "Mục tiêu"  # from stmarket.experiments.reports.i18n
     with pytest.raises(ValueError):
         di.t("no.such.key", "en")
     with pytest.raises(ValueError):
@@ -220,7 +221,7 @@ def test_figures_render(refreshed):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="stmarket")
-    d.add_parser(p.add_subparsers(dest="command"))
+    cli.add_parser(p.add_subparsers(dest="command"))
     return p
 
 
@@ -248,7 +249,7 @@ def test_cli_rejects_bad_values(argv, capsys):
                                         ("0.0.0.0", False), ("192.168.1.5", False),
                                         ("::", False), ("example.org", False)])
 def test_is_local(host, local):
-    assert d.is_local(host) is local
+    assert cli.is_local(host) is local
 
 
 def _free_port() -> int:
@@ -259,13 +260,13 @@ def _free_port() -> int:
 
 def test_run_cli_warns_on_a_public_address_and_serves(monkeypatch, capsys):
     served = {}
-    monkeypatch.setattr(d, "serve", lambda host, port, defaults: served.update(
+    monkeypatch.setattr(cli, "serve", lambda host, port, defaults: served.update(
         host=host, port=port, defaults=defaults))
     monkeypatch.setattr(d, "render_figures", lambda r, lang: None)
     port = _free_port()
     args = _parser().parse_args(["dashboard", "--host", "0.0.0.0", "--port", str(port),
                                  "--runs", "10", "--lang", "vi"])
-    assert d.run_cli(args) == 0
+    assert cli.run_cli(args) == 0
     out = capsys.readouterr()
     assert "warning: listening on 0.0.0.0" in out.err
     assert f"http://0.0.0.0:{port}/" in out.out
@@ -273,20 +274,20 @@ def test_run_cli_warns_on_a_public_address_and_serves(monkeypatch, capsys):
     assert served["defaults"] == {"profile": "bac_kan", "scenario": "plan_2257", "runs": 10,
                                   "seed": 1, "lang": "vi", "workers": None}
     args = _parser().parse_args(["dashboard", "--port", str(port), "--runs", "10"])
-    assert d.run_cli(args) == 0
+    assert cli.run_cli(args) == 0
     assert "warning" not in capsys.readouterr().err
 
 
 def test_run_cli_bad_input(monkeypatch):
-    monkeypatch.setattr(d, "serve", lambda *a: pytest.fail("must not serve"))
+    monkeypatch.setattr(cli, "serve", lambda *a: pytest.fail("must not serve"))
     with pytest.raises(InputError, match="no bundled scenario"):
-        d.run_cli(_parser().parse_args(["dashboard", "--scenario", "no_such_plan"]))
+        cli.run_cli(_parser().parse_args(["dashboard", "--scenario", "no_such_plan"]))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         with pytest.raises(InputError, match="--port"):
-            d.run_cli(_parser().parse_args(["dashboard", "--port", str(port), "--runs", "10"]))
+            cli.run_cli(_parser().parse_args(["dashboard", "--port", str(port), "--runs", "10"]))
 
 
 def test_app_defaults_come_from_the_environment(monkeypatch):
@@ -298,7 +299,7 @@ def test_app_defaults_come_from_the_environment(monkeypatch):
 
 
 def test_import_does_not_import_solara_but_page_does():
-    code = ("import sys, experiments.dashboard as d; a = 'solara' in sys.modules; "
+    code = ("import sys, stmarket.experiments.dashboard.app as d; a = 'solara' in sys.modules; "
             "p = d.Page; print(a, 'solara' in sys.modules, callable(p))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.cli import main
-from experiments.design import SweepPlan, load_design
-from model.errors import InputError
+from stmarket.experiments.cli.main import main
+from stmarket.experiments.sweeps.design import SweepPlan, load_design
+from stmarket.model.errors import InputError
 
 VALID = {
     "sweep": {"id": "h", "method": "factorial", "seeds": 3, "seed": 1,

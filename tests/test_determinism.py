@@ -14,8 +14,8 @@ import numba
 import numpy as np
 import pytest
 
-from model.core import run_batch, simulate
-from model.market import STMarket
+from stmarket.model.core import run_batch, simulate
+from stmarket.model.market import STMarket
 
 
 @pytest.fixture(scope="module")

@@ -12,20 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.analysis import evaluate
-from experiments.discover import (
+from stmarket.experiments.analysis.evaluation import evaluate
+from stmarket.experiments.assessment.montecarlo import make_design
+from stmarket.experiments.cli.discover import add_parser, run_cli
+from stmarket.experiments.discovery.prim import (
     ALPHA,
     BAND,
     _select,
-    add_parser,
     choose_targets,
     discover,
     prim_boxes,
-    run_cli,
 )
-from experiments.montecarlo import make_design
-from model import load_scenario, load_targets
-from model.errors import InputError
+from stmarket.model import load_scenario, load_targets
+from stmarket.model.errors import InputError
 
 TAG = 0xD15C  # the tests' own random stream
 TOL = 0.05    # tolerance on a known box's limits, in units of the unit cube
@@ -218,7 +217,7 @@ def test_no_side_effects_of_ema():
         import logging, sys, warnings
         import matplotlib
         import numpy as np, pandas as pd
-        import experiments.discover as d
+        import stmarket.experiments.discovery.prim as d
         assert "ema_workbench" not in sys.modules and "matplotlib.pyplot" not in sys.modules
         before = dict(matplotlib.rcParams); handlers = list(logging.getLogger().handlers)
         rng = np.random.default_rng(0)

@@ -20,13 +20,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.cli import main
-from model import load_profile, load_scenario, load_targets
-from model.core import simulate
-from model.errors import InputError
-from model.market import STMarket
-from model.profile import scenarios_dir
-from model.scenario import LEVERS
+from stmarket.experiments.cli.main import main
+from stmarket.model import load_profile, load_scenario, load_targets
+from stmarket.model.core import simulate
+from stmarket.model.errors import InputError
+from stmarket.model.market import STMarket
+from stmarket.model.profile import scenarios_dir
+from stmarket.model.scenario import LEVERS
 
 DATA = scenarios_dir()
 PROFILE = DATA / "profiles" / "bac_kan.toml"

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from model import kernels as K
-from model.core import run_batch, simulate
-from model.indicators import SHARES, compute
-from model.scenario import LEVERS, Scenario
+from stmarket.model import kernels as K
+from stmarket.model.core import run_batch, simulate
+from stmarket.model.indicators import SHARES, compute
+from stmarket.model.scenario import LEVERS, Scenario
 
 MAX_BUDGET = 5.0
 INTEGER_COLUMNS = (K.Y_COUNT, K.Y_N_TECH, K.Y_N_IP, K.Y_N_RESULT, K.Y_N_SERVICE,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import kernels as K
-from model.core import run_batch
-from model.profile import load_profile
-from model.scenario import LEVERS, Scenario
+from stmarket.model import kernels as K
+from stmarket.model.core import run_batch
+from stmarket.model.profile import load_profile
+from stmarket.model.scenario import LEVERS, Scenario
 
 N_RUNS = 200
 START = 2022  # first year of every lever; the first simulated year is 2021

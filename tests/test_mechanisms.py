@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import kernels as K
-from model.profile import load_profile
-from model.state import State
+from stmarket.model import kernels as K
+from stmarket.model.profile import load_profile
+from stmarket.model.state import State
 
 Z = 5.0  # tolerance, in standard errors
 

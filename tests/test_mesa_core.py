@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents import Enterprise, Intermediary, ResearchOrganisation
-from model import kernels as K
-from model.core import run_batch, simulate
-from model.indicators import compute
-from model.market import STMarket
+from stmarket.agents import Enterprise, Intermediary, ResearchOrganisation
+from stmarket.model import kernels as K
+from stmarket.model.core import run_batch, simulate
+from stmarket.model.indicators import compute
+from stmarket.model.market import STMarket
 
 FACTORS = (0.03, 0.06, 0.1)
 SEEDS = (0, 7, 2**40 + 3)
@@ -101,7 +101,7 @@ def test_comparison_is_not_vacuous(scaled, scenarios):
 
 def test_mesa_and_core_agree_month_by_month(scaled, scenarios):
     """Stepping the Mesa model by hand keeps the whole state equal to the core's."""
-    from model.state import State
+    from stmarket.model.state import State
 
     prof, sc = scaled[0.06], scenarios["plan_2257"]
     model = STMarket(prof, sc, seed=3)

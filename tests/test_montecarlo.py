@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.montecarlo import ALL, make_design, run_monte_carlo
-from experiments.stats import mcnemar, paired_difference, wilson
-from model import kernels as K
-from model import load_scenario, load_targets
+from stmarket.experiments.assessment.montecarlo import ALL, make_design, run_monte_carlo
+from stmarket.experiments.assessment.stats import mcnemar, paired_difference, wilson
+from stmarket.model import kernels as K
+from stmarket.model import load_scenario, load_targets
 
 
 def test_wilson_known_values():
@@ -64,7 +64,7 @@ def test_monte_carlo_is_paired_deterministic_and_thread_independent(small_profil
 
 def test_design_is_one_extensible_sequence(small_profile):
     """Runs a..b of the sequence do not depend on how it is cut (across LHS blocks)."""
-    from experiments.montecarlo import BLOCK, Design, design_runs
+    from stmarket.experiments.assessment.montecarlo import BLOCK, Design, design_runs
 
     whole = make_design(small_profile, BLOCK + 40, seed=9, n_seeds=2)
     parts = Design.concat([design_runs(small_profile, 9, a, b, 2) for a, b in
@@ -86,7 +86,7 @@ def test_design_is_one_extensible_sequence(small_profile):
 
 
 def test_stopping_rule_reaches_the_width_and_equals_a_fixed_run(small_profile):
-    from experiments.montecarlo import MonteCarlo
+    from stmarket.experiments.assessment.montecarlo import MonteCarlo
 
     targets = load_targets(years=small_profile.years)
     scs = [load_scenario("no_programme"), load_scenario("plan_2257")]
@@ -127,7 +127,7 @@ def test_paired_interval_covers_about_95_percent():
 
 
 def test_design_effect_known_cases():
-    from experiments.stats import design_effect
+    from stmarket.experiments.assessment.stats import design_effect
 
     rng = np.random.default_rng(3)
     cluster = np.repeat(np.arange(300), 4)
@@ -142,7 +142,7 @@ def test_design_effect_known_cases():
 def test_clustered_intervals_cover_about_95_percent():
     """Runs sharing a sample (p varies by sample): the design-effect Wilson interval
     covers the true mean about 95 % of the time; the naive one would not."""
-    from experiments.stats import design_effect
+    from stmarket.experiments.assessment.stats import design_effect
 
     rng = np.random.default_rng(4)
     cluster = np.repeat(np.arange(100), 5)

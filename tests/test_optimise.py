@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.optimise import (
+from stmarket.experiments.optimisation.search import (
     SHARE_COLS,
     Evaluation,
     ModelObjective,
@@ -27,8 +27,8 @@ from experiments.optimise import (
     simplex_points,
     unit_schedule,
 )
-from model import load_scenario, load_targets
-from model.errors import InputError
+from stmarket.model import load_scenario, load_targets
+from stmarket.model.errors import InputError
 
 #: The planted optimum of the synthetic objectives.
 STAR = np.array([0.1, 0.4, 0.1, 0.3, 0.05, 0.05])
@@ -297,7 +297,7 @@ def test_optimise_input_errors(small_profile):
 # --- the command line ------------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
-    from experiments.optimise import add_parser
+    from stmarket.experiments.cli.optimise import add_parser
 
     p = argparse.ArgumentParser(prog="stmarket")
     add_parser(p.add_subparsers(dest="command"))
@@ -315,7 +315,7 @@ def test_cli_rejects_bad_values(bad, capsys):
 
 
 def test_cli_runs_and_writes(tmp_path, capsys):
-    from experiments.optimise import run_cli
+    from stmarket.experiments.cli.optimise import run_cli
 
     p = _parser()
     with pytest.raises(InputError, match="--objective"):

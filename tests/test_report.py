@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import i18n
-from experiments.fanchart import fan_chart, target_indicators
-from experiments.i18n import LANGS, t
-from experiments.plots import save
-from experiments.report import ALL, write_report
-from model.targets import load_targets
+from stmarket.experiments.reports import i18n
+from stmarket.experiments.reports.fanchart import fan_chart, target_indicators
+from stmarket.experiments.reports.i18n import LANGS, t
+from stmarket.experiments.reports.plots import save
+from stmarket.experiments.reports.report import ALL, write_report
+from stmarket.model.targets import load_targets
 
 SCENARIOS = [
     {"id": "no_programme", "name": "No programme", "name_vi": "Không thực hiện Kế hoạch"},
@@ -136,7 +136,7 @@ def reports(tmp_path_factory, targets, png) -> dict[str, tuple[str, str]]:
 
 
 def _fmt(x: float, lang: str, decimals: int = 2) -> str:
-    """Independent of experiments.i18n: the expected rendering of a number."""
+    """Independent of stmarket.experiments.reports.i18n: the expected rendering of a number."""
     text = f"{x:,.{decimals}f}"
     if lang == "vi":
         text = text.replace(",", "_").replace(".", ",").replace("_", ".")
@@ -403,7 +403,7 @@ def test_extreme_probabilities_in_the_report(tmp_path, targets, png):
 
 
 def test_one_value_sentence_per_pair_for_the_last_year(targets):
-    from experiments.report import Heading, Paragraph, build_blocks
+    from stmarket.experiments.reports.report import Heading, Paragraph, build_blocks
 
     cols = list(_value_difference().columns)
     rows = [("plan_2257", "no_programme", 2025, 2000, 1.0, -1, 0, 0.5, 1, 2, 0.61),
@@ -516,7 +516,7 @@ def test_fan_chart_panels_bands_and_targets(targets, lang):
 
 
 def test_count_indicators_have_whole_number_ticks(targets):
-    from model.indicators import INDICATORS
+    from stmarket.model.indicators import INDICATORS
 
     for ind in ("count", "intermediaries_connected", "intermediaries_active", "count_ip"):
         assert i18n.is_count(ind), ind

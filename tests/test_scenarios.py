@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import kernels as K
-from model import load_scenario
-from model.core import run_batch
-from model.profile import scenarios_dir
-from model.scenario import LEVERS
+from stmarket.model import kernels as K
+from stmarket.model import load_scenario
+from stmarket.model.core import run_batch
+from stmarket.model.profile import scenarios_dir
+from stmarket.model.scenario import LEVERS
 
 BUNDLED = sorted(p.stem for p in (scenarios_dir() / "policies").glob("*.toml"))
 REALLOCATIONS = ["demand_heavy", "intermediary_heavy", "supply_heavy"]
@@ -68,7 +68,7 @@ def test_based_on_inherits_and_overrides_keys(tmp_path, profile):
 
 
 def test_based_on_loops_and_missing_bases_are_input_errors(tmp_path):
-    from model.errors import InputError
+    from stmarket.model.errors import InputError
 
     a, b = tmp_path / "a.toml", tmp_path / "b.toml"
     a.write_text('[scenario]\nid = "a"\nname = "a"\nbased_on = "b"\n', encoding="utf-8")

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import sensitivity as S
-from model import load_scenario, load_targets
-from model.errors import InputError
+from stmarket.experiments.cli import sensitivity as cli
+from stmarket.experiments.sensitivity import methods as S
+from stmarket.model import load_scenario, load_targets
+from stmarket.model.errors import InputError
 
 PI = math.pi
 ISHIGAMI = S.Problem(tuple(S.Input(f"x{i + 1}", "parameter", -PI, PI) for i in range(3)))
@@ -256,7 +257,7 @@ def test_market_problem(small_profile, scenarios):
 
 
 def test_market_model_at_the_base_levels_is_the_base_scenario(small_profile, scenarios):
-    from experiments.analysis import evaluate
+    from stmarket.experiments.analysis.evaluation import evaluate
 
     plan = scenarios["plan_2257"]
     targets = load_targets(small_profile.targets, years=small_profile.years)
@@ -345,7 +346,7 @@ def test_morris_on_the_market_and_its_charts(small_morris):
 
 def parser():
     p = argparse.ArgumentParser(prog="stmarket", exit_on_error=False)
-    S.add_parser(p.add_subparsers(dest="command"))
+    cli.add_parser(p.add_subparsers(dest="command"))
     return p
 
 
@@ -356,7 +357,7 @@ def test_cli_runs_and_writes(tmp_path, capsys):
         "--parameters", "need_rate,tech_need_share", "--noise-samples", "4", "--seed", "3",
         "--outcomes", "value_nominal_2030,p_intermediary_2030,intermediaries_connected_2030",
         "--workers", "1", "--out", str(out)])
-    assert S.run_cli(args) == 0
+    assert cli.run_cli(args) == 0
     text = capsys.readouterr().out
     assert "most influential levers" in text and "value_nominal_2030" in text
     assert (out / "manifest.json").exists() and (out / "ranking.csv").exists()
@@ -371,7 +372,7 @@ def test_cli_runs_and_writes(tmp_path, capsys):
 def test_cli_bad_input_is_an_input_error(argv, match, tmp_path):
     args = parser().parse_args(["sensitivity", "--out", str(tmp_path / "o"), *argv])
     with pytest.raises(InputError, match=match):
-        S.run_cli(args)
+        cli.run_cli(args)
 
 
 @pytest.mark.parametrize("argv", [["--seeds", "0"], ["--lever-max", "-1"],

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.cli import main
-from experiments.design import SweepPlan, load_design
-from experiments.summary import edges
-from experiments.sweep import CHUNKS, SUMMARY, run_sweep
-from model.errors import InputError
-from model.profile import scenarios_dir
+from stmarket.experiments.cli.main import main
+from stmarket.experiments.sweeps.design import SweepPlan, load_design
+from stmarket.experiments.sweeps.runner import CHUNKS, SUMMARY, run_sweep
+from stmarket.experiments.sweeps.summary import edges
+from stmarket.model.errors import InputError
+from stmarket.model.profile import scenarios_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
@@ -81,7 +81,7 @@ def test_design_points_and_run_inputs(folder):
     np.testing.assert_array_equal(plan.points[:, 0], [0, 0, 0.5, 0.5, 1.5, 1.5])
     P, LEV, seeds, runs, point, rep, err = plan.run_inputs(10, 40)
     assert list(runs) == list(range(10, 40)) and (point == runs // 12).all() and not any(err)
-    from model import kernels as K
+    from stmarket.model import kernels as K
 
     np.testing.assert_array_equal(P[:, K.PARAM_NAMES.index("need_rate")],
                                   plan.points[point, 1])
@@ -144,7 +144,7 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(tmp_path):
     then resumed: the same files as a sweep never interrupted, no run lost or doubled."""
     design = write_design(tmp_path, profile="bac_kan", seeds=400, chunk=40)  # 60 chunks
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(design), "--out", str(out),
+    cmd = [sys.executable, "-m", "stmarket", "sweep", str(design), "--out", str(out),
            "--workers", "2", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -174,7 +174,7 @@ def test_refuses_to_mix_designs_code_or_inputs(reference, folder, monkeypatch):
     changed = write_design(folder, "changed.toml", seeds=13)
     with pytest.raises(InputError, match="design_hash: the design changed"):
         run_sweep(changed, out, resume=True)
-    import experiments.sweep as S
+    import stmarket.experiments.sweeps.runner as S
 
     monkeypatch.setattr(S, "code_hash", lambda: "0" * 64)
     with pytest.raises(InputError, match="code_hash: the code changed"):
@@ -219,7 +219,7 @@ def test_summary_memory_does_not_grow_with_runs(folder):
 
 
 def test_cli_sweep_errors_are_one_line(folder, tmp_path, capsys, monkeypatch):
-    import experiments.sweep as S
+    import stmarket.experiments.sweeps.runner as S
 
     monkeypatch.setattr(S, "CONNECT_TIMEOUT", 1)
     design = write_design(folder, "cli.toml")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import indicators, load_profile, load_scenario, load_targets
-from model import kernels as K
-from model.core import run_batch
+from stmarket.model import indicators, load_profile, load_scenario, load_targets
+from stmarket.model import kernels as K
+from stmarket.model.core import run_batch
 
 
 def _ind(values: dict[str, list[float]]) -> dict[str, np.ndarray]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.montecarlo import MonteCarlo, make_design
-from model import kernels as K
-from model import load_scenario, load_targets
-from model.errors import InputError
-from model.world import PRIORS, load_world
+from stmarket.experiments.assessment.montecarlo import MonteCarlo, make_design
+from stmarket.model import kernels as K
+from stmarket.model import load_scenario, load_targets
+from stmarket.model.errors import InputError
+from stmarket.model.world import PRIORS, load_world
 
 
 def test_bundled_worlds_load_and_name_only_uncertain_parameters(profile):

@@ -1,0 +1,364 @@
+"""The ``stmarket`` command line.
+
+Commands: ``run`` and ``compare`` (the Monte Carlo assessment), ``single`` (one
+seeded run), ``sweep`` (batch sweeps, resumable, on processes or Dask),
+``sensitivity``, ``discover``, ``optimise``, ``calibrate`` (the analyses),
+``dashboard`` (the Solara app) and ``validate`` (data files).
+
+Exit codes: 0 ok, 2 bad input or usage (one line naming the file, the key and
+what is allowed), 1 failure, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from stmarket.experiments.cli.argtypes import check_workers, folder, seed
+from stmarket.model.errors import InputError
+
+DEFAULT_SCENARIOS = ["no_programme", "plan_2257"]
+#: Analysis commands: each module provides ``add_parser(sub)`` and ``run_cli(args)``.
+ANALYSES = ("sensitivity", "discover", "optimise", "calibrate", "dashboard")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
+    return v
+
+
+def _pos_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if not 1 <= v <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"must be in [1, 10000000], got {text!r}")
+    return v
+
+
+def _half_width(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 0.5), got {text!r}") from None
+    if not 0.0 < v < 0.5:
+        raise argparse.ArgumentTypeError(f"must be in (0, 0.5), got {text!r}")
+    return v
+
+
+
+def _add_common(r: argparse.ArgumentParser) -> None:
+    r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
+    r.add_argument("--targets", default=None, help="targets file (default: the profile's)")
+    r.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
+    r.add_argument("--research-origin-threshold", type=_share, default=None,
+                   help="threshold of the interpreted research-origin target "
+                        "(0.05 as read from the plan; 0.10 is Khánh Hòa's)")
+
+
+def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
+    _add_common(r)
+    n = r.add_mutually_exclusive_group()
+    n.add_argument("--runs", type=_pos_int, default=None,
+                   help="runs per scenario; without it the stopping rule decides")
+    n.add_argument("--half-width", type=_half_width, default=None,
+                   help="stopping rule: add runs until every 95%% interval's half-width is "
+                        "at most this (default: 0.02)")
+    r.add_argument("--max-runs", type=_pos_int, default=None,
+                   help="stopping rule's cap on runs per scenario (default: 20000)")
+    r.add_argument("--seeds-per-sample", type=_pos_int, default=1, metavar="K",
+                   help="random seeds per parameter sample: a run is (sample, seed), and "
+                        "runs = samples x K (default: 1)")
+    r.add_argument("--world", default="priors",
+                   help="setting of the uncertain parameters: priors, pessimistic, "
+                        "optimistic, or a TOML file (default: priors)")
+    r.add_argument("--posterior", default=None, metavar="FILE",
+                   help="posterior.csv from 'stmarket calibrate': draw the parameters it "
+                        "fitted from the posterior instead of the priors")
+    r.add_argument("--workers", type=_pos_int, default=None,
+                   help="threads to run on (default: all cores); results do not depend on it")
+    r.add_argument("--out", type=folder, default=Path(out_default),
+                   help="output folder (default: %(default)s)")
+    r.add_argument("--lang", choices=("en", "vi"), default="en",
+                   help="language of the report (default: en)")
+    r.add_argument("--no-parquet", action="store_true",
+                   help="do not write runs.parquet (one row per run and year)")
+    bar = r.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="show a progress bar (default: when the terminal is interactive)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="stmarket", description=(
+        "Agent-based simulator of a provincial S&T market: are the targets of "
+        "Decision 2257/QĐ-UBND reachable, and with which mix of task groups?"))
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser(
+        "run", help="Monte Carlo of scenarios: the probability of each target",
+        description="Monte Carlo of scenarios (default: no_programme and plan_2257) over "
+                    "parameter uncertainty and seeds, on common random numbers: the "
+                    "probability of each target with its 95%% interval, paired comparisons "
+                    "against the first scenario, fan charts, and a report in --out.")
+    r.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=DEFAULT_SCENARIOS,
+                   help="bundled scenario names or TOML paths; the first is the reference "
+                        "(default: %(default)s)")
+    _add_monte_carlo(r, "out")
+
+    c = sub.add_parser(
+        "compare", help="paired comparison of scenarios on the same runs",
+        description="Monte Carlo of two or more scenarios on the same runs; each later "
+                    "scenario is compared with the first (the reference): runs where only "
+                    "one meets a target (McNemar), the difference in probability with its "
+                    "interval, and the distribution of the difference in transaction value. "
+                    "Differences are each later scenario minus the first: in "
+                    "'compare plan_2257 plan_without_tg4_intermediary' a negative "
+                    "difference is what task group 4 adds to the plan.")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="two or more scenarios; the first is the reference")
+    _add_monte_carlo(c, "out/compare")
+
+    s = sub.add_parser("single", help="one seeded run of each scenario (an illustration)",
+                       description="One seeded run of each scenario with the parameters at "
+                                   "their prior medians: yearly indicators, target verdicts "
+                                   "and a chart in --out.")
+    s.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=DEFAULT_SCENARIOS,
+                   help="bundled scenario names or TOML paths (default: %(default)s)")
+    _add_common(s)
+    s.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+
+    w = sub.add_parser(
+        "sweep", help="run a sweep design: many runs, crash-safe, parallel or on Dask",
+        description="Run the runs of a sweep design (factorial, Latin hypercube or Sobol over "
+                    "levers, parameters and seeds) into --out in chunks written atomically. "
+                    "After a crash or kill, the same command with --resume computes only the "
+                    "missing chunks. Summaries (target probabilities with intervals, quantiles "
+                    "of indicators by year, for each design point) go to --out/summary.")
+    w.add_argument("design", metavar="DESIGN", help="bundled design name or TOML path")
+    w.add_argument("--out", type=folder, required=True, help="output folder")
+    where = w.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_pos_int, default=None,
+                       help="worker processes on this machine (default: all cores)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    w.add_argument("--resume", action="store_true",
+                   help="finish the sweep already in --out (nothing is computed twice)")
+    wbar = w.add_mutually_exclusive_group()
+    wbar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                      help="show a progress bar (default: when the terminal is interactive)")
+    wbar.add_argument("--no-progress", dest="progress", action="store_false")
+
+    for name in ANALYSES:
+        importlib.import_module(f"stmarket.experiments.cli.{name}").add_parser(sub)
+
+    v = sub.add_parser("validate", help="check profile, scenario, world, sweep, observations "
+                                        "or targets files",
+                       description="Validate data files; each is recognised by its top-level "
+                                   "table ([profile], [scenario], [world], [sweep], "
+                                   "[observations] or [plan]).")
+    v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    return p
+
+
+class _Bar:
+    """A tqdm progress bar on stderr, fed as ``progress(done, total)``."""
+
+    def __init__(self, enabled: bool, what: str) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit="run", desc=what, file=sys.stderr, leave=False,
+                            dynamic_ncols=True)
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_monte_carlo(args: argparse.Namespace) -> int:
+
+    from stmarket.experiments.assessment.assess import DEFAULT_HALF_WIDTH, DEFAULT_MAX_RUNS, assess
+
+    if args.command == "compare" and len(args.scenarios) < 2:
+        raise InputError("argument", "SCENARIO", "compare needs two or more scenarios")
+    check_workers(args.workers)
+    if args.runs is not None and args.max_runs is not None:
+        raise InputError("argument", "--max-runs", "caps the stopping rule; not allowed with "
+                                                   "--runs (a fixed number of runs)")
+    from stmarket.experiments.outputs.folder import check_folder
+
+    check_folder(args.out)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = _Bar(show, "runs")
+    try:
+        a = assess(args.scenarios, profile=args.profile, targets=args.targets,
+                   world=args.world, runs=args.runs,
+                   half_width=args.half_width or DEFAULT_HALF_WIDTH,
+                   max_runs=args.max_runs or DEFAULT_MAX_RUNS,
+                   seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
+                   research_origin_threshold=args.research_origin_threshold,
+                   posterior=args.posterior, progress=bar)
+    finally:
+        bar.close()
+    print(a.summary(), flush=True)
+    files = a.write(args.out, lang=args.lang, parquet=not args.no_parquet)
+    print(f"\nwritten to {args.out}: {', '.join(files)}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from stmarket.experiments.sweeps.runner import run_sweep
+
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise InputError("argument", "--scheduler", "must be an address such as "
+                                                    "tcp://host:8786, got an empty string")
+    workers = args.workers or os.cpu_count() or 1
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = _Bar(show, "runs")
+    t0 = time.perf_counter()
+    try:
+        res = run_sweep(args.design, args.out, workers=workers, scheduler=args.scheduler,
+                        resume=args.resume, progress=bar)
+    finally:
+        bar.close()
+    m = res.manifest
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
+    print(f"sweep {m['design']['id']}: {m['n_runs']} runs at {m['n_points']} design points in "
+          f"{m['n_chunks']} chunks, {m['failed_runs']} failed; {where}; "
+          f"{time.perf_counter() - t0:.1f} s")
+    print(f"summary: {args.out / 'summary'} (targets.csv, quantiles.csv, points.csv, "
+          f"failures.csv); runs: {args.out / 'chunks'}")
+    return 0
+
+
+def cmd_single(args: argparse.Namespace) -> int:
+    from stmarket.experiments.assessment.single import format_run, run_scenarios
+    from stmarket.experiments.reports.plots import save, single_run_figure
+    from stmarket.model import load_profile, load_scenario, load_targets
+
+    profile = load_profile(args.profile)
+    targets = load_targets(args.targets or profile.targets, years=profile.years)
+    if args.research_origin_threshold is not None:
+        targets = targets.with_threshold("research_origin_share_2030",
+                                         args.research_origin_threshold)
+    scenarios = [load_scenario(s) for s in args.scenarios]
+    print(f"{profile.name}: {profile.n_buyers} buyers, {profile.EI0.shape[0] - profile.n_buyers}"
+          f" vendors, {profile.RI0.shape[0]} research organisations; "
+          f"{profile.start_year}-{profile.end_year}; seed {args.seed}; parameters at their "
+          f"prior medians", flush=True)
+    runs = run_scenarios(profile, scenarios, targets, seed=args.seed)
+    for run in runs:
+        print()
+        print(format_run(run))
+    fig = single_run_figure(runs, targets, title=f"{profile.name}: one run, seed {args.seed}")
+    path = save(fig, args.out / "single_run.png")
+    print(f"\nchart: {path}")
+    print("One run is one draw of an uncertain future: read it as an illustration, "
+          "not as a probability.")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from stmarket.model.errors import read_toml
+    from stmarket.model.profile import load_profile
+    from stmarket.model.scenario import load_scenario
+    from stmarket.model.targets import load_targets
+    from stmarket.model.world import load_world
+
+    for f in args.files:
+        data = read_toml(f)
+        if "profile" in data:
+            load_profile(f)
+            kind = "profile"
+        elif "scenario" in data:
+            load_scenario(f)
+            kind = "scenario"
+        elif "plan" in data:
+            load_targets(f)
+            kind = "targets"
+        elif "sweep" in data:
+            from stmarket.experiments.sweeps.design import SweepPlan, load_design
+
+            SweepPlan.load(load_design(f))
+            kind = "sweep design"
+        elif "observations" in data:
+            from stmarket.experiments.calibration.abc import load_observations
+
+            load_observations(f)
+            kind = "observations"
+        elif "world" in data:
+            load_world(f, load_profile("bac_kan").space.uncertain)
+            kind = "world"
+        else:
+            raise InputError(f, "", "not a profile, scenario, world, sweep, observations or "
+                                    "targets file: needs a [profile], [scenario], [world], "
+                                    "[sweep], [observations] or [plan] table")
+        print(f"{f}: ok ({kind})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``stmarket`` console script."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line draws into files, never on a screen
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (exit 2) and --help (exit 0)
+        return int(exc.code or 0)
+    try:
+        if args.command in ("run", "compare"):
+            return cmd_monte_carlo(args)
+        if args.command == "single":
+            return cmd_single(args)
+        if args.command == "sweep":
+            return cmd_sweep(args)
+        if args.command in ANALYSES:
+            return importlib.import_module(f"stmarket.experiments.cli.{args.command}").run_cli(args)
+        return cmd_validate(args)
+    except InputError as exc:
+        sys.stderr.write(f"stmarket: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("stmarket: interrupted\n")
+        return 130
+    except BrokenPipeError:  # stdout closed early (e.g. piped into head): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as exc:  # a failure, not bad input: one line, exit 1
+        sys.stderr.write(f"stmarket: failed: {type(exc).__name__}: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

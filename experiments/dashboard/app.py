@@ -1,0 +1,624 @@
+"""A live dashboard for policy advisors: ``stmarket dashboard``.
+
+Six sliders set the yearly budget and start year of the plan's task groups. Every
+change runs a Monte Carlo of a few hundred runs of those settings and of the starting
+scenario on the same runs (common random numbers, the same seed each time), so the
+difference between them is paired run by run, and shows the probability of each target
+with its 95 % interval, the paired difference, the fan charts, and one run's network of
+buyers and sellers. English and Vietnamese.
+
+The logic (settings, scenarios, the Monte Carlo refresh, the tables and figures) is
+plain Python, tested without a browser; the Solara page is built on first use
+(``stmarket.experiments.dashboard.app.Page``), so importing this module does not import Solara.
+
+>>> s = initial_settings("bac_kan", "plan_2257")                 # doctest: +SKIP
+>>> r = refresh(s.with_lever("tg4_intermediary", level=0.0))    # doctest: +SKIP
+>>> r.table()                  # probabilities, intervals, paired differences
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from stmarket.experiments.assessment.montecarlo import Design, MonteCarloResult, design_runs
+from stmarket.experiments.dashboard import i18n as di
+from stmarket.experiments.dashboard.plots import fan_figure, network_figure, png
+from stmarket.experiments.reports import i18n
+from stmarket.model import indicators
+from stmarket.model import kernels as K
+from stmarket.model.core import RunResult, check_seed, run_batch, simulate
+from stmarket.model.profile import Profile, load_profile, scenarios_dir
+from stmarket.model.scenario import LEVER_TITLES, LEVERS, Scenario, load_scenario
+from stmarket.model.targets import TargetSet, load_targets
+from stmarket.model.world import PRIORS
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+DEFAULT_PROFILE = "bac_kan"
+DEFAULT_SCENARIO = "plan_2257"
+DEFAULT_RUNS = 300
+DEFAULT_SEED = 1
+#: Slider range of a task group's budget, bn VND a year (the plan assumes 0.2-0.9 each).
+LEVEL_MAX = 3.0
+LEVEL_STEP = 0.05
+#: Ramp-up (years) of a task group the starting scenario does not fund (the plan's).
+DEFAULT_RAMP = 2
+#: Quiet time after a slider move before the Monte Carlo starts (seconds).
+DEBOUNCE_S = 0.25
+CUSTOM_ID = "your_settings"
+ENV_DEFAULTS = "STMARKET_DASHBOARD"
+KIND_COLORS = {"technology": "#1f77b4", "ip": "#d62728", "research_result": "#2ca02c",
+               "service": "#ff7f0e"}
+
+_COMPUTE_LOCK = threading.RLock()  # one Monte Carlo at a time (numba threads are shared)
+_PLOT_LOCK = threading.Lock()      # matplotlib is not thread-safe
+_SERIAL = iter(range(1, 2**62))
+
+
+# ---- settings ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the dashboard's controls hold: hashable, so it keys caches and effects.
+
+    Attributes
+    ----------
+    profile, base : str
+        Province profile and starting scenario (bundled names or paths).
+    levels : tuple of float
+        Yearly budget of each task group, bn VND, in :data:`model.scenario.LEVERS` order.
+    starts : tuple of int
+        Start year of each task group.
+    runs, seed : int
+        Monte Carlo runs per scenario, and the seed of the design and of every run.
+    """
+
+    profile: str
+    base: str
+    levels: tuple[float, ...]
+    starts: tuple[int, ...]
+    runs: int = DEFAULT_RUNS
+    seed: int = DEFAULT_SEED
+
+    def __post_init__(self) -> None:
+        if len(self.levels) != len(LEVERS) or len(self.starts) != len(LEVERS):
+            raise ValueError(f"need one level and one start year for each of {len(LEVERS)} "
+                             "task groups")
+        if any(not 0.0 <= x <= 1000.0 for x in self.levels):
+            raise ValueError(f"budgets must be in [0, 1000] bn VND a year, got {self.levels}")
+
+    def with_lever(self, lever: str, level: float | None = None,
+                   start: int | None = None) -> Settings:
+        """These settings with one task group's budget and/or start year changed."""
+        g = LEVERS.index(lever)
+        levels, starts = list(self.levels), list(self.starts)
+        if level is not None:
+            levels[g] = round(float(level), 6)
+        if start is not None:
+            starts[g] = int(start)
+        return replace(self, levels=tuple(levels), starts=tuple(starts))
+
+    def describe(self) -> str:
+        """``tg1_legal=0.3@2022;...``: the levers in one line (for the page and logs)."""
+        return ";".join(f"{g}={lv:g}@{st}" for g, lv, st in
+                        zip(LEVERS, self.levels, self.starts, strict=True))
+
+
+def bundled(kind: str) -> list[str]:
+    """Names of the bundled ``"profiles"`` or ``"policies"``."""
+    return sorted(p.stem for p in (scenarios_dir() / kind).glob("*.toml"))
+
+
+@lru_cache(maxsize=8)
+def get_profile(name: str) -> Profile:
+    """A profile by bundled name or path, read once."""
+    return load_profile(name)
+
+
+@lru_cache(maxsize=64)
+def get_scenario(name: str) -> Scenario:
+    """A scenario by bundled name or path, read once."""
+    return load_scenario(name)
+
+
+_TARGETS: dict[tuple, TargetSet] = {}
+
+
+def _targets_of(profile: Profile) -> TargetSet:
+    key = (profile.id, str(profile.path), str(profile.targets), profile.start_year,
+           profile.end_year)
+    if key not in _TARGETS:
+        _TARGETS[key] = load_targets(profile.targets, years=profile.years)
+    return _TARGETS[key]
+
+
+def sliders_of(scenario: Scenario, profile: Profile) -> tuple[tuple[float, ...],
+                                                            tuple[int, ...]]:
+    """The slider values of a scenario: each task group's level and start year.
+
+    A task group the scenario does not schedule has level 0 and starts the year after
+    the first simulated year (the plan was adopted late in 2021).
+    """
+    levels, starts = [], []
+    for g in LEVERS:
+        sched = scenario.levers.get(g, {})
+        levels.append(float(sched.get("level", 0.0)))
+        default = profile.start_year if g in scenario.levers else profile.start_year + 1
+        starts.append(int(np.clip(sched.get("start_year", default), profile.start_year,
+                                  profile.end_year)))
+    return tuple(levels), tuple(starts)
+
+
+def initial_settings(profile: str = DEFAULT_PROFILE, base: str = DEFAULT_SCENARIO,
+                     runs: int = DEFAULT_RUNS, seed: int = DEFAULT_SEED) -> Settings:
+    """Settings whose sliders equal the starting scenario's levers."""
+    levels, starts = sliders_of(get_scenario(base), get_profile(profile))
+    return Settings(profile, base, levels, starts, runs, seed)
+
+
+def scenario_from_settings(settings: Settings, base: Scenario) -> Scenario:
+    """The scenario the sliders describe, built on the starting scenario.
+
+    Each task group keeps the starting scenario's schedule (ramp-up, end year) with the
+    slider's level and start year; one the starting scenario does not fund ramps up over
+    :data:`DEFAULT_RAMP` years. Explicit yearly budgets (``by_year``) are kept only
+    while the task group's sliders are untouched.
+    """
+    levers = {}
+    for g, level, start in zip(LEVERS, settings.levels, settings.starts, strict=True):
+        sched = dict(base.levers.get(g, {}))
+        if not sched.get("level"):
+            sched.setdefault("ramp_years", DEFAULT_RAMP)
+        if (sched.get("level", 0.0), sched.get("start_year")) != (level, start):
+            sched.pop("by_year", None)
+        sched["level"], sched["start_year"] = float(level), int(start)
+        if sched.get("end_year", start) < start:
+            sched.pop("end_year")
+        levers[g] = sched
+    base_path = (base.path,) if base.path is not None else ()
+    return Scenario(CUSTOM_ID, di.t("custom", "en"), di.t("custom", "vi"),
+                    f"The dashboard's settings, starting from {base.id}.", levers, None,
+                    base_path + base.bases)
+
+
+# ---- the Monte Carlo refresh ---------------------------------------------------------------
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_DESIGNS = _LRU(4)
+_RUNS = _LRU(32)
+
+
+@dataclass
+class Refresh:
+    """One update of the dashboard: both scenarios on the same runs, scored.
+
+    Attributes
+    ----------
+    settings : Settings
+    base, custom : Scenario
+        The starting scenario and the sliders' scenario (id :data:`CUSTOM_ID`).
+    result : MonteCarloResult
+        Both scenarios, ``base`` first.
+    run : RunResult
+        One run of ``custom`` (seed ``settings.seed``, run 0, central parameters),
+        with its transaction log.
+    seconds : float
+        Time the refresh took.
+    serial : int
+        Increases with each refresh of this process.
+    """
+
+    settings: Settings
+    base: Scenario
+    custom: Scenario
+    result: MonteCarloResult
+    run: RunResult
+    seconds: float
+    serial: int
+
+    @property
+    def profile(self) -> Profile:
+        return self.result.profile
+
+    def targets(self) -> pd.DataFrame:
+        """The probability table of both scenarios (see ``MonteCarloResult.target_table``)."""
+        return self.result.target_table()
+
+    def comparison(self) -> pd.DataFrame:
+        """Your settings (``a``) against the starting scenario (``b``), run by run."""
+        return self.result.compare(CUSTOM_ID, self.base.id)
+
+    def table(self) -> pd.DataFrame:
+        """One row per target (and all together): each scenario's probability with its
+        Wilson 95 % interval, and the paired difference (yours minus starting) with its
+        95 % interval and the exact McNemar p-value."""
+        t = self.targets().set_index(["scenario", "target"])
+        b, c = t.loc[self.base.id], t.loc[CUSTOM_ID]
+        cmp = self.comparison().set_index("target")
+        out = pd.DataFrame({
+            "year": b["year"], "threshold": b["threshold"],
+            "p_base": b["probability"], "low_base": b["ci_low"], "high_base": b["ci_high"],
+            "p_custom": c["probability"], "low_custom": c["ci_low"],
+            "high_custom": c["ci_high"],
+            "difference": cmp["difference"], "low_difference": cmp["ci_low"],
+            "high_difference": cmp["ci_high"], "mcnemar_p": cmp["mcnemar_p"],
+            "runs": b["runs"]})
+        return out.reset_index()
+
+
+def _profile_key(profile: Profile) -> tuple:
+    """What tells profiles apart in the caches (two files may share an id)."""
+    return profile.id, str(profile.path), profile.EI0.shape, profile.RI0.shape
+
+
+def _scenario_runs(profile: Profile, design: Design, budgets: np.ndarray, seed: int,
+                   workers: int | None) -> np.ndarray:
+    key = (*_profile_key(profile), seed, len(design), budgets.tobytes())
+    return _RUNS.get_or(key, lambda: run_batch(profile, design.P, budgets, design.seeds,
+                                               design.runs, n_threads=workers)[0])
+
+
+def refresh(settings: Settings, profile: Profile | None = None,
+            workers: int | None = None) -> Refresh:
+    """Run the starting scenario and the sliders' scenario on the same Monte Carlo runs.
+
+    The runs are those of ``stmarket run --runs N --seed S`` (the same Latin hypercube
+    and random keys), so a slider change is a paired comparison with the previous
+    settings too. Each scenario's runs are cached by its yearly budgets: moving a slider
+    reruns only the sliders' scenario.
+
+    Parameters
+    ----------
+    settings : Settings
+    profile : Profile, optional
+        The profile (``settings.profile`` is read by default).
+    workers : int, optional
+        numba threads; the results do not depend on it.
+
+    Returns
+    -------
+    Refresh
+    """
+    t0 = time.perf_counter()
+    check_seed(settings.seed)
+    if not 1 <= settings.runs <= 100_000:
+        raise ValueError(f"runs must be in [1, 100000], got {settings.runs}")
+    prof = profile if profile is not None else get_profile(settings.profile)
+    base = get_scenario(settings.base)
+    custom = scenario_from_settings(settings, base)
+    targets = _targets_of(prof)
+    with _COMPUTE_LOCK:
+        scs = [base, custom]
+        design = _DESIGNS.get_or(
+            (*_profile_key(prof), settings.seed, settings.runs),
+            lambda: design_runs(prof, settings.seed, 0, settings.runs, 1, PRIORS))
+        Y = {s.id: _scenario_runs(prof, design, s.budgets(prof.years), settings.seed, workers)
+             for s in scs}
+        one = simulate(prof, custom, seed=settings.seed, run=0)
+    met, measures = {}, {}
+    for s in scs:
+        ind = indicators.compute(Y[s.id], design.P[:, K.P_INFLATION])
+        measures[s.id], met[s.id] = targets.score(ind, prof.years)
+    result = MonteCarloResult(prof, targets, design, Y, met, measures, PRIORS, scs)
+    return Refresh(settings, base, custom, result, one, time.perf_counter() - t0,
+                   next(_SERIAL))
+
+
+# ---- tables ----------------------------------------------------------------------------
+
+
+def _name(scenario: Scenario, lang: str) -> str:
+    return scenario.name_vi if lang == "vi" and scenario.name_vi else scenario.name
+
+
+def table_html(r: Refresh, lang: str) -> str:
+    """The target table as HTML, with stable classes and ``data-`` attributes (the
+    probabilities unformatted) for tests and scripts."""
+    tab = r.table()
+    by_id = {tg.id: tg for tg in r.result.targets.targets}
+    e = html.escape
+    head = [i18n.t("col.target", lang), i18n.t("col.criterion", lang),
+            di.t("col.base", lang, name=_name(r.base, lang)), di.t("col.custom", lang),
+            di.t("col.difference", lang)]
+    rows = []
+    for row in tab.itertuples():
+        tg = by_id.get(row.target)
+        crit = (i18n.criterion(tg.op, tg.threshold, tg.indicator, tg.kind, lang) if tg
+                else i18n.t("missing", lang))
+        tip = i18n.t_or(f"reading.{row.target}", lang, tg.definition if tg else "")
+        clear = row.low_difference > 0 or row.high_difference < 0
+        diff = i18n.signed_interval(row.difference, row.low_difference, row.high_difference,
+                                    lang)
+        p_base = i18n.prob_interval(row.p_base, row.low_base, row.high_base, lang)
+        p_custom = i18n.prob_interval(row.p_custom, row.low_custom, row.high_custom, lang)
+        rows.append(
+            f'<tr data-target="{e(row.target)}" data-p-base="{row.p_base:.6f}" '
+            f'data-p-custom="{row.p_custom:.6f}" data-difference="{row.difference:.6f}">'
+            f'<td class="stm-target" title="{e(tip)}">{e(i18n.target_label(row.target, lang))}'
+            f'{" †" if tg and tg.interpretation else ""}</td><td>{e(crit)}</td>'
+            f'<td class="stm-p-base">{e(p_base)}</td>'
+            f'<td class="stm-p-custom">{e(p_custom)}</td>'
+            f'<td class="stm-diff{" stm-clear" if clear else ""}">'
+            f'{"<b>" if clear else ""}{e(diff)}{"</b>" if clear else ""}</td></tr>')
+    ths = "".join(f"<th>{e(h)}</th>" for h in head)
+    note = di.t("runs_note", lang, runs=i18n.integer(r.settings.runs, lang),
+                seed=r.settings.seed, seconds=i18n.number(r.seconds, lang, 2))
+    return (f'<table class="stm-table" data-serial="{r.serial}" data-lang="{lang}" '
+            f'data-settings="{e(r.settings.describe())}" data-seconds="{r.seconds:.4f}">'
+            f"<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f'<p class="stm-note">{e(note)}</p>')
+
+
+def trade_summary(tx: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Transactions of one run by kind of good and channel: counts, and value (bn VND)."""
+    kinds = [k for k in K.KIND_NAMES]
+    chans = list(K.CHANNEL_NAMES)
+    counts = (tx.groupby(["kind", "channel"], observed=False).size()
+              .unstack("channel").reindex(index=kinds, columns=chans, fill_value=0))
+    counts.columns = [di.t(f"channel.{c}", lang) for c in chans]
+    counts[di.t("col.deals", lang)] = counts.sum(axis=1)
+    counts[di.t("col.value_bn", lang)] = (tx.groupby("kind", observed=False)["value"].sum()
+                                          .reindex(kinds, fill_value=0.0).to_numpy())
+    counts.index = [di.t(f"kind.{k}", lang) for k in kinds]
+    counts.index.name = di.t("col.kind", lang)
+    return counts
+
+
+def trade_summary_html(tx: pd.DataFrame, lang: str) -> str:
+    """:func:`trade_summary` as an HTML table in ``lang``'s number format."""
+    s = trade_summary(tx, lang)
+    e = html.escape
+    head = "".join(f"<th>{e(str(h))}</th>" for h in [s.index.name, *s.columns])
+    body = []
+    for name, row in s.iterrows():
+        cells = [i18n.integer(int(v), lang) for v in row.iloc[:-1]]
+        cells.append(i18n.number(float(row.iloc[-1]), lang, 2))
+        body.append(f"<tr><td>{e(str(name))}</td>" + "".join(f"<td>{c}</td>" for c in cells)
+                    + "</tr>")
+    return f'<table class="stm-trades"><thead><tr>{head}</tr></thead>' \
+           f"<tbody>{''.join(body)}</tbody></table>"
+
+
+# ---- figures as HTML (drawn by stmarket.experiments.dashboard.plots) -----------------------------
+
+
+def img_html(data: bytes, cls: str, serial: int, lang: str, alt: str) -> str:
+    """An ``<img>`` of PNG bytes with a class and the refresh it shows."""
+    import base64
+
+    src = base64.b64encode(data).decode("ascii")
+    return (f'<img class="{cls}" data-serial="{serial}" data-lang="{lang}" '
+            f'alt="{html.escape(alt)}" style="max-width:100%" '
+            f'src="data:image/png;base64,{src}"/>')
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The rendered figures of one refresh in one language."""
+
+    serial: int
+    lang: str
+    fan: str
+    network: str
+    trades: str
+
+
+def render_figures(r: Refresh, lang: str, dpi: int = 80) -> Figures:
+    """The fan charts, the network of one run and its trade table, as HTML."""
+    with _PLOT_LOCK:
+        fan = png(fan_figure(r, lang), dpi)
+        tx = r.run.transactions()
+        net = png(network_figure(tx, r.profile, lang), dpi)
+    return Figures(r.serial, lang,
+                   img_html(fan, "stm-fan-img", r.serial, lang, i18n.t("fan.title", lang)),
+                   img_html(net, "stm-network-img", r.serial, lang, di.t("single", lang)),
+                   trade_summary_html(tx, lang))
+
+
+def single_run_note(r: Refresh, lang: str) -> str:
+    """One sentence on the single run: transactions, buyers and sellers."""
+    tx = r.run.transactions()
+    n_sellers = tx.groupby(["seller_type", "seller"], observed=True).ngroups
+    p = r.profile
+    return di.t("single_note", lang, seed=r.settings.seed, n=i18n.integer(len(tx), lang),
+                buyers=i18n.integer(tx["buyer"].nunique(), lang),
+                all_buyers=i18n.integer(p.n_buyers, lang),
+                sellers=i18n.integer(n_sellers, lang), y0=p.start_year, y1=p.end_year)
+
+
+# ---- the page ----------------------------------------------------------------------------
+
+
+def app_defaults() -> dict:
+    """The dashboard's starting point: from ``run_cli`` (environment variable
+    :data:`ENV_DEFAULTS`, JSON) or the defaults."""
+    d = {"profile": DEFAULT_PROFILE, "scenario": DEFAULT_SCENARIO, "runs": DEFAULT_RUNS,
+         "seed": DEFAULT_SEED, "lang": "en", "workers": None}
+    d.update(json.loads(os.environ.get(ENV_DEFAULTS, "{}") or "{}"))
+    return d
+
+
+_CSS = """
+.stm-table, .stm-trades { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
+.stm-table th, .stm-table td, .stm-trades th, .stm-trades td {
+  border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+.stm-table td.stm-p-base, .stm-table td.stm-p-custom, .stm-table td.stm-diff,
+.stm-trades td { white-space: nowrap; }
+.stm-note { font-size: 0.8rem; color: #555; margin-top: 4px; }
+.stm-lever { margin-bottom: 6px; }
+.stm-lever-title { font-weight: 600; font-size: 0.9rem; }
+"""
+
+
+def _build_page():
+    """The Solara page (imports Solara). Each browser session has its own state."""
+    import solara
+    import solara.lab
+
+    defaults = app_defaults()
+    workers = defaults["workers"]
+    lang = solara.reactive(defaults["lang"])
+    settings = solara.reactive(initial_settings(defaults["profile"], defaults["scenario"],
+                                                int(defaults["runs"]), int(defaults["seed"])))
+    profiles = list(dict.fromkeys([*bundled("profiles"), defaults["profile"]]))
+    policies = list(dict.fromkeys([*bundled("policies"), defaults["scenario"]]))
+
+    # the last finished refresh and figures of this session (a task's own ``latest`` is
+    # lost when a superseded call ends)
+    shown = solara.reactive(None)
+    figures = solara.reactive(None)
+
+    @solara.lab.task(prefer_threaded=True)
+    def compute(s: Settings) -> Refresh | None:
+        time.sleep(DEBOUNCE_S)  # debounce: a newer call makes this one stale
+        if not compute.is_current():
+            return None
+        r = refresh(s, workers=workers)
+        if compute.is_current():
+            shown.set(r)
+        return r
+
+    @solara.lab.task(prefer_threaded=True)
+    def draw(r: Refresh, lang_: str) -> Figures:
+        f = render_figures(r, lang_)
+        if draw.is_current():
+            figures.set(f)
+        return f
+
+    def html_block(content: str, cls: str, **attrs) -> None:
+        data = {f"data-{k}": str(v) for k, v in attrs.items()}
+        solara.HTML("div", unsafe_innerHTML=content, classes=[cls], attributes=data)
+
+    @solara.component
+    def Lever(g: str, s: Settings, lang_: str):
+        k = LEVERS.index(g)
+        prof = get_profile(s.profile)
+        title = LEVER_TITLES[g][1 if lang_ == "vi" else 0]
+        with solara.Div(classes=["stm-lever", f"stm-lever-{g}"]):
+            html_block(html.escape(di.t("lever", lang_, n=k + 1, title=title)),
+                       "stm-lever-title")
+            with solara.Div(classes=["stm-level"]):
+                solara.SliderFloat(
+                    f"{di.t('level', lang_)}: {i18n.number(s.levels[k], lang_, 2)}",
+                    value=s.levels[k], min=0.0,
+                    max=max(LEVEL_MAX, s.levels[k]), step=LEVEL_STEP,
+                    on_value=lambda v: settings.set(settings.value.with_lever(g, level=v)))
+            with solara.Div(classes=["stm-start"]):
+                solara.SliderInt(
+                    f"{di.t('start', lang_)}: {s.starts[k]}", value=s.starts[k],
+                    min=prof.start_year, max=prof.end_year,
+                    on_value=lambda v: settings.set(settings.value.with_lever(g, start=v)))
+
+    @solara.component
+    def Controls(s: Settings, lang_: str):
+        prof = get_profile(s.profile)
+        base = get_scenario(s.base)
+        with solara.Div(classes=["stm-lang"]):
+            with solara.ToggleButtonsSingle(value=lang):
+                solara.Button("English", value="en", classes=["stm-lang-en"])
+                solara.Button("Tiếng Việt", value="vi", classes=["stm-lang-vi"])
+        solara.Select(di.t("profile", lang_), values=profiles, value=s.profile,
+                      on_value=lambda p: settings.set(initial_settings(p, s.base, s.runs,
+                                                                       s.seed)),
+                      classes=["stm-profile"])
+        solara.Select(di.t("base", lang_), values=policies, value=s.base,
+                      on_value=lambda b: settings.set(initial_settings(s.profile, b, s.runs,
+                                                                       s.seed)),
+                      classes=["stm-base"])
+        html_block(f"<i>{html.escape(_name(base, lang_))}</i>", "stm-base-name")
+        solara.Button(di.t("reset", lang_), classes=["stm-reset"], outlined=True,
+                      on_click=lambda: settings.set(initial_settings(s.profile, s.base,
+                                                                     s.runs, s.seed)))
+        html_block(f"<h4>{html.escape(di.t('levers', lang_))}</h4>", "stm-levers-head")
+        for g in LEVERS:
+            Lever(g, s, lang_)
+        years = prof.years
+        total = scenario_from_settings(s, base).total_budget(years)
+        html_block(html.escape(di.t("total", lang_, y0=prof.start_year, y1=prof.end_year,
+                                    custom=i18n.number(total, lang_, 1),
+                                    base=i18n.number(base.total_budget(years), lang_, 1))),
+                   "stm-total")
+        html_block(html.escape(di.t("levers_note", lang_, ramp=DEFAULT_RAMP)), "stm-note")
+
+    @solara.component
+    def Results(lang_: str):
+        r, f = shown.value, figures.value
+        busy = bool(compute.pending or draw.pending)
+        solara.ProgressLinear(busy)
+        status = "updating" if busy else ("waiting" if r is None else "")
+        html_block(html.escape(di.t(status, lang_)) if status else "", "stm-status",
+                   state="updating" if busy else "ready", serial=r.serial if r else 0)
+        if compute.error:
+            solara.Error(di.t("error", lang_, error=str(compute.exception)))
+        if draw.error:
+            solara.Error(di.t("error", lang_, error=str(draw.exception)))
+        if r is None:
+            return
+        html_block(f"<h3>{html.escape(i18n.t('h.targets', lang_))}</h3>"
+                   + table_html(r, lang_), "stm-targets")
+        html_block(f"<h3>{html.escape(i18n.t('h.figures', lang_))}</h3>"
+                   + (f.fan if f else ""), "stm-fan")
+        html_block(f"<h3>{html.escape(di.t('single', lang_))}</h3>"
+                   f"<p>{html.escape(single_run_note(r, lang_))}</p>"
+                   + (f.network + f.trades if f else ""), "stm-network")
+
+    @solara.component
+    def Page():
+        s, lang_ = settings.value, lang.value
+        prof = get_profile(s.profile)
+        solara.use_effect(lambda: (compute(s), None)[1], [s])
+        r = shown.value
+        serial = r.serial if r is not None else 0
+        solara.use_effect(lambda: (draw(r, lang_) if r is not None else None, None)[1],
+                          [serial, lang_])
+        solara.Title("stmarket")
+        solara.Style(_CSS)
+        province = prof.name_vi if lang_ == "vi" else prof.name
+        title = di.t("title", lang_, province=province)
+        intro = di.t("intro", lang_, runs=i18n.integer(s.runs, lang_))
+        with solara.Column(classes=["stm-page"], style={"padding": "12px"}):
+            html_block(f"<h2>{html.escape(title)}</h2><p>{html.escape(intro)}</p>",
+                       "stm-header", lang=lang_)
+            with solara.Columns([4, 8]):
+                with solara.Column(classes=["stm-controls"]):
+                    Controls(s, lang_)
+                with solara.Column(classes=["stm-results"]):
+                    Results(lang_)
+
+    return Page
+
+
+def __getattr__(name: str):
+    # Solara looks up ``Page`` when it loads the app: build it (and import Solara) then.
+    if name == "Page":
+        page = globals().get("_page")
+        if page is None:
+            page = globals()["_page"] = _build_page()
+        return page
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,515 @@
+"""English and Vietnamese strings and number formats of the reports and charts.
+
+Every string has an English and a Vietnamese version under the same key; :func:`t`
+looks one up. The Vietnamese strings use the terms of the plan itself (Decision
+2257/QĐ-UBND): "thị trường khoa học và công nghệ", "giá trị giao dịch hàng hóa khoa
+học và công nghệ", "tỷ trọng giao dịch tài sản trí tuệ", "tỷ trọng giao dịch các công
+nghệ", "tổ chức trung gian", "nhiệm vụ", "kết quả nghiên cứu", "số hóa".
+
+Numbers: English uses a decimal point and a comma between thousands (1,234.56), and
+"5 %"; Vietnamese a decimal comma and a point between thousands (1.234,56), and "5%".
+Negative numbers use the minus sign U+2212.
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGS = ("en", "vi")
+MINUS = "\u2212"
+DASH = "\u2013"
+
+#: key -> (English, Vietnamese)
+_STRINGS: dict[str, tuple[str, str]] = {
+    # ---- indicators -----------------------------------------------------------------------
+    "ind.value": ("Transaction value (bn VND, 2021 prices)",
+                  "Giá trị giao dịch hàng hóa KH&CN (tỷ đồng, giá năm 2021)"),
+    "ind.value_nominal": ("Transaction value (bn VND, nominal)",
+                          "Giá trị giao dịch hàng hóa KH&CN (tỷ đồng, giá hiện hành)"),
+    "ind.count": ("Number of transactions", "Số giao dịch"),
+    "ind.ip_share": ("IP-asset share of transaction value",
+                     "Tỷ trọng giao dịch tài sản trí tuệ"),
+    "ind.tech_share": ("Technology share of transaction value",
+                       "Tỷ trọng giao dịch các công nghệ"),
+    "ind.research_origin_share": (
+        "Share from research institutes and universities",
+        "Tỷ trọng giao dịch có nguồn gốc từ viện nghiên cứu, trường đại học"),
+    "ind.intermediaries_connected": (
+        "Intermediaries connected to the national network",
+        "Số tổ chức trung gian kết nối vào mạng lưới quốc gia"),
+    "ind.digitised_share": (
+        "Digitised share of research results with commercial potential",
+        "Tỷ lệ kết quả nghiên cứu có tiềm năng thương mại hóa được số hóa"),
+    # ---- units and axes -------------------------------------------------------------------
+    "unit.bn_vnd": ("bn VND", "tỷ đồng"),
+    "unit.share": ("share of transaction value", "tỷ trọng trong tổng giá trị giao dịch"),
+    "unit.count": ("number", "số lượng"),
+    "unit.rate": ("growth per year", "tốc độ tăng mỗi năm"),
+    "unit.index": ("index", "chỉ số"),
+    "unit.per_year": ("/yr", "/năm"),
+    "axis.year": ("year", "năm"),
+    "axis.digitised_share": ("digitised share of results", "tỷ lệ kết quả được số hóa"),
+    # ---- targets: short labels ------------------------------------------------------------
+    "target.value_growth_2025": ("Value growth 2021–2025 (average per year)",
+                                 "Giá trị giao dịch tăng bình quân 2021–2025"),
+    "target.ip_share_2025": ("IP-asset share 2025", "Tỷ trọng giao dịch tài sản trí tuệ 2025"),
+    "target.tech_share_2025": ("Technology share 2025",
+                               "Tỷ trọng giao dịch các công nghệ 2025"),
+    "target.value_growth_2030": ("Value growth 2025–2030 (average per year)",
+                                 "Giá trị giao dịch tăng bình quân 2025–2030"),
+    "target.ip_share_2030": ("IP-asset share 2030", "Tỷ trọng giao dịch tài sản trí tuệ 2030"),
+    "target.research_origin_share_2030": (
+        "Share from research institutes and universities 2030",
+        "Tỷ trọng giao dịch có nguồn gốc từ viện nghiên cứu, trường đại học 2030"),
+    "target.tech_share_2030": ("Technology share 2030",
+                               "Tỷ trọng giao dịch các công nghệ 2030"),
+    "target.intermediary_2030": (
+        "Intermediary formed and connected to the national network by 2030",
+        "Hình thành tổ chức trung gian, kết nối mạng lưới quốc gia 2030"),
+    "target.digitised_2030": ("Digitised research results and IP 2030",
+                              "Số hóa kết quả nghiên cứu, tài sản trí tuệ 2030"),
+    "target.all_targets": ("All targets in the same run",
+                           "Đạt tất cả mục tiêu trong cùng một lần chạy"),
+    # ---- targets: the model's reading (the English report uses the targets file's
+    # definition; these are its Vietnamese rendering, and an English fallback) ---------
+    "reading.value_growth_2025": (
+        "Compound annual growth of the nominal transaction value from 2021 to 2025.",
+        "Tốc độ tăng bình quân năm (tăng trưởng kép) của giá trị giao dịch hàng hóa khoa học "
+        "và công nghệ theo giá hiện hành, từ năm 2021 (năm ban hành Kế hoạch, trước khi các "
+        "nhiệm vụ có tác động) đến năm 2025. Trung bình cộng của các tốc độ tăng hằng năm "
+        "được báo cáo kèm theo nhưng không dùng để đánh giá."),
+    "reading.ip_share_2025": (
+        "Value of IP-asset transactions over the value of all transactions in 2025.",
+        "Giá trị giao dịch tài sản trí tuệ (chuyển quyền sử dụng và chuyển nhượng các kết quả "
+        "được bảo hộ) trên tổng giá trị giao dịch hàng hóa khoa học và công nghệ năm 2025."),
+    "reading.tech_share_2025": (
+        "Value of technology transactions over the value of all transactions in 2025; "
+        "the range 5-10 % passes at 5 %.",
+        "Giá trị giao dịch chuyển giao công nghệ trên tổng giá trị giao dịch hàng hóa khoa "
+        "học và công nghệ năm 2025; khoảng 5-10% được tính là đạt từ mức 5%."),
+    "reading.value_growth_2030": (
+        "Compound annual growth of the nominal transaction value from 2025 to 2030.",
+        "Tốc độ tăng bình quân năm (tăng trưởng kép) của giá trị giao dịch theo giá hiện hành "
+        "trong giai đoạn thứ hai của Kế hoạch, từ năm 2025 đến năm 2030 (giá trị năm 2025 là "
+        "gốc so sánh)."),
+    "reading.ip_share_2030": (
+        "IP-asset share of transaction value in 2030.",
+        "Tỷ trọng giá trị giao dịch tài sản trí tuệ trong tổng giá trị giao dịch hàng hóa "
+        "khoa học và công nghệ năm 2030."),
+    "reading.research_origin_share_2030": (
+        "Interpretation of the repeated line: the share of transaction value in technologies, "
+        "IP and research results from Vietnamese research institutes and universities.",
+        "Cách hiểu dòng lặp lại \u201ctỷ trọng giao dịch tài sản trí tuệ đạt trên 5%\u201d: tỷ "
+        "trọng giá trị giao dịch công nghệ, tài sản trí tuệ và kết quả nghiên cứu có nguồn gốc "
+        "từ các viện nghiên cứu, trường đại học trong nước (chỉ tiêu tỷ trọng thứ ba của "
+        "Chương trình phát triển thị trường khoa học và công nghệ quốc gia, Quyết định "
+        "1158/QĐ-TTg; Khánh Hòa đặt mức 5% và 10%). Có thể đổi ngưỡng thành 10% theo cách "
+        "hiểu của Khánh Hòa."),
+    "reading.tech_share_2030": (
+        "Technology share of transaction value in 2030; the range 10-20 % passes at 10 %.",
+        "Tỷ trọng giá trị giao dịch chuyển giao công nghệ trong tổng giá trị giao dịch năm "
+        "2030; khoảng 10-20% được tính là đạt từ mức 10%."),
+    "reading.intermediary_2030": (
+        "At least one intermediary organisation formed and connected to the national "
+        "network by the end of 2030.",
+        "Đến cuối năm 2030 có ít nhất một tổ chức trung gian được hình thành và kết nối vào "
+        "mạng lưới các tổ chức trung gian khoa học và công nghệ quốc gia."),
+    "reading.digitised_2030": (
+        "Interpretation: at least 80 % of the research results with commercial potential from "
+        "provincial tasks and in-province organisations in 2026-2030 digitised.",
+        "Cách hiểu của mô hình (Kế hoạch không nêu con số): đạt khi ít nhất 80% kết quả "
+        "nghiên cứu có tiềm năng thương mại hóa (sẵn sàng đưa ra thị trường hoặc đã được bảo "
+        "hộ) của các nhiệm vụ cấp tỉnh và các tổ chức trong tỉnh giai đoạn 2026-2030 được "
+        "số hóa."),
+    # ---- report: title and headings -------------------------------------------------------
+    "title": ("{plan}: probability of meeting the targets",
+              "{plan}: xác suất đạt các mục tiêu"),
+    "h.how_to_read": ("How to read this report", "Cách đọc báo cáo"),
+    "h.key_answer": ("The answer in brief", "Kết luận chính"),
+    "h.targets": ("Probability of meeting each target", "Xác suất đạt từng mục tiêu"),
+    "h.comparisons": ("Comparison of scenarios over the same runs",
+                      "So sánh các kịch bản trên cùng các lần chạy"),
+    "h.value_difference": ("Difference in transaction value",
+                           "Chênh lệch giá trị giao dịch"),
+    "h.figures": ("Fan charts", "Biểu đồ hình quạt"),
+    "h.definitions": ("Target definitions", "Định nghĩa các mục tiêu"),
+    "h.provenance": ("Provenance", "Thông tin về lần tính toán"),
+    # ---- report: paragraphs ---------------------------------------------------------------
+    "read.intro": (
+        "This report assesses the targets of {plan} with an agent-based model of the "
+        "province's science and technology (S&T) market. Each probability is the share of "
+        "the {runs} Monte Carlo runs of a scenario in which the target is met. The runs "
+        "differ in the uncertain parameters, drawn as a Latin hypercube under the parameter "
+        "setting \u201c{world}\u201d, and in their random seeds; every scenario uses the "
+        "same runs, so scenarios are compared run by run. The range in brackets is the 95 % "
+        "Wilson interval of the probability. The budget of each task group in a scenario is "
+        "an assumption: the plan publishes no budget per task group. Province profile: "
+        "{profile}.",
+        "Báo cáo này đánh giá các mục tiêu của {plan} bằng một mô hình dựa trên tác tử "
+        "(agent-based) của thị trường khoa học và công nghệ trên địa bàn tỉnh. Mỗi xác suất là "
+        "tỷ lệ số lần chạy Monte Carlo đạt mục tiêu trong {runs} lần chạy của một kịch bản. "
+        "Các lần chạy khác nhau ở các tham số bất định, được lấy mẫu siêu khối Latinh (Latin "
+        "hypercube) theo thiết lập tham số \u201c{world}\u201d, và ở giá trị khởi tạo ngẫu "
+        "nhiên (seed); mọi kịch bản dùng chung các lần chạy này, nên các kịch bản được so "
+        "sánh theo từng lần chạy. Khoảng trong ngoặc là khoảng tin cậy Wilson 95% của xác "
+        "suất. Kinh phí của từng nhóm nhiệm vụ trong mỗi kịch bản là giả định: Kế hoạch "
+        "không công bố kinh phí cho từng nhóm nhiệm vụ. Hồ sơ tỉnh: {profile}."),
+    "read.scenarios": ("Scenarios: {items}.", "Các kịch bản: {items}."),
+    "read.stopping": (
+        "Runs were added until every 95 % interval had a half-width of at most {half_width}, "
+        "up to {max_runs} runs per scenario; {outcome}.",
+        "Số lần chạy được tăng dần cho đến khi mọi khoảng tin cậy 95% có nửa độ rộng không "
+        "quá {half_width}, tối đa {max_runs} lần chạy cho mỗi kịch bản; {outcome}."),
+    "read.stopping_reached": ("that precision was reached",
+                              "độ chính xác này đã đạt được"),
+    "read.stopping_capped": ("the cap was reached first, so some intervals are wider",
+                             "đã chạm mức tối đa trước, nên một số khoảng rộng hơn"),
+    "key.scenario": (
+        "{scenario}: a probability of at least 0.5 for {k} of {n} targets; all targets "
+        "together in the same run: {p}.",
+        "{scenario}: {k}/{n} mục tiêu có xác suất đạt từ 0,5 trở lên; xác suất đạt đồng thời "
+        "tất cả mục tiêu trong cùng một lần chạy: {p}."),
+    "key.rule": (
+        "A target is called likely when its whole 95 % interval lies above 0.5, unlikely "
+        "when it lies below 0.5, and uncertain otherwise.",
+        "Một mục tiêu được xếp là nhiều khả năng đạt khi toàn bộ khoảng tin cậy 95% lớn hơn "
+        "0,5, khó đạt khi toàn bộ khoảng nhỏ hơn 0,5, và chưa chắc chắn trong các trường hợp "
+        "còn lại."),
+    "verdict.likely": ("likely", "nhiều khả năng đạt"),
+    "verdict.uncertain": ("uncertain", "chưa chắc chắn"),
+    "verdict.unlikely": ("unlikely", "khó đạt"),
+    "targets.intro": (
+        "Probability that the target is met, with its 95 % interval, in each scenario.",
+        "Xác suất đạt mục tiêu, kèm khoảng tin cậy 95%, theo từng kịch bản."),
+    "interpretation": (
+        "† Interpretation: the plan's text does not fix this target; the model scores the "
+        "reading given under \u201cTarget definitions\u201d, and the probability depends on "
+        "that reading.",
+        "† Cách hiểu: văn bản Kế hoạch không xác định rõ mục tiêu này; mô hình đánh giá theo "
+        "cách hiểu nêu ở mục \u201cĐịnh nghĩa các mục tiêu\u201d, và xác suất phụ thuộc vào "
+        "cách hiểu đó."),
+    # ---- comparisons ----------------------------------------------------------------------
+    "cmp.heading": ("{a} vs {b}", "{a} so với {b}"),
+    "cmp.intro": (
+        "A = {a}; the reference B = {b}; {runs} paired runs. The difference is P(A) − P(B): "
+        "positive when A meets the target more often. The McNemar p-value is exact and "
+        "two-sided.",
+        "A = {a}; kịch bản đối chiếu B = {b}; {runs} cặp lần chạy. Chênh lệch là "
+        "P(A) − P(B): dương khi A đạt mục tiêu nhiều hơn. Giá trị p của kiểm định McNemar là "
+        "chính xác, hai phía."),
+    "cmp.excludes_zero": (
+        "The 95 % interval of the difference excludes 0 for: {items}.",
+        "Khoảng tin cậy 95% của chênh lệch không chứa 0 đối với: {items}."),
+    "cmp.none": (
+        "For no target does the 95 % interval of the difference exclude 0: these runs do not "
+        "separate the two scenarios.",
+        "Không có mục tiêu nào mà khoảng tin cậy 95% của chênh lệch không chứa 0: các lần "
+        "chạy này chưa phân biệt được hai kịch bản."),
+    "cmp.a_higher": ("{target} (A higher)", "{target} (A cao hơn)"),
+    "cmp.b_higher": ("{target} (B higher)", "{target} (B cao hơn)"),
+    # ---- value difference -----------------------------------------------------------------
+    "vd.intro": (
+        "Nominal transaction value of A minus B in the same run, billion VND: its "
+        "distribution over the paired runs.",
+        "Giá trị giao dịch (giá hiện hành) của A trừ B trong cùng một lần chạy, tỷ đồng: "
+        "phân bố trên các cặp lần chạy."),
+    "vd.sentence": (
+        "In {year}, the share of runs in which {a} has the higher value is {share}; the "
+        "median difference (A − B) is {median} bn VND.",
+        "Năm {year}, tỷ lệ số lần chạy mà {a} có giá trị cao hơn là {share}; chênh lệch "
+        "trung vị (A − B) là {median} tỷ đồng."),
+    # ---- figures --------------------------------------------------------------------------
+    "fig.fan_charts": (
+        "Fan charts of the target indicators: median, 50 % and 90 % bands over the runs, with "
+        "the targets.",
+        "Biểu đồ hình quạt của các chỉ tiêu mục tiêu: trung vị, dải 50% và dải 90% trên các "
+        "lần chạy, cùng các mục tiêu."),
+    "fan.title": ("Target indicators over the Monte Carlo runs",
+                  "Các chỉ tiêu mục tiêu qua các lần chạy Monte Carlo"),
+    "legend.median": ("median", "trung vị"),
+    "legend.band50": ("50 % band (q25–q75)", "dải 50% (q25–q75)"),
+    "legend.band90": ("90 % band (q05–q95)", "dải 90% (q05–q95)"),
+    "legend.target": ("target", "mục tiêu"),
+    "legend.path": ("growth path the median must follow",
+                    "đường tăng trưởng trung vị cần đạt"),
+    # ---- definitions ----------------------------------------------------------------------
+    "def.criterion": ("Criterion: {criterion}, in {year}.", "Tiêu chí: {criterion}, năm {year}."),
+    "def.plan_text": ("The plan's words (Vietnamese): \u201c{text}\u201d.",
+                      "Kế hoạch: \u201c{text}\u201d."),
+    "def.repeats": (
+        "In the plan, this line repeats word for word its earlier line for the target "
+        "\u201c{target}\u201d; the model scores it as a separate target, as read below.",
+        "Trong Kế hoạch, dòng này lặp lại nguyên văn dòng trước đó về mục tiêu "
+        "\u201c{target}\u201d; mô hình đánh giá dòng này như một mục tiêu riêng, theo cách "
+        "hiểu dưới đây."),
+    "def.reading": ("How the model scores it: {text}", "Cách tính trong mô hình: {text}"),
+    "def.growth_from": ("average growth from {base}", "tăng bình quân từ năm {base}"),
+    # ---- table columns --------------------------------------------------------------------
+    "col.target": ("Target", "Mục tiêu"),
+    "col.year": ("Year", "Năm"),
+    "col.criterion": ("Criterion", "Tiêu chí"),
+    "col.scenario": ("Scenario", "Kịch bản"),
+    "col.a_only": ("Runs only A meets", "Số lần chỉ A đạt"),
+    "col.b_only": ("Runs only B meets", "Số lần chỉ B đạt"),
+    "col.difference": ("P(A) − P(B) (95 % interval)", "P(A) − P(B) (khoảng tin cậy 95%)"),
+    "col.mcnemar_p": ("McNemar p", "Giá trị p (McNemar)"),
+    "col.runs": ("Runs", "Số lần chạy"),
+    "col.a": ("A", "A"),
+    "col.b": ("B", "B"),
+    "col.mean": ("Mean (bn VND)", "Trung bình (tỷ đồng)"),
+    "col.median": ("Median (bn VND)", "Trung vị (tỷ đồng)"),
+    "col.q25_q75": ("50 % range (q25–q75)", "Khoảng 50% (q25–q75)"),
+    "col.q05_q95": ("90 % range (q05–q95)", "Khoảng 90% (q05–q95)"),
+    "col.share_positive": ("Share of runs with A higher", "Tỷ lệ lần chạy A cao hơn"),
+    "col.item": ("Item", "Mục"),
+    "col.value": ("Value", "Giá trị"),
+    # ---- provenance -----------------------------------------------------------------------
+    "prov.version": ("stmarket version", "Phiên bản stmarket"),
+    "prov.commit": ("Commit", "Mã commit (Git)"),
+    "prov.seed": ("Seed", "Giá trị khởi tạo ngẫu nhiên (seed)"),
+    "prov.workers": ("Worker threads", "Số luồng xử lý song song"),
+    "prov.started": ("Started", "Bắt đầu"),
+    "prov.finished": ("Finished", "Kết thúc"),
+    "prov.profile": ("Province profile", "Hồ sơ tỉnh"),
+    "prov.world": ("Uncertain parameters", "Tham số bất định"),
+    "prov.runs": ("Runs per scenario", "Số lần chạy mỗi kịch bản"),
+    "prov.targets": ("Targets", "Bộ mục tiêu"),
+    "prov.none": ("not recorded", "không ghi nhận"),
+    # ---- misc -----------------------------------------------------------------------------
+    "range_to": ("{lo} to {hi}", "{lo} đến {hi}"),
+    "list_sep": ("; ", "; "),
+    "none": ("none", "không có"),
+    "missing": ("—", "—"),
+}
+
+
+def _check_lang(lang: str) -> int:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; one of {', '.join(LANGS)}")
+    return LANGS.index(lang)
+
+
+def keys() -> list[str]:
+    """Every string key, in definition order."""
+    return list(_STRINGS)
+
+
+def has(key: str) -> bool:
+    """Whether a string key exists."""
+    return key in _STRINGS
+
+
+def t(key: str, lang: str, **fmt) -> str:
+    """The string ``key`` in ``lang``, formatted with ``fmt``.
+
+    Parameters
+    ----------
+    key : str
+        A key of the string table (see :func:`keys`).
+    lang : {"en", "vi"}
+    **fmt
+        Values for the ``{name}`` fields of the string.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or language, or a missing format field.
+    """
+    i = _check_lang(lang)
+    try:
+        text = _STRINGS[key][i]
+    except KeyError:
+        raise ValueError(f"no string {key!r} in stmarket.experiments.reports.i18n") from None
+    if not fmt:
+        return text
+    try:
+        return text.format(**fmt)
+    except KeyError as e:
+        raise ValueError(f"string {key!r} needs the field {e.args[0]!r}") from None
+
+
+def t_or(key: str, lang: str, default: str, **fmt) -> str:
+    """Like :func:`t`, but ``default`` for a key that does not exist."""
+    return t(key, lang, **fmt) if has(key) else default
+
+
+def indicator_name(indicator: str, lang: str) -> str:
+    """Display name of an indicator (its identifier when there is none)."""
+    return t_or(f"ind.{indicator}", lang, indicator)
+
+
+def target_label(target_id: str, lang: str) -> str:
+    """Short label of a target (its identifier when there is none)."""
+    return t_or(f"target.{target_id}", lang, target_id)
+
+
+def axis_label(indicator: str, lang: str) -> str:
+    """The y-axis label of an indicator's chart (its unit, unless it has its own)."""
+    return t_or(f"axis.{indicator}", lang, t(f"unit.{indicator_unit(indicator)}", lang))
+
+
+#: Indicators that count things (whole numbers in every run), besides ``count*``.
+COUNT_INDICATORS = frozenset({
+    "needs_formed", "results_commercial", "results_digitised", "intermediaries_active",
+    "intermediaries_connected", "public_intermediary", "events", "offers_active",
+    "tasks_enterprise_centred", "tasks_new",
+})
+
+
+def indicator_unit(indicator: str) -> str:
+    """How an indicator's values are shown.
+
+    Parameters
+    ----------
+    indicator : str
+        An indicator name (see :data:`model.indicators.INDICATORS`).
+
+    Returns
+    -------
+    str
+        ``"share"`` (a fraction, shown as a percentage), ``"rate"`` (growth per year, also
+        a percentage), ``"bn_vnd"`` (billion VND), ``"count"`` (a number of things: a whole
+        number in each run) or ``"index"`` (any other level, such as a mean).
+    """
+    if indicator.endswith("_share") or "_share_" in indicator:
+        return "share"
+    if "growth" in indicator:
+        return "rate"
+    if indicator.startswith("value") or indicator == "budget":
+        return "bn_vnd"
+    if indicator.startswith("count") or indicator in COUNT_INDICATORS:
+        return "count"
+    return "index"
+
+
+def is_count(indicator: str) -> bool:
+    """Whether an indicator counts things, so its axis ticks should be whole numbers."""
+    return indicator_unit(indicator) == "count"
+
+
+# ---- numbers ----------------------------------------------------------------------------
+
+
+def _localise(text: str, lang: str) -> str:
+    """Swap the English separators for the Vietnamese ones."""
+    _check_lang(lang)
+    if lang == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text.replace("-", MINUS)
+
+
+def number(x: float, lang: str, decimals: int = 2, sign: bool = False) -> str:
+    """A number with thousands separators and ``decimals`` decimals.
+
+    ``number(-1234.5, "en") == "−1,234.50"``; ``number(-1234.5, "vi") == "−1.234,50"``.
+    ``sign`` puts a ``+`` before positive numbers. NaN gives a dash.
+    """
+    if x is None or not math.isfinite(float(x)):
+        return t("missing", lang)
+    x = float(x)
+    if round(x, decimals) == 0:
+        x = 0.0  # no "−0.00"
+    text = f"{x:{'+' if sign else ''},.{decimals}f}"
+    return _localise(text, lang)
+
+
+def plain(x: float, lang: str) -> str:
+    """A number in its shortest form (``0.005`` / ``0,005``, ``2000``)."""
+    if x is None or not math.isfinite(float(x)):
+        return t("missing", lang)
+    return _localise(f"{float(x):g}", lang)
+
+
+def integer(n: int, lang: str) -> str:
+    """An integer with thousands separators (1,000 / 1.000)."""
+    return number(n, lang, 0)
+
+
+PROB_FLOOR = 0.005  #: probabilities in (0, PROB_FLOOR) are shown as "< 0.01"
+
+
+def prob(p: float, lang: str) -> str:
+    """A probability with two decimals (0.91 / 0,91).
+
+    A probability that is not 0 but would round to 0.00 is shown as ``< 0.01`` (``< 0,01``),
+    and one that is not 1 but would round to 1.00 as ``> 0.99`` (``> 0,99``), so that
+    neither reads as impossible or certain. Exactly 0 and 1 stay ``0.00`` and ``1.00``.
+
+    Parameters
+    ----------
+    p : float
+        A probability (NaN gives a dash).
+    lang : {"en", "vi"}
+
+    Returns
+    -------
+    str
+    """
+    if p is None or not math.isfinite(float(p)):
+        return t("missing", lang)
+    p = float(p)
+    if 0.0 < p < PROB_FLOOR:
+        return "< " + number(0.01, lang, 2)
+    if 1.0 - PROB_FLOOR < p < 1.0:
+        return "> " + number(0.99, lang, 2)
+    return number(p, lang, 2)
+
+
+def prob_interval(p: float, lo: float, hi: float, lang: str) -> str:
+    """``0.91 (0.89–0.93)`` in English, ``0,91 (0,89–0,93)`` in Vietnamese.
+
+    The estimate follows :func:`prob` (``< 0.01 (0.00–0.01)``); the bounds keep the plain
+    two-decimal format.
+    """
+    if p is None or not math.isfinite(float(p)):
+        return t("missing", lang)
+    return f"{prob(p, lang)} ({number(lo, lang, 2)}{DASH}{number(hi, lang, 2)})"
+
+
+def signed_interval(d: float, lo: float, hi: float, lang: str, decimals: int = 2) -> str:
+    """A signed estimate with its interval: ``+0.05 (−0.02 to +0.12)``."""
+    if d is None or not math.isfinite(float(d)):
+        return t("missing", lang)
+    rng = t("range_to", lang, lo=number(lo, lang, decimals, sign=True),
+            hi=number(hi, lang, decimals, sign=True))
+    return f"{number(d, lang, decimals, sign=True)} ({rng})"
+
+
+def value_range(lo: float, hi: float, lang: str, decimals: int = 2) -> str:
+    """A range of values: ``−1.20 to 3.40`` / ``−1,20 đến 3,40``."""
+    return t("range_to", lang, lo=number(lo, lang, decimals), hi=number(hi, lang, decimals))
+
+
+def percent(x: float, lang: str) -> str:
+    """A share as a percentage, up to one decimal: ``5 %`` / ``5%``, ``12.5 %`` / ``12,5%``."""
+    if x is None or not math.isfinite(float(x)):
+        return t("missing", lang)
+    v = round(float(x) * 100.0, 1)
+    text = f"{v:.0f}" if v == int(v) else f"{v:.1f}"
+    text = _localise(text, lang)
+    return f"{text} %" if lang == "en" else f"{text}%"
+
+
+def pvalue(p: float, lang: str) -> str:
+    """A p-value with three decimals, ``< 0.001`` below that."""
+    if p is None or not math.isfinite(float(p)):
+        return t("missing", lang)
+    if p < 0.001:
+        return "< " + number(0.001, lang, 3)
+    return number(p, lang, 3)
+
+
+def criterion(op: str, threshold: float, indicator: str, kind: str, lang: str) -> str:
+    """A target's pass mark: ``≥ 5 %/yr``, ``> 10 %``, ``≥ 1`` (and the Vietnamese forms)."""
+    sym = {">": ">", ">=": "\u2265"}.get(op, op)
+    if kind == "cagr":
+        return f"{sym} {percent(threshold, lang)}{t('unit.per_year', lang)}"
+    if indicator_unit(indicator) in ("share", "rate"):
+        return f"{sym} {percent(threshold, lang)}"
+    if float(threshold) == int(threshold):
+        return f"{sym} {integer(int(threshold), lang)}"
+    return f"{sym} {number(threshold, lang)}"
