@@ -14,6 +14,7 @@ import pytest
 from stmarket.experiments.assessment.assess import assess
 from stmarket.experiments.cli.main import main
 from stmarket.experiments.outputs import folder as output
+from stmarket.experiments.reports.write import fan_chart, write_assessment
 from stmarket.model import load_profile, load_targets
 from stmarket.model.profile import scenarios_dir
 
@@ -121,7 +122,7 @@ def test_interrupted_write_leaves_no_complete_looking_folder(three_runs, tiny, t
                                                              monkeypatch):
     out = tmp_path / "out"
     a = assess(["no_programme", "plan_2257"], profile=tiny, runs=30, seed=1)
-    a.write(out)
+    write_assessment(a, out)
     assert (out / "manifest.json").exists()
 
     real = output.write_parquet_chunks
@@ -135,13 +136,13 @@ def test_interrupted_write_leaves_no_complete_looking_folder(three_runs, tiny, t
 
     monkeypatch.setattr(output, "write_parquet_chunks", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        a.write(out)
+        write_assessment(a, out)
     assert not (out / "manifest.json").exists()  # incomplete folders have no manifest
     assert not (out / "runs.parquet").exists()  # removed with the old run's files
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
     monkeypatch.setattr(output, "write_parquet_chunks", real)
     (out / ".runs.parquet.999.tmp").write_bytes(b"left by a killed run")
-    a.write(out)
+    write_assessment(a, out)
     assert (out / "manifest.json").exists() and not list(out.glob(".*tmp"))
 
 
@@ -211,7 +212,7 @@ def test_python_api_returns_frames_and_figures(tiny):
     assert isinstance(a.targets(), pd.DataFrame) and isinstance(a.comparisons(), pd.DataFrame)
     r = a.runs()
     assert len(r) == 2 * 40 * 10 and r.groupby("scenario").run.nunique().eq(40).all()
-    assert isinstance(a.fan_chart(), matplotlib.figure.Figure)
+    assert isinstance(fan_chart(a), matplotlib.figure.Figure)
     vd = a.value_difference()
     last = vd[vd.year == 2030].iloc[0]
     d = a.result.value_difference("plan_2257", "no_programme")

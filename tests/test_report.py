@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stmarket.experiments.outputs.folder import save_figure as save
 from stmarket.experiments.reports import i18n
 from stmarket.experiments.reports.fanchart import fan_chart, target_indicators
 from stmarket.experiments.reports.i18n import LANGS, t
-from stmarket.experiments.reports.plots import save
 from stmarket.experiments.reports.report import ALL, write_report
 from stmarket.model.targets import load_targets
 

@@ -1,21 +1,19 @@
 """Shared ground of the analyses (sensitivity, discovery, optimisation, calibration):
-evaluating the core on given inputs, and writing an output folder.
+evaluating the core on given inputs.
 
-Every analysis writes tidy CSV tables, PNG charts and, last, ``manifest.json`` into
-its folder, each file atomically (see :mod:`stmarket.experiments.outputs.folder`), so a folder with a
-manifest is complete.
+Every analysis writes tidy CSV tables, PNG charts and, last, ``manifest.json`` into its
+folder with :func:`stmarket.experiments.outputs.folder.write_folder` (each file
+atomically), so a folder with a manifest is complete.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from stmarket.experiments.outputs import folder as output
+from stmarket.experiments.outputs.folder import write_folder  # noqa: F401 (moved there)
 from stmarket.model import indicators
 from stmarket.model import kernels as K
 from stmarket.model.core import run_batch
@@ -60,41 +58,3 @@ def evaluate(profile: Profile, targets: TargetSet, P: np.ndarray, LEV: np.ndarra
     ind = indicators.compute(Y, P[:, K.P_INFLATION])
     m, met = targets.score(ind, profile.years)
     return Outcomes(ind, m, met, targets.ids, profile.years)
-
-
-def write_folder(out: str | Path, tables: dict[str, pd.DataFrame],
-                 figures: dict[str, object], manifest: dict) -> dict[str, Path]:
-    """Write ``NAME.csv`` for each table and ``NAME.png`` for each figure, atomically,
-    then ``manifest.json`` (with versions, commit and the files' hashes) last."""
-    import matplotlib.pyplot as plt
-
-    from stmarket.experiments.reports.plots import save
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    old = out / output.MANIFEST
-    stale: list[str] = []
-    if old.exists():  # the files of an earlier run, as its manifest lists them
-        try:
-            import json
-
-            stale = list(json.loads(old.read_text(encoding="utf-8")).get("files", {}))
-        except (OSError, ValueError, AttributeError):
-            stale = []
-    old.unlink(missing_ok=True)
-    for name in stale:
-        if "/" not in name and name != output.MANIFEST:
-            (out / name).unlink(missing_ok=True)
-    files: dict[str, Path] = {}
-    for name, df in tables.items():
-        files[f"{name}.csv"] = output.write_csv(out / f"{name}.csv", df)
-    for name, fig in figures.items():
-        files[f"{name}.png"] = save(fig, out / f"{name}.png")
-        plt.close(fig)
-    man = dict(manifest)
-    man.setdefault("version", output.versions()["stmarket"])
-    man.setdefault("commit", output.git_commit())
-    man.setdefault("versions", output.versions())
-    man.setdefault("written", now())
-    files[output.MANIFEST] = output.finish(out, man, list(files.values()))
-    return files

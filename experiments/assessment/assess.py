@@ -5,8 +5,10 @@
 >>> a = assess(["no_programme", "plan_2257"], runs=2000, seed=1)  # doctest: +SKIP
 >>> a.targets()            # probabilities with Wilson 95 % intervals and run counts
 >>> a.comparisons()        # paired comparisons against the first scenario
->>> a.fan_chart()          # matplotlib figure
->>> a.write("out", lang="vi")
+>>> a.fan()                # the fan charts' numbers
+
+The charts, the report and the output folder are drawn and written by
+:mod:`stmarket.experiments.reports` (``fan_chart(a)``, ``write_assessment(a, "out")``).
 """
 
 from __future__ import annotations
@@ -125,14 +127,6 @@ class Assessment:
         ids = [scenario] if scenario else [s.id for s in self.scenarios]
         return pd.concat([self.result.runs_frame(s) for s in ids], ignore_index=True)
 
-    def fan_chart(self, lang: str = "en"):
-        """Fan charts (median, 50 % and 90 % bands) of each target's indicator
-        against the target, one panel per indicator."""
-        from stmarket.experiments.reports.fanchart import fan_chart
-
-        names = {s.id: (s.name_vi if lang == "vi" else s.name) for s in self.scenarios}
-        return fan_chart(self.fan(), self.target_set, lang=lang, scenario_names=names)
-
     def summary(self) -> str:
         """Plain-text target table and comparisons, for the terminal."""
         return format_summary(self)
@@ -190,49 +184,8 @@ class Assessment:
         m["versions"] = output.versions()
         return m
 
-    def write(self, out_dir: str | Path, lang: str = "en", parquet: bool = True
-              ) -> dict[str, Path]:
-        """Write the output folder: ``targets.csv``, ``comparisons.csv`` and
-        ``value_difference.csv`` (with two or more scenarios), ``fan.csv``,
-        ``runs.parquet``, ``fan_charts.png``, ``report.md``, ``report.html`` and,
-        last, ``manifest.json``. Each file is written atomically."""
-        from stmarket.experiments.reports.plots import save
-        from stmarket.experiments.reports.report import write_report
-
-        if lang not in LANGS:
-            raise InputError("argument", "--lang", f"must be one of {', '.join(LANGS)}, "
-                                                   f"got {lang!r}")
-        out = output.begin(out_dir)
-        files: dict[str, Path] = {}
-        files["targets.csv"] = output.write_csv(out / "targets.csv", self.targets())
-        cmp = vdiff = None
-        if len(self.scenarios) > 1:
-            cmp, vdiff = self.comparisons(), self.value_difference()
-            files["comparisons.csv"] = output.write_csv(out / "comparisons.csv", cmp)
-            files["value_difference.csv"] = output.write_csv(out / "value_difference.csv",
-                                                             vdiff)
-        files["fan.csv"] = output.write_csv(out / "fan.csv", self.fan())
-        if parquet:
-            files["runs.parquet"] = output.write_parquet_chunks(out / "runs.parquet",
-                                                                self._run_chunks())
-        import matplotlib.pyplot as plt
-
-        fig = self.fan_chart(lang)
-        files["fan_charts.png"] = save(fig, out / "fan_charts.png")
-        plt.close(fig)
-        meta = self.meta()
-        md, html = write_report(out, lang=lang, meta=meta, targets=self.target_set,
-                                target_table=self.targets(), comparisons=cmp,
-                                value_difference=vdiff,
-                                figures={"fan_charts": files["fan_charts.png"]})
-        files["report.md"], files["report.html"] = md, html
-        man = self.manifest()
-        man["lang"] = lang
-        man["written"] = _now()
-        files["manifest.json"] = output.finish(out, man, list(files.values()))
-        return files
-
-    def _run_chunks(self, chunk: int = 2000):
+    def run_chunks(self, chunk: int = 2000):
+        """The rows of :meth:`runs`, scenario by scenario, in chunks of ``chunk`` runs."""
         for s in self.scenarios:
             for a in range(0, self.n_runs, chunk):
                 yield self.result.runs_frame(s.id, a, a + chunk)

@@ -225,7 +225,9 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     print(a.summary(), flush=True)
-    files = a.write(args.out, lang=args.lang, parquet=not args.no_parquet)
+    from stmarket.experiments.reports.write import write_assessment
+
+    files = write_assessment(a, args.out, lang=args.lang, parquet=not args.no_parquet)
     print(f"\nwritten to {args.out}: {', '.join(files)}")
     return 0
 
@@ -260,7 +262,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_single(args: argparse.Namespace) -> int:
     from stmarket.experiments.assessment.single import format_run, run_scenarios
-    from stmarket.experiments.reports.plots import save, single_run_figure
+    from stmarket.experiments.outputs.folder import save_figure as save
+    from stmarket.experiments.reports.plots import single_run_figure
     from stmarket.model import load_profile, load_scenario, load_targets
 
     profile = load_profile(args.profile)

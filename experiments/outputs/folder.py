@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -189,3 +190,47 @@ def finish(out_dir: str | Path, manifest: dict, files: list[Path]) -> Path:
                                                      default=str) + "\n")
     _fsync(out_dir)
     return path
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Write a matplotlib figure atomically (temporary file, then rename)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
+    return path
+
+
+def write_folder(out: str | Path, tables: dict[str, pd.DataFrame],
+                 figures: dict[str, object], manifest: dict) -> dict[str, Path]:
+    """Write ``NAME.csv`` for each table and ``NAME.png`` for each figure, atomically,
+    then ``manifest.json`` (with versions, commit and the files' hashes) last."""
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    old = out / MANIFEST
+    stale: list[str] = []
+    if old.exists():  # the files of an earlier run, as its manifest lists them
+        try:
+            import json
+
+            stale = list(json.loads(old.read_text(encoding="utf-8")).get("files", {}))
+        except (OSError, ValueError, AttributeError):
+            stale = []
+    old.unlink(missing_ok=True)
+    for name in stale:
+        if "/" not in name and name != MANIFEST:
+            (out / name).unlink(missing_ok=True)
+    files: dict[str, Path] = {}
+    for name, df in tables.items():
+        files[f"{name}.csv"] = write_csv(out / f"{name}.csv", df)
+    for name, fig in figures.items():
+        files[f"{name}.png"] = save_figure(fig, out / f"{name}.png")
+        plt.close(fig)
+    man = dict(manifest)
+    man.setdefault("version", versions()["stmarket"])
+    man.setdefault("commit", git_commit())
+    man.setdefault("versions", versions())
+    man.setdefault("written", datetime.now(UTC).isoformat(timespec="seconds"))
+    files[MANIFEST] = finish(out, man, list(files.values()))
+    return files

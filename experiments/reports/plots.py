@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from stmarket.model.targets import TargetSet
@@ -67,13 +65,3 @@ def single_run_figure(runs, targets: TargetSet, title: str = ""):
         ax.legend(fontsize=7)
     fig.suptitle(title or targets.name)
     return fig
-
-
-def save(fig, path: str | Path) -> Path:
-    """Write a figure atomically (temporary file, then rename)."""
-    from stmarket.experiments.outputs.folder import atomic_path
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format=path.suffix.lstrip(".") or "png")
-    return path
