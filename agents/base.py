@@ -1,7 +1,8 @@
 """Agents as views over the model's structure-of-arrays state.
 
-Like Mesa's ``PropertyLayer`` descriptors, a :class:`Column` exposes one column of a
-state array as an attribute, so an agent holds no copy of its data: what a
+Like Mesa's ``PropertyLayer`` descriptors, a :class:`Column` exposes one field of a
+state bundle (``model.state.ent.tech``: every enterprise's technology level) as an
+attribute, so an agent holds no copy of its data: what a
 researcher reads (or sets) on an agent is what the numba kernels see.
 """
 
@@ -14,14 +15,14 @@ import mesa
 
 
 class Column:
-    """Attribute backed by ``model.state.<array>[agent.index, col]``.
+    """Attribute backed by ``model.state.<bundle>.<field>[agent.index]``.
 
     Parameters
     ----------
-    array : str
-        Name of the state array (``"EF"``, ``"EI"``, ...).
-    col : int
-        Column index.
+    bundle : str
+        Name of the state bundle (``"ent"``, ``"res"``, ``"ints"``).
+    field : str
+        Name of the field in the bundle (``"tech"``, ``"quality"``, ...).
     decode : callable, optional
         Turns the stored number into the attribute's value (e.g. a code into a name).
     writable : bool
@@ -30,10 +31,10 @@ class Column:
         Docstring of the attribute.
     """
 
-    def __init__(self, array: str, col: int, decode: Callable[[Any], Any] = float,
+    def __init__(self, bundle: str, field: str, decode: Callable[[Any], Any] = float,
                  writable: bool = False, doc: str = "") -> None:
-        self.array = array
-        self.col = col
+        self.bundle = bundle
+        self.field = field
         self.decode = decode
         self.writable = writable
         self.__doc__ = doc
@@ -44,16 +45,20 @@ class Column:
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
-        return self.decode(getattr(agent.model.state, self.array)[agent.index, self.col])
+        return self.decode(self.values(agent)[agent.index])
 
     def __set__(self, agent, value) -> None:
         if not self.writable:
             raise AttributeError(f"{self.name} is read-only")
-        getattr(agent.model.state, self.array)[agent.index, self.col] = value
+        self.values(agent)[agent.index] = value
+
+    def values(self, agent):
+        """The field's array, one entry per agent of the kind."""
+        return getattr(getattr(agent.model.state.s, self.bundle), self.field)
 
 
 class StateAgent(mesa.Agent):
-    """A Mesa agent that is row ``index`` of its kind's state arrays."""
+    """A Mesa agent that is entry ``index`` of its kind's state bundle."""
 
     def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)

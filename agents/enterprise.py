@@ -33,26 +33,26 @@ class Enterprise(StateAgent):
     purchases : int
     """
 
-    role = Column("EI", K.EI_ROLE, lambda v: "buyer" if v == K.ROLE_BUYER else "vendor",
+    role = Column("ent", "role", lambda v: "buyer" if v == K.ROLE_BUYER else "vendor",
                   doc="'buyer' (in the province) or 'vendor' (outside supplier).")
-    sector = Column("EI", K.EI_SECTOR, lambda v: K.SECTOR_NAMES[v], doc="Sector name.")
-    size = Column("EI", K.EI_SIZE, lambda v: K.SIZE_NAMES[v], doc="micro, small or medium.")
-    location = Column("EI", K.EI_LOC, lambda v: K.ORIGIN_NAMES[v],
+    sector = Column("ent", "sector", lambda v: K.SECTOR_NAMES[v], doc="Sector name.")
+    size = Column("ent", "size", lambda v: K.SIZE_NAMES[v], doc="micro, small or medium.")
+    location = Column("ent", "loc", lambda v: K.ORIGIN_NAMES[v],
                       doc="province, vietnam or abroad.")
-    is_cooperative = Column("EI", K.EI_COOP, bool, doc="A cooperative rather than a company.")
-    does_rd = Column("EI", K.EI_RD, bool, doc="Spends on R&D (drawn at set-up).")
-    tech_level = Column("EF", K.E_TECH, writable=True, doc="Technology level, 0-1.")
-    absorptive_capacity = Column("EF", K.E_ABSORB, writable=True,
+    is_cooperative = Column("ent", "coop", bool, doc="A cooperative rather than a company.")
+    does_rd = Column("ent", "rd", bool, doc="Spends on R&D (drawn at set-up).")
+    tech_level = Column("ent", "tech", writable=True, doc="Technology level, 0-1.")
+    absorptive_capacity = Column("ent", "absorb", writable=True,
                                  doc="Capacity to absorb technology, 0-1.")
-    willingness_to_pay = Column("EF", K.E_WTP, writable=True,
+    willingness_to_pay = Column("ent", "wtp", writable=True,
                                 doc="Benefit scale of a technology, billion VND.")
-    willingness_to_pay_service = Column("EF", K.E_WTP_SERVICE, writable=True,
+    willingness_to_pay_service = Column("ent", "wtp_service", writable=True,
                                         doc="Benefit scale of an S&T service, billion VND.")
-    need_probability = Column("EF", K.E_NEED_P, writable=True,
+    need_probability = Column("ent", "need_p", writable=True,
                               doc="Monthly probability of forming a need.")
-    need = Column("EI", K.EI_NEED, lambda v: _NEEDS[int(v)], doc="Current need, if any.")
-    need_age = Column("EI", K.EI_NEED_AGE, int, doc="Months the current need has lasted.")
-    purchases = Column("EI", K.EI_PURCHASES, int, doc="S&T goods bought so far.")
+    need = Column("ent", "need", lambda v: _NEEDS[int(v)], doc="Current need, if any.")
+    need_age = Column("ent", "need_age", int, doc="Months the current need has lasted.")
+    purchases = Column("ent", "purchases", int, doc="S&T goods bought so far.")
 
     @property
     def label(self) -> str:
@@ -60,7 +60,6 @@ class Enterprise(StateAgent):
         return self.model.profile.enterprise_labels[self.index]
 
     def step(self) -> None:
-        """Act for the month: the core's :func:`model.kernels.enterprise_step`."""
+        """Act for the month: the core's :func:`stmarket.model.kernels.enterprise_step`."""
         s = self.model.state
-        K.enterprise_step(s.EF, s.EI, s.IF, s.II, s.OF, s.OI, s.G, s.Y, s.TX, s.p, s.key,
-                          self.model.month, self.index)
+        K.enterprise_step(s.s, s.p, s.key, self.model.month, self.index)

@@ -24,16 +24,15 @@ class Intermediary(StateAgent):
     capacity, skill, used : float
     """
 
-    is_public = Column("II", K.II_PUBLIC, bool, doc="Formed by the province under TG4.")
-    connected = Column("II", K.II_CONNECTED, bool, doc="Connected to the national network.")
-    formed_month = Column("II", K.II_FORMED, int, doc="Month it was formed.")
-    capacity = Column("IF", K.I_CAPACITY,
+    is_public = Column("ints", "public", bool, doc="Formed by the province under TG4.")
+    connected = Column("ints", "connected", bool, doc="Connected to the national network.")
+    formed_month = Column("ints", "formed", int, doc="Month it was formed.")
+    capacity = Column("ints", "capacity",
                       doc="Clients it can serve a month (whole clients; recomputed monthly).")
-    skill = Column("IF", K.I_SKILL, writable=True, doc="Staff skill, 0-1.")
-    used = Column("IF", K.I_USED, doc="Clients served this month.")
+    skill = Column("ints", "skill", writable=True, doc="Staff skill, 0-1.")
+    used = Column("ints", "used", doc="Clients served this month.")
 
     def step(self) -> None:
-        """Start the month: :func:`model.kernels.intermediary_step`."""
+        """Start the month: :func:`stmarket.model.kernels.intermediary_step`."""
         s = self.model.state
-        K.intermediary_step(s.EF, s.RF, s.TI, s.IF, s.II, s.G, s.p, s.key, self.model.month,
-                            self.index)
+        K.intermediary_step(s.s, s.p, s.key, self.model.month, self.index)

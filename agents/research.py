@@ -15,7 +15,7 @@ class ResearchOrganisation(StateAgent):
     or not (a research result), digitised with a probability TG3 raises for
     provincial results, and priced from a heavy-tailed distribution around its
     kind's median, scaled by quality and origin. Organisations in the province or
-    elsewhere in Vietnam also lead provincial S&T tasks (:mod:`model.kernels`
+    elsewhere in Vietnam also lead provincial S&T tasks (:mod:`stmarket.model.kernels`
     ``new_task``), whose results reach the market when they finish. Each holds one
     standing S&T service offer. In-province organisations
     compete with those elsewhere in Vietnam and abroad, which offer better quality
@@ -29,12 +29,12 @@ class ResearchOrganisation(StateAgent):
     quality : float, mean quality of its offers (0-1)
     """
 
-    location = Column("RI", K.RI_LOC, lambda v: K.ORIGIN_NAMES[v],
+    location = Column("res", "loc", lambda v: K.ORIGIN_NAMES[v],
                       doc="province, vietnam or abroad.")
-    sector = Column("RI", K.RI_SECTOR, lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
-    is_university = Column("RI", K.RI_UNIVERSITY, bool, doc="A university (else an institute).")
-    output_rate = Column("RF", K.R_RATE, doc="New offers per month (set from the parameters).")
-    quality = Column("RF", K.R_QUALITY, writable=True, doc="Mean quality of its offers.")
+    sector = Column("res", "sector", lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
+    is_university = Column("res", "university", bool, doc="A university (else an institute).")
+    output_rate = Column("res", "rate", doc="New offers per month (set from the parameters).")
+    quality = Column("res", "quality", writable=True, doc="Mean quality of its offers.")
 
     @property
     def label(self) -> str:
@@ -43,11 +43,10 @@ class ResearchOrganisation(StateAgent):
     @property
     def active_tasks(self) -> int:
         """Provincial S&T tasks it leads now."""
-        TI = self.model.state.TI
-        return int(((TI[:, K.TI_ACTIVE] == 1) & (TI[:, K.TI_ORG] == self.index)).sum())
+        tasks = self.model.state.tasks
+        return int(((tasks.active == 1) & (tasks.org == self.index)).sum())
 
     def step(self) -> None:
-        """Offer this month's results: :func:`model.kernels.research_step`."""
+        """Offer this month's results: :func:`stmarket.model.kernels.research_step`."""
         s = self.model.state
-        K.research_step(s.EF, s.RF, s.RI, s.OF, s.OI, s.G, s.Y, s.p, s.key, self.model.month,
-                        self.index)
+        K.research_step(s.s, s.p, s.key, self.model.month, self.index)

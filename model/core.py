@@ -1,7 +1,7 @@
 """Python entry points to the numba core: one run, and many runs in parallel.
 
 The public functions validate and prepare arrays; the kernels in
-:mod:`model.kernels` do the work.
+:mod:`stmarket.model.kernels` do the work.
 """
 
 from __future__ import annotations
@@ -96,8 +96,7 @@ def simulate(profile: Profile, scenario: Scenario, seed: int = 0, run: int = 0,
     lev = scenario.budgets(profile.years)
     st = State.new(profile, p, lev, seed, run, log=True)
     for t in range(profile.n_months):
-        K.step_month(st.EF, st.EI, st.RF, st.RI, st.TI, st.IF, st.II, st.OF, st.OI, st.G,
-                     st.Y, st.TX, st.p, st.lev, st.key, t)
+        K.step_month(st.s, st.p, st.lev, st.key, t)
     return RunResult(st.Y, profile.years, float(p[K.P_INFLATION]), st.TX,
                      st.n_transactions, st.draws)
 

@@ -21,7 +21,7 @@ class STMarket(mesa.Model):
 
     Each agent's ``step`` calls the same numba kernel that the batch core runs,
     on the same structure-of-arrays state, so this model and
-    :func:`model.core.run_batch` give identical results for the same seed.
+    :func:`stmarket.model.core.run_batch` give identical results for the same seed.
 
     Parameters
     ----------
@@ -89,7 +89,7 @@ class STMarket(mesa.Model):
         """One month: province, research organisations, intermediaries, vendors,
         buyers in this month's random cyclic order, province."""
         s, t = self.state, self.month
-        K.month_begin(s.EF, s.EI, s.RF, s.RI, s.TI, s.OI, s.G, s.Y, s.p, s.lev, s.key, t)
+        K.month_begin(s.s, s.p, s.lev, s.key, t)
         self.research_organisations.do("step")
         for agent in self._intermediaries:
             agent.step()
@@ -97,8 +97,7 @@ class STMarket(mesa.Model):
             agent.step()
         for i in K.buyer_order(s.G):
             self._buyers[i].step()
-        K.month_end(s.EF, s.EI, s.RF, s.RI, s.TI, s.IF, s.II, s.OF, s.OI, s.G, s.Y, s.p,
-                    s.lev, s.key, t)
+        K.month_end(s.s, s.p, s.lev, s.key, t)
         while len(self._intermediaries) < int(s.G[K.G_N_INT]):
             self._intermediaries.append(Intermediary(self, len(self._intermediaries)))
         self.month += 1

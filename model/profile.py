@@ -70,9 +70,10 @@ class Profile:
     start_year, end_year : int
         Simulated years (monthly steps from January of the first to December of
         the last).
-    EI0 : int64[n_ent, NEI]
-        Structural columns of the enterprises: buyers first, then vendors.
-    RI0 : int64[n_res, NRI]
+    EI0 : int64[n_ent, NS]
+        Structure of the enterprises (columns ``S_*``: role, sector, size,
+        cooperative, location): buyers first, then vendors.
+    RI0 : int64[n_res, NRS]
         Research organisations (location, sector, university).
     enterprise_labels, research_labels : list of str
         The group label of each enterprise and research organisation.
@@ -117,12 +118,11 @@ class Profile:
 
     @property
     def n_buyers(self) -> int:
-        return int((self.EI0[:, K.EI_ROLE] == K.ROLE_BUYER).sum())
+        return int((self.EI0[:, K.S_ROLE] == K.ROLE_BUYER).sum())
 
     def scaled(self, factor: float) -> Profile:
         """A smaller (or larger) province with every group's count scaled; for tests."""
-        keep_e = _scaled_index(self.EI0[:, [K.EI_ROLE, K.EI_SECTOR, K.EI_SIZE, K.EI_COOP,
-                                            K.EI_LOC]], factor)
+        keep_e = _scaled_index(self.EI0, factor)
         keep_r = _scaled_index(self.RI0, factor)
         return Profile(
             self.id + f"_x{factor:g}", self.name, self.name_vi, self.start_year,
@@ -206,13 +206,8 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         for _ in range(count):
             rows.append([K.ROLE_VENDOR, sector, 1, 0, loc])
             labels.append(label)
-    EI0 = np.zeros((len(rows), K.NEI), dtype=np.int64)
-    arr = np.array(rows, dtype=np.int64)
-    EI0[:, K.EI_ROLE] = arr[:, 0]
-    EI0[:, K.EI_SECTOR] = arr[:, 1]
-    EI0[:, K.EI_SIZE] = arr[:, 2]
-    EI0[:, K.EI_COOP] = arr[:, 3]
-    EI0[:, K.EI_LOC] = arr[:, 4]
+    # rows are (role, sector, size, cooperative, location): the columns K.S_*
+    EI0 = np.array(rows, dtype=np.int64).reshape(-1, K.NS)
     orgs: list[list[int]] = []
     org_labels: list[str] = []
     for g, grp in enumerate(data["research_organisations"]):
@@ -235,7 +230,7 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
                          "needs at least one organisation in the province or elsewhere in Vietnam")
     if len(rows) + len(orgs) + capacity["tasks"] + capacity["intermediaries"] >= K.MAX_AGENTS - 1:
         raise InputError(path, "enterprises", f"too many agents (at most {K.MAX_AGENTS - 2})")
-    RI0 = np.array(orgs, dtype=np.int64).reshape(-1, K.NRI)
+    RI0 = np.array(orgs, dtype=np.int64).reshape(-1, K.NRS)
     specs = parse_parameters(path, data["parameters"])
     return Profile(
         id=get_str(path, "profile.id", head["id"]),

@@ -1,4 +1,6 @@
-"""Structure-of-arrays state of one run, shared by the core and the Mesa model."""
+"""The state of one run, as the Mesa model and :func:`stmarket.model.core.simulate`
+hold it: the kernels' :class:`~stmarket.model.kernels.RunState` with the run's
+parameters, budgets and random key."""
 
 from __future__ import annotations
 
@@ -9,25 +11,29 @@ import numpy as np
 from stmarket.model import kernels as K
 from stmarket.model.profile import Profile
 
+#: rows of the transaction log of a single run (a run of Bắc Kạn makes hundreds)
 TX_CAPACITY = 20000
 
 
 @dataclass
 class State:
-    """All arrays of one run (shapes in :mod:`model.kernels`)."""
+    """All arrays of one run.
 
-    EF: np.ndarray
-    EI: np.ndarray
-    RF: np.ndarray
-    RI: np.ndarray
-    TI: np.ndarray
-    IF: np.ndarray
-    II: np.ndarray
-    OF: np.ndarray
-    OI: np.ndarray
-    G: np.ndarray
-    Y: np.ndarray
-    TX: np.ndarray
+    Attributes
+    ----------
+    s : RunState
+        The named bundles the kernels act on (``s.ent``, ``s.res``, ``s.tasks``,
+        ``s.ints``, ``s.offers``, ``s.G``, ``s.Y``, ``s.TX``; also reachable as
+        attributes of this object: ``state.ent.tech``).
+    p : float64[NP]
+        Parameter vector.
+    lev : float64[6, n_years]
+        Yearly budget of each task group, billion VND.
+    key : uint64[2]
+        The run's random key, from (seed, run).
+    """
+
+    s: K.RunState
     p: np.ndarray
     lev: np.ndarray
     key: np.ndarray
@@ -36,32 +42,25 @@ class State:
     def new(cls, profile: Profile, p: np.ndarray, lev: np.ndarray, seed: int, run: int,
             log: bool = True) -> State:
         """Allocate and initialise a run's state (agents' attributes drawn)."""
-        n_e = profile.EI0.shape[0]
-        n_r = profile.RI0.shape[0]
         cap = profile.capacity
-        st = cls(
-            EF=np.zeros((n_e, K.NEF)), EI=profile.EI0.copy(),
-            RF=np.zeros((n_r, K.NRF)), RI=profile.RI0.copy(),
-            TI=np.zeros((cap["tasks"], K.NTI), dtype=np.int64),
-            IF=np.zeros((cap["intermediaries"], K.NIF)),
-            II=np.zeros((cap["intermediaries"], K.NII), dtype=np.int64),
-            OF=np.zeros((cap["offers"], K.NOF)),
-            OI=np.zeros((cap["offers"], K.NOI), dtype=np.int64),
-            G=np.zeros(K.NG + profile.n_months),
-            Y=np.zeros((profile.n_years, K.NY)),
-            TX=np.zeros((TX_CAPACITY if log else 1, K.NTX)),
-            p=np.ascontiguousarray(p, dtype=np.float64),
-            lev=np.ascontiguousarray(lev, dtype=np.float64),
-            key=K.make_key(seed, run),
-        )
-        st.G[K.G_LOG] = 1.0 if log else 0.0
-        K.init_state(st.EF, st.EI, st.RF, st.RI, st.TI, st.OF, st.OI, st.G, st.p, st.key)
+        s = K.allocate(profile.EI0, profile.RI0, cap["tasks"], cap["intermediaries"],
+                       cap["offers"], profile.n_months, TX_CAPACITY if log else 1)
+        st = cls(s=s, p=np.ascontiguousarray(p, dtype=np.float64),
+                 lev=np.ascontiguousarray(lev, dtype=np.float64), key=K.make_key(seed, run))
+        s.G[K.G_LOG] = 1.0 if log else 0.0
+        K.init_state(s, st.p, st.key)
         return st
+
+    def __getattr__(self, name: str):
+        # ent, res, tasks, ints, offers, G, Y, TX: the bundles of the run state
+        if name in K.RunState._fields and "s" in self.__dict__:
+            return getattr(self.__dict__["s"], name)
+        raise AttributeError(name)
 
     @property
     def n_transactions(self) -> int:
-        return int(self.G[K.G_NTX])
+        return int(self.s.G[K.G_NTX])
 
     @property
     def draws(self) -> int:
-        return int(self.G[K.G_DRAWS])
+        return int(self.s.G[K.G_DRAWS])

@@ -11,6 +11,19 @@ import pytest
 from scipy.stats import norm, truncnorm
 
 from stmarket.experiments.calibration import abc as C
+from stmarket.experiments.calibration.observations import (
+    STATUSES,
+    Observations,
+    Statistic,
+    load_observations,
+)
+from stmarket.experiments.calibration.smc import (
+    abc_smc,
+    mixture_density,
+    reflect,
+    reflected_kernel,
+    weighted_quantile,
+)
 from stmarket.experiments.cli import calibrate as cli
 from stmarket.model import indicators, load_scenario
 from stmarket.model import kernels as K
@@ -46,7 +59,7 @@ def test_abc_matches_the_analytic_posterior(sigma, tau, y_obs):
     within 0.1 and 6 % of the analytic ones. Without the importance weights the sd is
     8-10 % too small, so the test sees wrong weights."""
     simulate, distance, exact = _toy(sigma, tau, y_obs)
-    res = C.abc_smc(simulate, distance, 1, particles=1000, generations=12, seed=3)
+    res = abc_smc(simulate, distance, 1, particles=1000, generations=12, seed=3)
     assert res.target_reached and res.tolerance == 1.0
     mu = -5.0 + 10.0 * res.u[:, 0]
     m = res.weights @ mu
@@ -58,7 +71,7 @@ def test_abc_matches_the_analytic_posterior(sigma, tau, y_obs):
 
 def test_an_uninformed_coordinate_keeps_its_prior():
     simulate, distance, exact = _toy(1.0, 0.5, 1.3)
-    res = C.abc_smc(simulate, distance, 2, particles=1000, generations=12, seed=4)
+    res = abc_smc(simulate, distance, 2, particles=1000, generations=12, seed=4)
     u1 = res.u[:, 1]
     sd1 = math.sqrt(res.weights @ (u1 - res.weights @ u1) ** 2)
     assert abs(sd1 / math.sqrt(1 / 12) - 1.0) < 0.08
@@ -73,23 +86,23 @@ def test_reflected_kernel_is_exact_and_normalised():
         images = sum(norm.pdf(x[:, None] - c[None, :] + 2 * k, scale=tau)
                      + norm.pdf(x[:, None] + c[None, :] + 2 * k, scale=tau)
                      for k in range(-12, 13))
-        got = C.reflected_kernel(x, c, tau)
+        got = reflected_kernel(x, c, tau)
         assert np.allclose(got, images, rtol=1e-9, atol=1e-12), tau
         grid = np.linspace(0, 1, 20001)
-        assert np.trapezoid(C.reflected_kernel(grid, np.array([0.93]), tau)[:, 0],
+        assert np.trapezoid(reflected_kernel(grid, np.array([0.93]), tau)[:, 0],
                             grid) == pytest.approx(1.0, abs=1e-6)
     w = rng.random(23)
-    dens = C.mixture_density(np.column_stack([x, x[::-1]]), np.column_stack([c, c]),
-                             w, np.array([0.05, 0.5]))
-    brute = (C.reflected_kernel(x, c, 0.05) * C.reflected_kernel(x[::-1], c, 0.5)) @ w
+    dens = mixture_density(np.column_stack([x, x[::-1]]), np.column_stack([c, c]),
+                           w, np.array([0.05, 0.5]))
+    brute = (reflected_kernel(x, c, 0.05) * reflected_kernel(x[::-1], c, 0.5)) @ w
     assert np.allclose(dens, brute, rtol=1e-12)
 
 
 def test_reflect_and_weighted_quantile():
-    assert np.allclose(C.reflect(np.array([-0.25, 0.3, 1.25, 2.1, -1.9])),
+    assert np.allclose(reflect(np.array([-0.25, 0.3, 1.25, 2.1, -1.9])),
                        [0.25, 0.3, 0.75, 0.1, 0.1])
     x = np.array([3.0, 1.0, 2.0])
-    assert C.weighted_quantile(x, np.array([0.2, 0.5, 0.3]), [0.1, 0.5, 0.6, 0.99]).tolist() \
+    assert weighted_quantile(x, np.array([0.2, 0.5, 0.3]), [0.1, 0.5, 0.6, 0.99]).tolist() \
         == [1.0, 1.0, 2.0, 3.0]
 
 
@@ -113,13 +126,13 @@ def _synthetic(profile, truth_u: dict[str, float], key: int):
              ("events_mean", "level", "events", None, 2021, 2030, 1.0)]
     stats = []
     for sid, kind, ind_name, den, a, b, sd in specs:
-        proto = C.Statistic(sid, kind, ind_name, a, b, 1.0, sd, den)
+        proto = Statistic(sid, kind, ind_name, a, b, 1.0, sd, den)
         value = float(proto.compute(ind, profile.years)[0])
-        stats.append(C.Statistic(sid, kind, ind_name, a, b, value, sd, den,
-                                 role="check" if sid == "events_mean" else "fit",
-                                 status="firm", source="the model at known parameters"))
+        stats.append(Statistic(sid, kind, ind_name, a, b, value, sd, den,
+                               role="check" if sid == "events_mean" else "fit",
+                               status="firm", source="the model at known parameters"))
     truth = {n: float(P[0, space.names.index(n)]) for n in truth_u}
-    return C.Observations("synthetic", "synthetic", profile.id, tuple(stats)), truth
+    return Observations("synthetic", "synthetic", profile.id, tuple(stats)), truth
 
 
 def test_known_answer_recovery(small_profile):
@@ -161,17 +174,17 @@ def test_same_seed_same_posterior_on_any_thread_count(small_profile):
 
 # ------------------------------------------------------------------ observation files
 def test_bundled_observations(profile):
-    obs = C.load_observations("bac_kan")
+    obs = load_observations("bac_kan")
     obs.check_profile(profile)
     assert obs.profile == "bac_kan" and len(obs.fitted) >= 3
     for s in obs.statistics:
-        assert s.status in C.STATUSES and s.source.strip()
+        assert s.status in STATUSES and s.source.strip()
     # every fitted Bắc Kạn statistic is of 2021, before any lever of plan_2257 acts
     assert {s.first for s in obs.fitted} == {2021}
     assert load_scenario("plan_2257").budgets(profile.years)[:, 0].sum() == 0.0
     count = next(s for s in obs.statistics if s.id == "count_2021")
     assert count.interval() == pytest.approx((10.0, 100.0))
-    national = C.load_observations("national_stylised")
+    national = load_observations("national_stylised")
     with pytest.raises(InputError, match="describe profile 'national'"):
         national.check_profile(profile)
 
@@ -224,19 +237,19 @@ def test_bad_observation_files(tmp_path, old, new, key):
     path = tmp_path / "obs.toml"
     path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(InputError) as err:
-        C.load_observations(path)
+        load_observations(path)
     text = str(err.value)
     assert "\n" not in text and text.startswith(f"{path}: {key}:"), text
 
 
 def test_observation_files_not_found_or_broken(tmp_path):
     with pytest.raises(InputError, match="no bundled observations"):
-        C.load_observations("no_such_name")
+        load_observations("no_such_name")
     with pytest.raises(InputError, match="file not found"):
-        C.load_observations(tmp_path / "missing.toml")
+        load_observations(tmp_path / "missing.toml")
     (tmp_path / "bad.toml").write_text("[observations\n", encoding="utf-8")
     with pytest.raises(InputError, match="not valid TOML"):
-        C.load_observations(tmp_path / "bad.toml")
+        load_observations(tmp_path / "bad.toml")
     path = tmp_path / "late.toml"
     path.write_text(GOOD.replace("year = 2021", "year = 2040"), encoding="utf-8")
     with pytest.raises(InputError, match="within the profile's years 2021-2030"):
@@ -247,12 +260,12 @@ def test_statistics_compute_growth_ratio_and_log():
     years = np.arange(2021, 2025)
     ind = {"value_nominal": np.array([[1.0, 2.0, 4.0, 8.0], [0.0, 1.0, 1.0, 1.0]]),
            "count": np.array([[2.0, 2.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0]])}
-    g = C.Statistic("g", "growth", "value_nominal", 2021, 2024, 1.0, 0.1)
+    g = Statistic("g", "growth", "value_nominal", 2021, 2024, 1.0, 0.1)
     assert g.compute(ind, years)[0] == pytest.approx(1.0) and np.isnan(g.compute(ind, years)[1])
-    r = C.Statistic("r", "ratio", "value_nominal", 2022, 2023, 1.0, 0.1, "count")
+    r = Statistic("r", "ratio", "value_nominal", 2022, 2023, 1.0, 0.1, "count")
     out = r.compute(ind, years)
     assert out[0] == pytest.approx(1.0) and np.isnan(out[1])
-    lv = C.Statistic("l", "level", "count", 2021, 2023, 1.0, 0.1, scale="log")
+    lv = Statistic("l", "level", "count", 2021, 2023, 1.0, 0.1, scale="log")
     assert lv.compute(ind, years).tolist() == [8 / 3, 0.0]
     t = lv.transform(lv.compute(ind, years))
     assert t[0] == pytest.approx(math.log(8 / 3)) and np.isnan(t[1])

@@ -54,14 +54,14 @@ def _fresh(prov, p=None, seed=3, run=0, months=120, offers=0, budget=(0.0,) * 6)
     lev = np.tile(np.asarray(budget, float)[:, None], (1, n_years))
     cap = {**prov.capacity, "offers": max(offers, prov.capacity["offers"])}
     st = State.new(dataclasses.replace(prov, capacity=cap), p, lev, seed, run)
-    st.Y = np.zeros((n_years, K.NY))
-    st.G = np.concatenate([st.G[: K.NG], np.zeros(months)])
+    st.s = st.s._replace(Y=np.zeros((n_years, K.NY)),
+                         G=np.concatenate([st.G[: K.NG], np.zeros(months)]))
     return st
 
 
 def _live(st):
     """The slots of the live (listed) offers, in list order."""
-    return st.OI[: int(st.G[K.G_N_LIVE]), K.OI_LIST].copy()
+    return st.offers.live[: int(st.G[K.G_N_LIVE])].copy()
 
 
 @cache
@@ -71,8 +71,9 @@ def _arg_names(fn):
 
 
 def _k(st, fn, t, *rest):
-    """Call kernel ``fn`` for month ``t`` with the state's arrays, matched by the
-    parameter names of its signature, then ``rest`` (agent index, ...)."""
+    """Call kernel ``fn`` for month ``t`` with the state's ``s``, ``p``, ``lev``, ``key``
+    (or ``Y``), matched by the parameter names of its signature, then ``rest`` (agent
+    index, ...)."""
     return fn(*[getattr(st, n) for n in _arg_names(fn)], t, *rest)
 
 
@@ -170,50 +171,51 @@ def test_buyer_order_is_a_permutation(prov):
 # ---------------------------------------------------------------- needs
 def test_need_probability_rules(prov):
     st = _fresh(prov)
-    p, EF, EI, G = st.p, st.EF, st.EI, np.zeros(K.NG)
-    EF[0, K.E_TECH] = p[K.P_TECH0]
-    EI[0, [K.EI_SIZE, K.EI_SECTOR, K.EI_COOP, K.EI_RD]] = 0
-    base = K.need_probability(EF, EI, p, G, 0)
+    p, s = st.p, st.s._replace(G=np.zeros(K.NG))  # scratch scalars: no lever effect
+    ent, G = s.ent, s.G
+    ent.tech[0] = p[K.P_TECH0]
+    ent.size[0] = ent.sector[0] = ent.coop[0] = ent.rd[0] = 0
+    base = K.need_probability(s, p, 0)
     assert base == pytest.approx(p[K.P_NEED_RATE] * p[K.P_SEC_AGRO])
     G[K.G_E2] = 0.5  # TG2
-    assert K.need_probability(EF, EI, p, G, 0) == pytest.approx(base * (1 + 0.5 * p[K.P_NEED_GAIN]))
-    G[K.G_E2], EI[0, K.EI_SIZE] = 0.0, 2
-    assert K.need_probability(EF, EI, p, G, 0) == pytest.approx(base * p[K.P_SIZE_MEDIUM])
-    EF[0, K.E_TECH] = 1.0
-    assert K.need_probability(EF, EI, p, G, 0) == 0.0  # at the frontier: no need
+    assert K.need_probability(s, p, 0) == pytest.approx(base * (1 + 0.5 * p[K.P_NEED_GAIN]))
+    G[K.G_E2], ent.size[0] = 0.0, 2
+    assert K.need_probability(s, p, 0) == pytest.approx(base * p[K.P_SIZE_MEDIUM])
+    ent.tech[0] = 1.0
+    assert K.need_probability(s, p, 0) == 0.0  # at the frontier: no need
 
 
 def test_need_forms_with_probability_one_and_never_with_zero(prov):
     st = _fresh(prov, _p(prov, search_prob=0.0, aware_gain=0.0, need_patience=100))
     n_b = prov.n_buyers
-    st.EI[:n_b, K.EI_NEED] = K.NEED_NONE
-    st.EF[:n_b, K.E_NEED_P] = np.arange(n_b) % 2 == 0
-    st.EF[:n_b, K.E_ABSORB] = 0.5
+    st.ent.need[:n_b] = K.NEED_NONE
+    st.ent.need_p[:n_b] = np.arange(n_b) % 2 == 0
+    st.ent.absorb[:n_b] = 0.5
     for t in range(1, 24):
         for i in range(n_b):
             _k(st, K.enterprise_step, t, i)
-        formed = st.EI[:n_b, K.EI_NEED] != K.NEED_NONE
+        formed = st.ent.need[:n_b] != K.NEED_NONE
         assert formed[::2].all() and not formed[1::2].any()
     assert st.Y[0, K.Y_NEEDS] == (n_b + 1) // 2  # formed once, in month 1, and kept
     tech = []
     for t in _trials(st, 4, 40, [30]):  # technology-level w.p. share * (0.5 + absorb)
-        st.EI[:n_b:2, K.EI_NEED] = K.NEED_NONE
+        st.ent.need[:n_b:2] = K.NEED_NONE
         for i in range(0, n_b, 2):
             _k(st, K.enterprise_step, t, i)
-        tech.extend(st.EI[:n_b:2, K.EI_NEED] == K.NEED_TECH)
+        tech.extend(st.ent.need[:n_b:2] == K.NEED_TECH)
     _bernoulli(tech, st.p[K.P_TECH_NEED])
 
 
 @pytest.mark.parametrize("patience", [3, 12])
 def test_unmet_need_lapses_after_patience(prov, patience):
     st = _fresh(prov, _p(prov, search_prob=0.0, aware_gain=0.0, need_patience=patience))
-    st.EI[0, K.EI_NEED], st.EF[0, K.E_NEED_P] = K.NEED_NONE, 1.0
+    st.ent.need[0], st.ent.need_p[0] = K.NEED_NONE, 1.0
     _k(st, K.enterprise_step, 0, 0)
-    st.EF[0, K.E_NEED_P] = 0.0
+    st.ent.need_p[0] = 0.0
     kept = []
     for t in range(1, patience + 5):
         _k(st, K.enterprise_step, t, 0)
-        kept.append(st.EI[0, K.EI_NEED] != K.NEED_NONE)
+        kept.append(st.ent.need[0] != K.NEED_NONE)
     assert kept == [True] * patience + [False] * 4
 
 
@@ -223,7 +225,7 @@ def test_search_probability_rises_with_tg6(prov):
     for e6 in (0.0, 1.0):
         st.G[K.G_E6], hits = e6, []
         for t in _trials(st, 19, 15, range(100)):
-            st.EI[0, [K.EI_NEED, K.EI_NEED_AGE]] = [K.NEED_TECH, 0]
+            st.ent.need[0], st.ent.need_age[0] = K.NEED_TECH, 0
             hits.append(_k(st, K.buyer_searches, t, 0))
         _bernoulli(hits, p[K.P_SEARCH] + (1 - p[K.P_SEARCH]) * p[K.P_AWARE_GAIN] * e6)
         fracs.append(np.mean(hits))
@@ -239,12 +241,13 @@ def _one_offer(prov, origin=K.LOC_PROVINCE, kind=K.KIND_TECH, licences=3, dig=0,
                     "k_direct": 4, "attend_prob": 0.0, **over})
     st, n_b = _fresh(prov, p), prov.n_buyers
     for o in _live(st):
-        K.remove_offer(st.OI, st.G, o)
+        K.remove_offer(st.s, o)
     st.G[K.G_EVENT] = 0
-    o = K.add_offer(st.OF, st.OI, st.G, 2, K.SELLER_RESEARCH, origin, kind, 1, 0.8, 0.5, dig,
-                    licences, 1000, 0)
-    st.EI[:n_b, [K.EI_NEED, K.EI_SECTOR, K.EI_PREF]] = [K.NEED_TECH, 1, -1]
-    st.EF[:n_b, [K.E_WTP, K.E_TECH, K.E_ABSORB]] = [1e6, 0.2, 0.4]
+    o = K.add_offer(st.s, 2, K.SELLER_RESEARCH, origin, kind, 1, 0.8, 0.5, dig, licences,
+                    1000, 0)
+    e = st.ent
+    e.need[:n_b], e.sector[:n_b], e.pref[:n_b] = K.NEED_TECH, 1, -1
+    e.wtp[:n_b], e.tech[:n_b], e.absorb[:n_b] = 1e6, 0.2, 0.4
     return st, o
 
 
@@ -265,27 +268,27 @@ def test_purchase_is_recorded_and_buyer_learns(prov, origin, kind):
     cols = [K.TX_MONTH, K.TX_BUYER, K.TX_SELLER, K.TX_KIND, K.TX_VALUE, K.TX_ORIGIN,
             K.TX_CHANNEL, K.TX_OFFER]
     assert st.TX[0, cols].tolist() == [t, i, 2, kind, 0.5, origin, K.CH_DIRECT, o]
-    assert st.OI[o, K.OI_LICENCES] == 2 and _live(st).tolist() == [o]
+    assert st.offers.licences[o] == 2 and _live(st).tolist() == [o]
     gain = p[K.P_LEARN] * 0.4 * (0.8 - 0.2)
-    assert st.EF[i, K.E_TECH] == pytest.approx(0.2 + gain)
-    assert st.EF[i, K.E_ABSORB] == pytest.approx(0.4 + p[K.P_ABSORB_LEARN] * 0.6)
+    assert st.ent.tech[i] == pytest.approx(0.2 + gain)
+    assert st.ent.absorb[i] == pytest.approx(0.4 + p[K.P_ABSORB_LEARN] * 0.6)
     assert st.G[K.G_SPILL0 + 1] == pytest.approx(gain)  # the sector's spill-over pool
-    assert st.EI[i, K.EI_NEED] == K.NEED_NONE and st.EI[i, K.EI_PURCHASES] == 1
+    assert st.ent.need[i] == K.NEED_NONE and st.ent.purchases[i] == 1
 
 
 def test_no_willingness_no_purchase_and_licences_run_out(prov):
     st, o = _one_offer(prov)
-    st.EF[:, K.E_WTP] = 1e-9
+    st.ent.wtp[:] = 1e-9
     for t in range(30):
         _k(st, K.search_and_buy, t, 0)
-    assert st.Y.sum() == 0 and st.OI[o, K.OI_LICENCES] == 3
-    assert st.EI[0, K.EI_NEED] == K.NEED_TECH
-    st.EF[:, K.E_WTP] = 1e6
+    assert st.Y.sum() == 0 and st.offers.licences[o] == 3
+    assert st.ent.need[0] == K.NEED_TECH
+    st.ent.wtp[:] = 1e6
     for i in range(4):
         _k(st, K.search_and_buy, 31, i)
-    assert st.G[K.G_NTX] == 3 and st.OI[o, K.OI_ACTIVE] == 0  # three licences, then gone
-    assert st.G[K.G_N_LIVE] == 0 and st.OI[o, K.OI_POS] == -1
-    assert st.EI[3, K.EI_NEED] == K.NEED_TECH
+    assert st.G[K.G_NTX] == 3 and st.offers.active[o] == 0  # three licences, then gone
+    assert st.G[K.G_N_LIVE] == 0 and st.offers.pos[o] == -1
+    assert st.ent.need[3] == K.NEED_TECH
 
 
 def test_tg2_co_funding_makes_a_dear_offer_affordable(prov):
@@ -293,7 +296,7 @@ def test_tg2_co_funding_makes_a_dear_offer_affordable(prov):
     p = st.p
     benefit = 0.4  # below the price 0.5, above the price net of the full co-funding
     assert 0.5 * (1 - p[K.P_SUBSIDY]) < benefit
-    st.EF[:, K.E_WTP] = benefit / ((0.5 + 0.4) * (1 - p[K.P_VAL_UNCERT]) * (0.5 + 0.8))
+    st.ent.wtp[:] = benefit / ((0.5 + 0.4) * (1 - p[K.P_VAL_UNCERT]) * (0.5 + 0.8))
     _k(st, K.search_and_buy, 1, 0)
     assert st.G[K.G_NTX] == 0
     st.G[K.G_E2] = 1.0
@@ -305,7 +308,7 @@ def test_tg2_co_funding_makes_a_dear_offer_affordable(prov):
 def test_an_offer_is_seen_with_its_visibility(prov, dig):
     st, o = _one_offer(prov, K.LOC_VIETNAM, dig=dig, vis_vn=0.2, k_direct=1, licences=10**9)
     for t in _trials(st, 21, 15, range(100)):
-        st.EI[0, K.EI_NEED] = K.NEED_TECH
+        st.ent.need[0] = K.NEED_TECH
         _k(st, K.search_and_buy, t, 0)
     seen = np.arange(1500) < st.G[K.G_NTX]  # every offer seen is bought
     _bernoulli(seen, 0.2 * (st.p[K.P_DIG_VIS] if dig else 1.0))  # digitised: easier to find
@@ -316,12 +319,12 @@ def test_channels_event_and_intermediary(prov):
     st.G[K.G_EVENT] = 1
     _k(st, K.search_and_buy, 3, 0)
     st.G[K.G_EVENT] = 0
-    k = K.form_intermediary(st.IF, st.II, st.G, st.p, 3, 0)
+    k = K.form_intermediary(st.s, st.p, 3, 0)
     for i in range(1, 5):
         _k(st, K.search_and_buy, 4, i)
     assert st.TX[:5, K.TX_CHANNEL].tolist() == [K.CH_EVENT] + [K.CH_INTERMEDIARY] * 3 + [
         K.CH_DIRECT]  # the fifth buyer finds the intermediary full
-    assert st.IF[k, K.I_USED] == 3 and st.Y[0, K.Y_N_INTERMEDIARY] == 3
+    assert st.ints.used[k] == 3 and st.Y[0, K.Y_N_INTERMEDIARY] == 3
     assert st.Y[0, K.Y_N_EVENT] == 1 and st.Y[0, K.Y_V_EVENT] == 0.5
 
 
@@ -330,7 +333,7 @@ def test_each_event_is_attended_with_attend_prob(prov, n_events):
     st, o = _one_offer(prov, attend_prob=0.25, licences=10**9)
     st.G[K.G_EVENT] = n_events
     for t in _trials(st, 9, 15, range(100)):
-        st.EI[0, K.EI_NEED] = K.NEED_TECH
+        st.ent.need[0] = K.NEED_TECH
         _k(st, K.search_and_buy, t, 0)
     assert st.G[K.G_NTX] == 1500  # every search buys, at an event or directly
     _bernoulli(st.TX[:1500, K.TX_CHANNEL] == K.CH_EVENT, 1 - 0.75**n_events)
@@ -343,11 +346,11 @@ def test_offers_expire_and_the_live_list_stays_consistent(prov):
         _k(st, K.month_begin, t)
         n_live.append(len(_live(st)))
         live = _live(st)
-        assert (st.OI[live, K.OI_EXPIRES] >= t).all() and (st.OI[live, K.OI_ACTIVE] == 1).all()
-        assert np.array_equal(st.OI[live, K.OI_POS], np.arange(len(live)))
+        assert (st.offers.expires[live] >= t).all() and (st.offers.active[live] == 1).all()
+        assert np.array_equal(st.offers.pos[live], np.arange(len(live)))
         n_s = int(st.G[K.G_N_SERVICE])
-        assert st.OI[n_s:, K.OI_ACTIVE].sum() == len(live)  # nothing live outside the list
-        assert len(live) + st.G[K.G_N_FREE] == st.OI.shape[0] - n_s
+        assert st.offers.active[n_s:].sum() == len(live)  # nothing live outside the list
+        assert len(live) + st.G[K.G_N_FREE] == len(st.offers.active) - n_s
     assert n_live[0] > 10 and (np.diff(n_live) <= 0).all()
     assert n_live[int(st.p[K.P_OFFER_LIFE])] == 0  # the initial stock is gone after a life
 
@@ -358,7 +361,7 @@ def test_closing_probability_rises_with_tg1(prov):
         st, o = _one_offer(prov, close_base=0.45, licences=10**9)
         st.G[K.G_E1] = e1
         for t in _trials(st, 8, 15, range(100)):
-            st.EI[0, K.EI_NEED] = K.NEED_TECH
+            st.ent.need[0] = K.NEED_TECH
             _k(st, K.search_and_buy, t, 0)
         bought = np.arange(1500) < st.G[K.G_NTX]
         _bernoulli(bought, 0.45 + 0.55 * st.p[K.P_CLOSE_GAIN] * e1)
@@ -367,18 +370,19 @@ def test_closing_probability_rises_with_tg1(prov):
 
 
 def test_channel_visibility(prov):
-    p, G, vis = _p(prov), np.zeros(K.NG), K.channel_visibility
-    assert vis(p, G, K.CH_EVENT, K.LOC_ABROAD, 0) == 1.0
-    assert vis(p, G, K.CH_DIRECT, K.LOC_PROVINCE, 0) == p[K.P_VIS_LOCAL]
-    assert vis(p, G, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
-    assert vis(p, G, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 0) == 1.0
-    assert vis(p, G, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 0) == p[K.P_INT_VIS_UNCONN]
-    assert vis(p, G, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 1) == 1.0
-    direct_abroad = vis(p, G, K.CH_DIRECT, K.LOC_ABROAD, 0)
-    G[K.G_E6] = 0.5  # TG6 opens foreign offers, and only them
-    assert vis(p, G, K.CH_DIRECT, K.LOC_ABROAD, 0) == pytest.approx(
+    p, vis = _p(prov), K.channel_visibility
+    s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)  # G: NG zeroed scalars
+    assert vis(s, p, K.CH_EVENT, K.LOC_ABROAD, 0) == 1.0
+    assert vis(s, p, K.CH_DIRECT, K.LOC_PROVINCE, 0) == p[K.P_VIS_LOCAL]
+    assert vis(s, p, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
+    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 0) == 1.0
+    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 0) == p[K.P_INT_VIS_UNCONN]
+    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 1) == 1.0
+    direct_abroad = vis(s, p, K.CH_DIRECT, K.LOC_ABROAD, 0)
+    s.G[K.G_E6] = 0.5  # TG6 opens foreign offers, and only them
+    assert vis(s, p, K.CH_DIRECT, K.LOC_ABROAD, 0) == pytest.approx(
         direct_abroad * (1 + 0.5 * p[K.P_INTL_GAIN]))
-    assert vis(p, G, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
+    assert vis(s, p, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
 
 
 # ---------------------------------------------------------------- supply
@@ -387,24 +391,24 @@ def _research_offers(prov, loc, rate, months, **G_set):
     ``rate`` offers a month, with G columns set by name (``G_E1=1.0``); return the
     state and the slots of the new offers."""
     st = _fresh(prov, seed=5, months=months, offers=int(rate * months * 1.5) + 300)
-    r = int(np.flatnonzero(prov.RI0[:, K.RI_LOC] == loc)[0])
+    r = int(np.flatnonzero(prov.RI0[:, K.RS_LOC] == loc)[0])
     for name, v in G_set.items():
         st.G[getattr(K, name)] = v
-    st.RF[r, [K.R_RATE, K.R_EXP_RATE]] = [rate, np.exp(-rate)]
+    st.res.rate[r], st.res.exp_rate[r] = rate, np.exp(-rate)
     n0 = int(st.G[K.G_N_LIVE])
     for t in range(months):
         _k(st, K.research_step, t, r)
     new = _live(st)[n0:]  # nothing expires or sells: new offers are appended
-    assert (st.OI[new, K.OI_SELLER] == r).all() and (st.OI[new, K.OI_ORIGIN] == loc).all()
+    assert (st.offers.seller[new] == r).all() and (st.offers.origin[new] == loc).all()
     return st, new
 
 
 def test_research_output_at_poisson_rate(prov):
     st, new = _research_offers(prov, K.LOC_PROVINCE, 0.4, 3000)
     _within(len(new), 0.4 * 3000, np.sqrt(0.4 * 3000))
-    assert (st.OI[new, K.OI_PROVINCIAL] == 1).all()
-    assert (st.OI[new, K.OI_LICENCES] == st.p[K.P_LICENCES]).all()
-    month = st.OI[new, K.OI_EXPIRES] - st.p[K.P_OFFER_LIFE]
+    assert (st.offers.provincial[new] == 1).all()
+    assert (st.offers.licences[new] == st.p[K.P_LICENCES]).all()
+    month = st.offers.expires[new] - st.p[K.P_OFFER_LIFE]
     _within(np.bincount(month.astype(int)).var(), 0.4, 0.05)  # Poisson: variance = mean
 
 
@@ -412,7 +416,7 @@ def test_ip_protection_rises_with_tg1(prov):
     shares = []
     for e1 in (0.0, 1.0):
         st, new = _research_offers(prov, K.LOC_VIETNAM, 3.0, 1000, G_E1=e1)
-        ip = st.OI[new, K.OI_KIND] == K.KIND_IP
+        ip = st.offers.kind[new] == K.KIND_IP
         _bernoulli(ip, st.p[K.P_IP_BASE] + st.p[K.P_IP_GAIN] * e1)
         shares.append(ip.mean())
     assert shares[1] > shares[0] + 0.1
@@ -422,13 +426,13 @@ def test_digitisation_rises_with_tg3_for_provincial_results_only(prov):
     outside = []
     for e3 in (0.0, 1.0):
         st, new = _research_offers(prov, K.LOC_PROVINCE, 3.0, 1000, G_E3=e3)
-        dig = st.OI[new, K.OI_DIGITISED]
+        dig = st.offers.digitised[new]
         _bernoulli(dig, st.p[K.P_DIG_BASE] + st.p[K.P_DIG_GAIN] * e3)
-        commercial = st.OI[new, K.OI_KIND] != K.KIND_RESULT
+        commercial = st.offers.kind[new] != K.KIND_RESULT
         assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == commercial.sum()
         assert st.Y[:, K.Y_RESULTS_DIGITISED].sum() == dig[commercial].sum()
         st, new = _research_offers(prov, K.LOC_VIETNAM, 3.0, 300, G_E3=e3)
-        outside.append(st.OI[new])
+        outside.append(np.stack(st.offers[2:])[:, new])  # every integer attribute
         assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == 0  # not provincial
     assert np.array_equal(outside[0], outside[1])  # same draws, national rate: unchanged
 
@@ -440,18 +444,19 @@ def test_enterprise_centred_share_rises_with_tg3(prov):
         p, ec, local = st.p, [], []
         st.G[K.G_E3] = e3
         for t in range(100):
-            st.TI[:] = 0
+            for a in st.tasks:
+                a[:] = 0
             for j in range(20):
                 _k(st, K.new_task, t, j, False)
-            ti = st.TI[st.TI[:, K.TI_ACTIVE] == 1]
-            dur = ti[:, K.TI_END] - t
-            assert len(ti) == 20 and (dur >= p[K.P_TASK_DMIN]).all()
+            ti = K.Tasks(*(a[st.tasks.active == 1] for a in st.tasks))  # the active tasks
+            dur = ti.end - t
+            assert len(ti.active) == 20 and (dur >= p[K.P_TASK_DMIN]).all()
             assert (dur < p[K.P_TASK_DMAX]).all()
-            assert ((ti[:, K.TI_PARTNER] >= 0) == (ti[:, K.TI_EC] == 1)).all()
-            partner = ti[ti[:, K.TI_EC] == 1]
-            assert (st.EI[partner[:, K.TI_PARTNER], K.EI_SECTOR] == partner[:, K.TI_SECTOR]).all()
-            ec.extend(ti[:, K.TI_EC])
-            local.extend(st.RI[ti[:, K.TI_ORG], K.RI_LOC] == K.LOC_PROVINCE)
+            assert ((ti.partner >= 0) == (ti.ec == 1)).all()
+            with_ec = ti.ec == 1
+            assert (st.ent.sector[ti.partner[with_ec]] == ti.sector[with_ec]).all()
+            ec.extend(ti.ec)
+            local.extend(st.res.loc[ti.org] == K.LOC_PROVINCE)
         _bernoulli(ec, p[K.P_EC_BASE] + (p[K.P_EC_MAX] - p[K.P_EC_BASE]) * e3)
         _bernoulli(local, p[K.P_LOCAL_TASK])
         assert st.Y[:, K.Y_TASKS_NEW].sum() == 2000 and st.Y[:, K.Y_TASKS_EC].sum() == sum(ec)
@@ -461,9 +466,11 @@ def test_enterprise_centred_share_rises_with_tg3(prov):
 
 def _finish_task(st, t, partner):
     """Make slot 0 the only task: enterprise-centred, in-province, sector 1, ending at ``t``."""
-    st.TI[:] = 0
-    st.TI[0] = [1, int(np.flatnonzero(st.RI[:, K.RI_LOC] == K.LOC_PROVINCE)[0]), 1, 1, t,
-                partner]
+    org = int(np.flatnonzero(st.res.loc == K.LOC_PROVINCE)[0])
+    # active, org, sector, ec, end, partner
+    for a, v in zip(st.tasks, [1, org, 1, 1, t, partner], strict=True):
+        a[:] = 0
+        a[0] = v
     st.G[K.G_TASK_HIGH] = 1
 
 
@@ -472,23 +479,23 @@ def test_task_completion_delivers_offers_and_partner_need(prov, uptake):
     p = _p(prov, partner_uptake=uptake, mr_ec=1.0, ip_protect_base=0.0, close_base=1.0,
            k_direct=0, results_per_task=1.0)
     st, b, t = _fresh(prov, p), 4, 7
-    st.EI[b, [K.EI_NEED, K.EI_PREF, K.EI_SECTOR]] = [K.NEED_NONE, -1, 1]
+    st.ent.need[b], st.ent.pref[b], st.ent.sector[b] = K.NEED_NONE, -1, 1
     _finish_task(st, t, b)
     n0 = int(st.G[K.G_N_LIVE])
     _k(st, K.month_end, t)
-    assert st.TI[0, K.TI_ACTIVE] == 0 and st.G[K.G_N_LIVE] == n0 + 1
+    assert st.tasks.active[0] == 0 and st.G[K.G_N_LIVE] == n0 + 1
     o = _live(st)[n0]
-    assert st.OI[o, K.OI_KIND] == K.KIND_TECH and st.OI[o, K.OI_PROVINCIAL] == 1
+    assert st.offers.kind[o] == K.KIND_TECH and st.offers.provincial[o] == 1
     if uptake == 0.0:
-        assert st.EI[b, K.EI_NEED] == K.NEED_NONE and st.Y[0, K.Y_NEEDS] == 0
+        assert st.ent.need[b] == K.NEED_NONE and st.Y[0, K.Y_NEEDS] == 0
         return
-    assert st.EI[b, K.EI_NEED] == K.NEED_TECH and st.EI[b, K.EI_PREF] == o
+    assert st.ent.need[b] == K.NEED_TECH and st.ent.pref[b] == o
     assert st.Y[0, K.Y_NEEDS] == 1
-    st.EF[b, K.E_WTP] = 1e6
+    st.ent.wtp[b] = 1e6
     stale = copy.deepcopy(st)  # the result sells out and its slot goes to another offer
-    K.remove_offer(stale.OI, stale.G, o)
-    assert K.add_offer(stale.OF, stale.OI, stale.G, 0, K.SELLER_ENTERPRISE, K.LOC_ABROAD,
-                       K.KIND_TECH, 1, 0.9, 0.1, 0, 3, 100, 0) == o
+    K.remove_offer(stale.s, o)
+    assert K.add_offer(stale.s, 0, K.SELLER_ENTERPRISE, K.LOC_ABROAD, K.KIND_TECH, 1, 0.9,
+                       0.1, 0, 3, 100, 0) == o
     _k(stale, K.search_and_buy, t + 1, b)
     assert stale.G[K.G_NTX] == 0  # a preference is for that offer, not for the slot
     _k(st, K.search_and_buy, t + 1, b)  # looks at nothing (k_direct 0) but its own result
@@ -512,13 +519,16 @@ def test_public_intermediary_hazard_grows_with_tg4_budget(prov):
         p = st.p
         st.G[K.G_E4] = 0.5
         for t in _trials(st, 11, 25):
-            st.TI[:], st.II[:] = 0, 0
+            m = st.ints
+            for a in (*st.tasks, m.active, m.public, m.connected, m.formed):
+                a[:] = 0
             st.G[[K.G_PUBLIC_FORMED, K.G_N_INT]] = 0
             _k(st, K.month_end, t)
             formed.append(st.G[K.G_PUBLIC_FORMED])
             if formed[-1]:
-                assert st.II[0].tolist() == [1, 1, 0, t] and st.G[K.G_N_INT] == 1
-                assert st.IF[0, K.I_CAPACITY] == pytest.approx(
+                assert [m.active[0], m.public[0], m.connected[0], m.formed[0]] == [1, 1, 0, t]
+                assert st.G[K.G_N_INT] == 1
+                assert st.ints.capacity[0] == pytest.approx(
                     p[K.P_INT_CAP] + 0.5 * p[K.P_INT_CAP_GAIN])
         _bernoulli(formed, 1 - np.exp(-(b4 / 12) / p[K.P_INT_SETUP]))
         fracs.append(np.mean(formed))
@@ -531,20 +541,20 @@ def test_private_intermediary_forms_once_the_market_is_large(prov):
     assert st.G[K.G_N_INT] == 0
     st.G[K.G_MV0 + 9: K.G_MV0 + 21] = 1.0  # 12 bn VND over the last 12 months
     _k(st, K.month_end, 20)
-    assert st.G[K.G_N_INT] == 1 and st.II[0, K.II_PUBLIC] == 0
+    assert st.G[K.G_N_INT] == 1 and st.ints.public[0] == 0
     assert st.G[K.G_PUBLIC_FORMED] == 0
 
 
 def test_connection_hazard_rises_with_tg4(prov):
     st = _fresh(prov)
-    k = K.form_intermediary(st.IF, st.II, st.G, st.p, 0, 1)
+    k = K.form_intermediary(st.s, st.p, 0, 1)
     fracs = []
     for e4 in (0.0, 1.0):
         st.G[K.G_E4], hits = e4, []
         for t in _trials(st, 13, 100, range(100)):
-            st.II[k, K.II_CONNECTED] = 0
+            st.ints.connected[k] = 0
             _k(st, K.intermediary_step, t, k)
-            hits.append(st.II[k, K.II_CONNECTED])
+            hits.append(st.ints.connected[k])
         _bernoulli(hits, st.p[K.P_CONN_BASE] + st.p[K.P_CONN_GAIN] * e4)
         fracs.append(np.mean(hits))
     assert fracs[1] > fracs[0]
@@ -554,17 +564,17 @@ def test_connection_hazard_rises_with_tg4(prov):
 def test_skill_rises_with_tg6_and_capacity_with_tg4(prov, public):
     st = _fresh(prov)
     p = st.p
-    k = K.form_intermediary(st.IF, st.II, st.G, p, 0, public)
-    s0 = st.IF[k, K.I_SKILL]
+    k = K.form_intermediary(st.s, p, 0, public)
+    s0 = st.ints.skill[k]
     for e6, months in ((0.0, 12), (0.6, 24)):
         st.G[[K.G_E4, K.G_E6]] = [0.5, e6]
-        s = st.IF[k, K.I_SKILL]
+        s = st.ints.skill[k]
         for t in range(months):
             _k(st, K.intermediary_step, t, k)
         want = 1 - (1 - s) * (1 - p[K.P_SKILL_TRAIN] * e6 / 12) ** months
-        assert st.IF[k, K.I_SKILL] == pytest.approx(want)
-    assert st.IF[k, K.I_SKILL] > s0
-    assert st.IF[k, K.I_CAPACITY] == pytest.approx(
+        assert st.ints.skill[k] == pytest.approx(want)
+    assert st.ints.skill[k] > s0
+    assert st.ints.capacity[k] == pytest.approx(
         p[K.P_INT_CAP] + public * 0.5 * p[K.P_INT_CAP_GAIN])
 
 
@@ -588,26 +598,26 @@ def test_year_update_levers_capacity_and_spillover(prov):
     budget = (0.2, 1.5, 0.0, 0.4, 3.0, 0.1)
     st, n_b = _fresh(prov, budget=budget), prov.n_buyers
     p = st.p
-    tech0, absorb0 = st.EF[:n_b, K.E_TECH].copy(), st.EF[:n_b, K.E_ABSORB].copy()
-    wtp0 = st.EF[:n_b, K.E_WTP].copy()
+    tech0, absorb0 = st.ent.tech[:n_b].copy(), st.ent.absorb[:n_b].copy()
+    wtp0 = st.ent.wtp[:n_b].copy()
     st.G[K.G_SPILL0 + 1] = 0.5
     _k(st, K.year_update, 0)
-    assert np.array_equal(st.EF[:n_b, K.E_ABSORB], absorb0)  # nothing learnt before t = 0
-    assert np.array_equal(st.EF[:n_b, K.E_TECH], tech0)
+    assert np.array_equal(st.ent.absorb[:n_b], absorb0)  # nothing learnt before t = 0
+    assert np.array_equal(st.ent.tech[:n_b], tech0)
     for g in range(6):
         assert st.G[K.G_E1 + g] == pytest.approx(K.saturating(budget[g], p[K.P_H1 + g]))
     st.G[K.G_SPILL0 + 1] = 0.5  # last year's technology gains in sector 1
     _k(st, K.year_update, 12)
     e2 = st.G[K.G_E2]
-    assert np.allclose(st.EF[:n_b, K.E_ABSORB], absorb0 + p[K.P_ABSORB_GAIN] * e2 * (1 - absorb0))
+    assert np.allclose(st.ent.absorb[:n_b], absorb0 + p[K.P_ABSORB_GAIN] * e2 * (1 - absorb0))
     # sector 1's firms share spill_rate x its pool, in proportion to absorptive capacity
-    in_1 = st.EI[:n_b, K.EI_SECTOR] == 1
-    gain = st.EF[:n_b, K.E_TECH] - tech0
+    in_1 = st.ent.sector[:n_b] == 1
+    gain = st.ent.tech[:n_b] - tech0
     assert gain[in_1].sum() == pytest.approx(p[K.P_SPILL] * 0.5)
     assert np.allclose(gain[in_1], p[K.P_SPILL] * 0.5 * absorb0[in_1] / absorb0[in_1].sum())
     assert (gain[~in_1] == 0).all()
-    assert np.allclose(st.EF[:n_b, K.E_WTP], wtp0 * (1 + p[K.P_ECON_GROWTH]))
+    assert np.allclose(st.ent.wtp[:n_b], wtp0 * (1 + p[K.P_ECON_GROWTH]))
     assert (st.G[K.G_SPILL0: K.G_SPILL0 + 4] == 0).all()
-    need = [K.need_probability(st.EF, st.EI, p, st.G, i) for i in range(n_b)]
-    assert np.allclose(st.EF[:n_b, K.E_NEED_P], need)
+    need = [K.need_probability(st.s, p, i) for i in range(n_b)]
+    assert np.allclose(st.ent.need_p[:n_b], need)
     assert st.Y[1, K.Y_BUDGET] == pytest.approx(sum(budget))

@@ -108,9 +108,12 @@ def test_mesa_and_core_agree_month_by_month(scaled, scenarios):
     st = State.new(prof, prof.space.central(), sc.budgets(prof.years), 3, 0, log=True)
     for t in range(30):
         model.step()
-        K.step_month(st.EF, st.EI, st.RF, st.RI, st.TI, st.IF, st.II, st.OF, st.OI, st.G,
-                     st.Y, st.TX, st.p, st.lev, st.key, t)
-        for name in ("EF", "EI", "RF", "TI", "IF", "II", "OF", "OI", "G", "Y", "TX"):
+        K.step_month(st.s, st.p, st.lev, st.key, t)
+        for name in ("ent", "res", "tasks", "ints", "offers"):
+            a, b = getattr(model.state, name), getattr(st, name)
+            for f in a._fields:
+                assert np.array_equal(getattr(a, f), getattr(b, f)), (name, f, t)
+        for name in ("G", "Y", "TX"):
             assert np.array_equal(getattr(model.state, name), getattr(st, name)), (name, t)
 
 
@@ -144,25 +147,25 @@ def test_select_agg_groupby_get(market):
     assert all(a.index < n_b for a in buyers)
     vendors = market.enterprises.select(lambda a: a.role == "vendor")
     assert len(vendors) == prof.EI0.shape[0] - n_b
-    assert buyers.agg("tech_level", np.mean) == pytest.approx(st.EF[:n_b, K.E_TECH].mean(),
+    assert buyers.agg("tech_level", np.mean) == pytest.approx(st.ent.tech[:n_b].mean(),
                                                                rel=1e-12)
-    assert buyers.agg("purchases", sum) == int(st.EI[:n_b, K.EI_PURCHASES].sum())
+    assert buyers.agg("purchases", sum) == int(st.ent.purchases[:n_b].sum())
     counts = market.enterprises.groupby("sector").count()
-    expected = {K.SECTOR_NAMES[s]: int((prof.EI0[:, K.EI_SECTOR] == s).sum())
-                for s in range(K.N_SECTORS) if (prof.EI0[:, K.EI_SECTOR] == s).any()}
+    expected = {K.SECTOR_NAMES[s]: int((prof.EI0[:, K.S_SECTOR] == s).sum())
+                for s in range(K.N_SECTORS) if (prof.EI0[:, K.S_SECTOR] == s).any()}
     assert counts == expected
     got = market.enterprises.get(["index", "absorptive_capacity"])
-    assert {i: v for i, v in got} == {i: st.EF[i, K.E_ABSORB] for i in range(len(st.EF))}
+    assert {i: v for i, v in got} == {i: st.ent.absorb[i] for i in range(len(st.ent.tech))}
 
 
 def test_set_writes_through_to_state(market):
     st = market.state
     buyers = market.enterprises.select(lambda a: a.role == "buyer")
     buyers.set("tech_level", 0.25)
-    assert np.all(st.EF[: market.profile.n_buyers, K.E_TECH] == 0.25)
+    assert np.all(st.ent.tech[: market.profile.n_buyers] == 0.25)
     first = market.research_organisations.select(at_most=1)
     first.set("quality", 0.9)
-    assert st.RF[next(iter(first)).index, K.R_QUALITY] == 0.9
+    assert st.res.quality[next(iter(first)).index] == 0.9
     with pytest.raises(AttributeError, match="read-only"):
         market.enterprises.set("sector", "services")
 
@@ -185,19 +188,19 @@ def test_agent_attributes_match_state(market):
     needs = {K.NEED_NONE: None, K.NEED_SERVICE: "service", K.NEED_TECH: "technology"}
     for a in market.enterprises:
         i = a.index
-        assert a.role == ("buyer" if st.EI[i, K.EI_ROLE] == K.ROLE_BUYER else "vendor")
-        assert a.sector == K.SECTOR_NAMES[st.EI[i, K.EI_SECTOR]]
-        assert a.size == K.SIZE_NAMES[st.EI[i, K.EI_SIZE]]
-        assert a.location == K.ORIGIN_NAMES[st.EI[i, K.EI_LOC]]
-        assert a.is_cooperative == bool(st.EI[i, K.EI_COOP])
-        assert a.does_rd == bool(st.EI[i, K.EI_RD])
-        assert a.tech_level == st.EF[i, K.E_TECH]
-        assert a.absorptive_capacity == st.EF[i, K.E_ABSORB]
-        assert a.willingness_to_pay == st.EF[i, K.E_WTP]
-        assert a.need_probability == st.EF[i, K.E_NEED_P]
-        assert a.need == needs[int(st.EI[i, K.EI_NEED])]
-        assert a.need_age == st.EI[i, K.EI_NEED_AGE]
-        assert a.purchases == st.EI[i, K.EI_PURCHASES]
+        assert a.role == ("buyer" if st.ent.role[i] == K.ROLE_BUYER else "vendor")
+        assert a.sector == K.SECTOR_NAMES[st.ent.sector[i]]
+        assert a.size == K.SIZE_NAMES[st.ent.size[i]]
+        assert a.location == K.ORIGIN_NAMES[st.ent.loc[i]]
+        assert a.is_cooperative == bool(st.ent.coop[i])
+        assert a.does_rd == bool(st.ent.rd[i])
+        assert a.tech_level == st.ent.tech[i]
+        assert a.absorptive_capacity == st.ent.absorb[i]
+        assert a.willingness_to_pay == st.ent.wtp[i]
+        assert a.need_probability == st.ent.need_p[i]
+        assert a.need == needs[int(st.ent.need[i])]
+        assert a.need_age == st.ent.need_age[i]
+        assert a.purchases == st.ent.purchases[i]
         assert a.label == market.profile.enterprise_labels[i]
         if a.role == "buyer":
             assert 0.0 <= a.tech_level <= 1.0 and 0.0 <= a.absorptive_capacity <= 1.0
@@ -205,13 +208,13 @@ def test_agent_attributes_match_state(market):
             assert a.location != "province" and a.purchases == 0
     for r in market.research_organisations:
         j = r.index
-        assert r.location == K.ORIGIN_NAMES[st.RI[j, K.RI_LOC]]
-        assert r.sector == K.SECTOR_NAMES[st.RI[j, K.RI_SECTOR]]
-        assert r.is_university == bool(st.RI[j, K.RI_UNIVERSITY])
-        assert r.output_rate == st.RF[j, K.R_RATE]
-        assert r.quality == st.RF[j, K.R_QUALITY]
-        assert r.active_tasks == int(((st.TI[:, K.TI_ACTIVE] == 1)
-                                      & (st.TI[:, K.TI_ORG] == j)).sum())
+        assert r.location == K.ORIGIN_NAMES[st.res.loc[j]]
+        assert r.sector == K.SECTOR_NAMES[st.res.sector[j]]
+        assert r.is_university == bool(st.res.university[j])
+        assert r.output_rate == st.res.rate[j]
+        assert r.quality == st.res.quality[j]
+        assert r.active_tasks == int(((st.tasks.active == 1)
+                                      & (st.tasks.org == j)).sum())
     n_tx = int(st.Y[:, K.Y_COUNT].sum())  # two complete years and half of the third
     assert sum(a.purchases for a in market.enterprises) == n_tx == len(market.transactions())
 
@@ -228,17 +231,17 @@ def test_intermediaries_appear_as_agents(scaled, scenarios, profile):
         st = model.state
         n = int(st.G[K.G_N_INT])
         assert len(model.intermediaries) == n
-        assert int(st.II[:, K.II_ACTIVE].sum()) == n
+        assert int(st.ints.active.sum()) == n
     assert len(model.intermediaries) >= 1
     assert all(isinstance(a, Intermediary) for a in model.intermediaries)
     assert Intermediary in model.agents_by_type
     for a in model.intermediaries:
         k = a.index
-        assert a.is_public == bool(st.II[k, K.II_PUBLIC])
-        assert a.connected == bool(st.II[k, K.II_CONNECTED])
-        assert a.formed_month == st.II[k, K.II_FORMED] < prof.n_months
-        assert a.capacity == st.IF[k, K.I_CAPACITY]
-        assert 0.0 <= a.skill == st.IF[k, K.I_SKILL] <= 1.0
+        assert a.is_public == bool(st.ints.public[k])
+        assert a.connected == bool(st.ints.connected[k])
+        assert a.formed_month == st.ints.formed[k] < prof.n_months
+        assert a.capacity == st.ints.capacity[k]
+        assert 0.0 <= a.skill == st.ints.skill[k] <= 1.0
     assert any(a.is_public for a in model.intermediaries)
     assert model.state.Y[-1, K.Y_INT_ACTIVE] == len(model.intermediaries)
     assert np.array_equal(model.state.Y, simulate(prof, scenarios["plan_2257"], seed=11,

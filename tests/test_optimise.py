@@ -11,22 +11,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stmarket.experiments.optimisation.search import (
+from stmarket.experiments.optimisation.allocations import (
     SHARE_COLS,
-    Evaluation,
-    ModelObjective,
-    Optimiser,
-    Settings,
     base_levels,
-    compare,
-    confirm_seed,
-    frontier_table,
     moves,
-    optimise,
-    rank,
     simplex_points,
     unit_schedule,
 )
+from stmarket.experiments.optimisation.noise import compare, rank
+from stmarket.experiments.optimisation.objective import ModelObjective
+from stmarket.experiments.optimisation.optimiser import (
+    Evaluation,
+    Optimiser,
+    Settings,
+    confirm_seed,
+    frontier_table,
+)
+from stmarket.experiments.optimisation.plots import optimisation_figures
+from stmarket.experiments.optimisation.search import optimise
+from stmarket.experiments.optimisation.write import write_optimisation
 from stmarket.model import load_scenario, load_targets
 from stmarket.model.errors import InputError
 
@@ -248,7 +251,7 @@ def test_optimise_end_to_end(small_profile, tmp_path):
     assert search["runs"].max() == 3 * 16  # 16 search runs + 32 held-out runs
     assert (r1.candidates.loc[r1.candidates["seed"] != 2, "runs"] == 40).all()
     assert len(r1.best_targets) == 9
-    files = r1.write(tmp_path)
+    files = write_optimisation(r1, tmp_path)
     for name in ("candidates.csv", "frontier.csv", "best.csv", "best_targets.csv",
                  "frontier.png", "shares.png", "manifest.json"):
         assert (tmp_path / name).stat().st_size > 0
@@ -264,7 +267,7 @@ def test_optimise_frontier_and_target_on_the_model(small_profile):
     assert r.frontier["stage"].tolist() == ["frontier", "frontier", "max_budget"]
     assert r.reach is not None and not r.reach["reached"]
     assert r.reach["best_value"] == r.frontier["value"].max() < 0.99
-    figs = r.figures()
+    figs = optimisation_figures(r)
     assert set(figs) == {"frontier", "shares"}
 
 

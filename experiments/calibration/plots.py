@@ -1,16 +1,27 @@
-"""Charts of :mod:`stmarket.experiments.calibration.abc` (plotting only): the marginal posteriors
-and the fit. matplotlib is imported when a chart is drawn.
+"""Charts of a calibration (plotting only): the marginal posteriors and the fit, from a
+:class:`~stmarket.experiments.calibration.result.CalibrationResult`. matplotlib is
+imported when a chart is drawn. The algorithm modules never import this one.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from stmarket.experiments.calibration.abc import CalibrationResult
+from stmarket.experiments.calibration.result import CalibrationResult
+
+
+def calibration_figures(result: CalibrationResult, top: int = 12) -> dict[str, object]:
+    """The charts of a calibration: ``marginals`` (the marginal posteriors of the
+    ``top`` most-shrunk parameters) and ``fit`` (each statistic against the prior and
+    posterior predictive), as matplotlib figures.
+
+    Returns
+    -------
+    dict mapping each chart's name (the stem of its file) to its figure.
+    """
+    return {"marginals": marginals_figure(result, top), "fit": fit_figure(result)}
 
 
 def marginals_figure(result: CalibrationResult, top: int = 12):

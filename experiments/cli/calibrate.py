@@ -1,4 +1,5 @@
-"""``stmarket calibrate``: the command line of :mod:`stmarket.experiments.calibration.abc`.
+"""``stmarket calibrate``: the command line of
+:func:`stmarket.experiments.calibration.abc.calibrate`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket calibrate``: print a summary, write the folder, return 0."""
 
     from stmarket.experiments.calibration.abc import calibrate
+    from stmarket.experiments.calibration.write import write_calibration
     from stmarket.experiments.outputs.folder import check_folder
 
     check_workers(args.workers)
@@ -62,7 +64,7 @@ def run_cli(args: argparse.Namespace) -> int:
                     generations=args.generations, seed=args.seed, n_threads=args.workers,
                     others=args.others, progress=show)
     print(res.text(), flush=True)
-    files = res.write(args.out)
+    files = write_calibration(res, args.out)
     print(f"\n{res.seconds:.1f} s; written to {args.out}: {', '.join(files)}")
     return 0
 

@@ -1,4 +1,5 @@
-"""``stmarket optimise``: the command line of :mod:`stmarket.experiments.optimisation.search`.
+"""``stmarket optimise``: the command line of
+:func:`stmarket.experiments.optimisation.search.optimise`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def _probability(text: str) -> float:
 
 def add_parser(sub) -> None:
     """Add ``stmarket optimise`` to argparse subparsers ``sub``."""
-    from stmarket.experiments.optimisation.search import DEFAULT_BUDGETS, YEAR
+    from stmarket.experiments.optimisation.objective import YEAR
+    from stmarket.experiments.optimisation.search import DEFAULT_BUDGETS
 
     p = sub.add_parser(
         "optimise", help="the budget-optimal mix of the six task groups, and the budget "
@@ -97,6 +99,7 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket optimise``: print the frontier and the winner, write --out."""
 
     from stmarket.experiments.optimisation.search import optimise
+    from stmarket.experiments.optimisation.write import write_optimisation
     from stmarket.experiments.outputs.folder import check_folder
 
     check_workers(args.workers)
@@ -107,7 +110,7 @@ def run_cli(args: argparse.Namespace) -> int:
                  max_budget=args.max_budget, seed=args.seed, n_threads=args.workers,
                  max_rounds=args.max_rounds)
     print(r.summary(), flush=True)
-    files = r.write(args.out)
+    files = write_optimisation(r, args.out)
     print(f"\nwritten to {args.out}: {', '.join(files)}")
     return 0
 

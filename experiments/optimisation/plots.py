@@ -1,5 +1,7 @@
-"""Charts of :mod:`stmarket.experiments.optimisation.search` (plotting only): the budget frontier and the
-best allocation's shares. matplotlib is imported when a chart is drawn.
+"""Charts of an optimisation (plotting only): the budget frontier and the best
+allocation's shares, from the tables of an
+:class:`~stmarket.experiments.optimisation.result.OptimiseResult`. matplotlib is
+imported when a chart is drawn. The algorithm modules never import this one.
 """
 
 from __future__ import annotations
@@ -7,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from stmarket.experiments.optimisation.allocations import SHARE_COLS
+from stmarket.experiments.optimisation.objective import objective_label
+from stmarket.experiments.optimisation.result import OptimiseResult
 from stmarket.model.scenario import LEVERS
 
 
@@ -19,6 +24,18 @@ def _plt():
     return plt
 
 
+def optimisation_figures(result: OptimiseResult) -> dict[str, object]:
+    """The charts of an optimisation: ``frontier`` (budget against the objective) and
+    ``shares`` (winner against base), as matplotlib figures.
+
+    Returns
+    -------
+    dict mapping each chart's name (the stem of its file) to its figure.
+    """
+    return {"frontier": frontier_figure(result.frontier, result.best, result.meta),
+            "shares": shares_figure(result.best, result.frontier, result.meta)}
+
+
 def frontier_figure(frontier: pd.DataFrame, best: pd.DataFrame, meta: dict):
     """The Pareto front: budget against the objective (fresh runs, 95 % intervals) for
     the best allocation found and for the base's shares at each budget, with the base
@@ -28,8 +45,6 @@ def frontier_figure(frontier: pd.DataFrame, best: pd.DataFrame, meta: dict):
     -------
     matplotlib.figure.Figure
     """
-    from stmarket.experiments.optimisation.search import objective_label
-
     plt = _plt()
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
     f = frontier.sort_values("budget")
@@ -84,8 +99,6 @@ def shares_figure(best: pd.DataFrame, frontier: pd.DataFrame, meta: dict):
     -------
     matplotlib.figure.Figure
     """
-    from stmarket.experiments.optimisation.search import SHARE_COLS, objective_label
-
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
     x = np.arange(len(LEVERS))

@@ -1,0 +1,375 @@
+"""Enterprises: buyers forming needs, searching, weighing offers and buying; outside
+vendors offering technologies.
+
+Each month a buyer without a need may form one (:func:`need_probability`); a buyer
+with a need searches through an event, an intermediary or directly
+(:func:`search_and_buy`), weighs the offers it sees by fit, quality and price
+against its willingness to pay (:func:`surplus`), and buys the best one if the deal
+closes (:func:`transact`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from stmarket.model.kernels.layout import (
+    CH_DIRECT,
+    CH_EVENT,
+    CH_INTERMEDIARY,
+    G_E1,
+    G_E2,
+    G_E6,
+    G_EVENT,
+    G_LOG,
+    G_MV0,
+    G_N_INT,
+    G_N_LIVE,
+    G_N_SERVICE,
+    G_NTX,
+    G_SPILL0,
+    G_TX_OVERFLOW,
+    G_VENDOR_EXP,
+    KIND_SERVICE,
+    KIND_TECH,
+    LOC_ABROAD,
+    LOC_PROVINCE,
+    LOC_VIETNAM,
+    NEED_NONE,
+    NEED_SERVICE,
+    NEED_TECH,
+    P_ABSORB_LEARN,
+    P_ATTEND,
+    P_AWARE_GAIN,
+    P_CLOSE_BASE,
+    P_CLOSE_GAIN,
+    P_COOP_MULT,
+    P_CROSS_FIT,
+    P_DIG_VIS,
+    P_INT_UNCERT_CUT,
+    P_INT_VIS_UNCONN,
+    P_INTL_GAIN,
+    P_K_DIRECT,
+    P_K_EVENT,
+    P_K_INT,
+    P_LEARN,
+    P_NEED_GAIN,
+    P_NEED_RATE,
+    P_PATIENCE,
+    P_RD_MULT,
+    P_SEARCH,
+    P_SEC_AGRO,
+    P_SIZE_MEDIUM,
+    P_SIZE_SMALL,
+    P_SUBSIDY,
+    P_TECH0,
+    P_TECH_NEED,
+    P_USE_INT,
+    P_VAL_UNCERT,
+    P_VENDOR_RATE,
+    P_VIS_ABROAD,
+    P_VIS_LOCAL,
+    P_VIS_VN,
+    PU_CHANNEL,
+    PU_CLOSE,
+    PU_LOOK,
+    PU_NEED,
+    PU_NEED_LEVEL,
+    PU_OUTPUT,
+    PU_SEARCH,
+    PU_VISIBLE,
+    ROLE_VENDOR,
+    SELLER_ENTERPRISE,
+    SELLER_RESEARCH,
+    TX_BUYER,
+    TX_CHANNEL,
+    TX_KIND,
+    TX_MONTH,
+    TX_OFFER,
+    TX_ORIGIN,
+    TX_SELLER,
+    TX_SELLER_TYPE,
+    TX_VALUE,
+    Y_COUNT,
+    Y_N_DIRECT,
+    Y_N_TECH,
+    Y_NEEDS,
+    Y_V_DIRECT,
+    Y_V_DOMESTIC,
+    Y_V_DOMESTIC_TECH,
+    Y_V_PROVINCE,
+    Y_V_RESEARCH_DOM,
+    Y_V_TECH,
+    Y_V_TECH_ABROAD,
+    Y_VALUE,
+)
+from stmarket.model.kernels.offers import new_result, offer_sector, origin_quality, remove_offer
+from stmarket.model.kernels.rng import clip01, poisson_e, uniform
+
+
+@njit(cache=True, error_model="numpy")
+def need_probability(s, p, i):
+    """Monthly probability that buyer ``i`` forms a need for an S&T good (TG2 raises
+    it): ``need_rate`` times its size, sector, cooperative and R&D multipliers and its
+    technology gap relative to the initial mean."""
+    e = s.ent
+    size = e.size[i]
+    m = 1.0 if size == 0 else (p[P_SIZE_SMALL] if size == 1 else p[P_SIZE_MEDIUM])
+    m *= p[P_SEC_AGRO + e.sector[i]]
+    if e.coop[i] == 1:
+        m *= p[P_COOP_MULT]
+    if e.rd[i] == 1:
+        m *= p[P_RD_MULT]
+    gap = (1.0 - e.tech[i]) / max(1e-9, 1.0 - p[P_TECH0])
+    return min(1.0, p[P_NEED_RATE] * m * gap * (1.0 + p[P_NEED_GAIN] * s.G[G_E2]))
+
+
+@njit(cache=True, error_model="numpy")
+def tech_need_probability(s, p, i):
+    """Probability that a new need of buyer ``i`` is for a technology rather than a
+    service: ``tech_need_share`` scaled by (0.5 + absorptive capacity)."""
+    return clip01(p[P_TECH_NEED] * (0.5 + s.ent.absorb[i]))
+
+
+@njit(cache=True, error_model="numpy")
+def vendor_step(s, p, key, t, i):
+    """A technology vendor (an enterprise outside the province) offers new
+    technologies at rate ``vendor_offer_rate``."""
+    e = s.ent
+    loc = e.loc[i]
+    n = poisson_e(p[P_VENDOR_RATE], s.G[G_VENDOR_EXP], uniform(key, t, i, PU_OUTPUT, 0, s.G))
+    for j in range(n):
+        sector = offer_sector(s, key, t, i, j, e.sector[i])
+        new_result(s, s.Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector, 1.0, 0,
+                   origin_quality(p, loc))
+
+
+@njit(cache=True, error_model="numpy")
+def channel_visibility(s, p, channel, origin, connected):
+    """Probability that a sampled, non-digitised offer of this origin is actually
+    seen through a channel (events show everything; an intermediary sees every
+    in-province offer, and outside ones in full once connected to the national
+    network; TG6 raises the visibility of foreign offers)."""
+    if channel == CH_EVENT:
+        return 1.0
+    if origin == LOC_PROVINCE:
+        v = 1.0 if channel == CH_INTERMEDIARY else p[P_VIS_LOCAL]
+    elif channel == CH_INTERMEDIARY:
+        v = 1.0 if connected else p[P_INT_VIS_UNCONN]
+    elif origin == LOC_VIETNAM:
+        v = p[P_VIS_VN]
+    else:
+        v = p[P_VIS_ABROAD]
+    if origin == LOC_ABROAD:
+        v *= 1.0 + p[P_INTL_GAIN] * s.G[G_E6]  # TG6: international integration
+    return min(1.0, v)
+
+
+@njit(cache=True, error_model="numpy")
+def surplus(scale, fit, quality, price, price_factor):
+    """A buyer's expected surplus from an offer (billion VND).
+
+    ``scale`` is the buyer's willingness to pay times (0.5 + absorptive capacity)
+    times (1 - valuation discount); the benefit is ``scale * fit * (0.5 + quality)``;
+    the price is net of the TG2 co-funding (``price_factor = 1 - subsidy``).
+    """
+    return scale * fit * (0.5 + quality) - price * price_factor
+
+
+@njit(cache=True, error_model="numpy")
+def enterprise_step(s, p, key, t, i):
+    """Enterprise ``i`` acts for the month.
+
+    A vendor offers technologies. A buyer without a need may form one (probability
+    ``need_p``); a buyer with a need searches with a probability TG6 raises, through
+    an event, an intermediary or directly, weighs the offers it sees, and buys the
+    best if its surplus is positive and the deal closes (TG1 raises the closing
+    probability). An unmet need lapses after ``need_patience`` months.
+    """
+    if s.ent.role[i] == ROLE_VENDOR:
+        vendor_step(s, p, key, t, i)
+    elif not buyer_idle(s, key, t, i):
+        if buyer_searches(s, p, key, t, i):
+            search_and_buy(s, p, key, t, i)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def buyer_idle(s, key, t, i):
+    """True if buyer ``i`` has no need and forms none this month (the common case:
+    its need draw is at or above ``need_p``).
+
+    The core takes the same test on a block of need draws (see ``step_month``).
+    """
+    if s.ent.need[i] != NEED_NONE:
+        return False
+    return uniform(key, t, i, PU_NEED, 0, s.G) >= s.ent.need_p[i]
+
+
+@njit(cache=True, error_model="numpy")
+def buyer_searches(s, p, key, t, i):
+    """A buyer that is not idle: set up the need it has just formed (technology-
+    level with a probability rising with absorptive capacity), or age its current
+    need and drop it after ``need_patience`` months. Returns True if the buyer
+    searches this month (probability ``search_prob``, raised by TG6)."""
+    e, G = s.ent, s.G
+    if e.need[i] == NEED_NONE:
+        if uniform(key, t, i, PU_NEED_LEVEL, 0, G) < tech_need_probability(s, p, i):
+            e.need[i] = NEED_TECH
+        else:
+            e.need[i] = NEED_SERVICE
+        e.need_age[i] = 0
+        e.pref[i] = -1
+        s.Y[t // 12, Y_NEEDS] += 1.0
+    else:
+        e.need_age[i] += 1
+        if e.need_age[i] > p[P_PATIENCE]:
+            e.need[i] = NEED_NONE
+            e.pref[i] = -1
+            return False
+    search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6]
+    return uniform(key, t, i, PU_SEARCH, 0, G) < search_p
+
+
+@njit(cache=True, error_model="numpy")
+def choose_channel(s, p, key, t, i):
+    """Where buyer ``i`` looks this month: at one of this month's events (each
+    attended with probability ``attend_prob``), else through an intermediary with
+    spare capacity (with probability ``p_use_int``), else directly. Returns the
+    channel and the intermediary used (-1 if none), whose capacity it takes."""
+    G, m = s.G, s.ints
+    if G[G_EVENT] > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < \
+            1.0 - (1.0 - p[P_ATTEND]) ** G[G_EVENT]:
+        return CH_EVENT, -1
+    if G[G_N_INT] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
+        for k in range(m.active.shape[0]):
+            if m.active[k] == 1 and m.used[k] < np.floor(m.capacity[k]):
+                m.used[k] += 1.0
+                return CH_INTERMEDIARY, k
+    return CH_DIRECT, -1
+
+
+@njit(cache=True, error_model="numpy")
+def search_and_buy(s, p, key, t, i):
+    """Channel choice, search over the offer pool, evaluation and purchase."""
+    e, o, G = s.ent, s.offers, s.G
+    channel, kint = choose_channel(s, p, key, t, i)
+    discount = p[P_VAL_UNCERT]
+    connected = 0
+    if channel == CH_DIRECT:
+        n_look = int(p[P_K_DIRECT])
+    elif channel == CH_EVENT:
+        n_look = int(p[P_K_EVENT])
+    else:
+        n_look = int(p[P_K_INT])
+        # valuation help: its staff's skill (raised by TG6 training) cuts the discount
+        discount *= 1.0 - p[P_INT_UNCERT_CUT] * s.ints.skill[kint]
+        connected = s.ints.connected[kint]
+    need = e.need[i]
+    wtp = e.wtp[i] if need == NEED_TECH else e.wtp_service[i]
+    scale = wtp * (0.5 + e.absorb[i]) * (1.0 - discount)
+    price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2]
+    sector = e.sector[i]
+    cross = p[P_CROSS_FIT]
+    dig_mult = p[P_DIG_VIS]
+    vis_prov = channel_visibility(s, p, channel, LOC_PROVINCE, connected)
+    vis_vn = channel_visibility(s, p, channel, LOC_VIETNAM, connected)
+    vis_abroad = channel_visibility(s, p, channel, LOC_ABROAD, connected)
+    best = -1
+    best_s = 0.0
+    pref = e.pref[i]
+    if pref >= 0 and o.active[pref] == 1 and o.serial[pref] == e.pref_id[i]:
+        fit = 1.0 if o.sector[pref] == sector else cross
+        v = surplus(scale, fit, o.quality[pref], o.price[pref], price_factor)
+        if v > best_s:
+            best = pref
+            best_s = v
+    # services: the standing offers in slots [0, n_service); otherwise the live list
+    pool = int(G[G_N_SERVICE]) if need == NEED_SERVICE else int(G[G_N_LIVE])
+    if pool > 0:
+        for j in range(n_look):
+            k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
+            if need != NEED_SERVICE:
+                k = o.live[k]
+            origin = o.origin[k]
+            if origin == LOC_PROVINCE:
+                vis = vis_prov
+            elif origin == LOC_VIETNAM:
+                vis = vis_vn
+            else:
+                vis = vis_abroad
+            if o.digitised[k] == 1:
+                vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
+            if vis < 1.0:
+                if uniform(key, t, i, PU_VISIBLE, j, G) >= vis:
+                    continue
+            # S&T services (testing, consulting, standards) serve every sector
+            if o.kind[k] == KIND_SERVICE or o.sector[k] == sector:
+                fit = 1.0
+            else:
+                fit = cross
+            v = surplus(scale, fit, o.quality[k], o.price[k], price_factor)
+            if v > best_s:
+                best = k
+                best_s = v
+    if best < 0:
+        return
+    close_p = p[P_CLOSE_BASE] + (1.0 - p[P_CLOSE_BASE]) * p[P_CLOSE_GAIN] * G[G_E1]
+    if uniform(key, t, i, PU_CLOSE, 0, G) >= close_p:
+        return
+    transact(s, p, t, i, best, channel)
+
+
+@njit(cache=True, error_model="numpy")
+def transact(s, p, t, i, k, channel):
+    """Record buyer ``i``'s purchase of offer ``k`` and let the buyer learn."""
+    e, o, G, Y, TX = s.ent, s.offers, s.G, s.Y, s.TX
+    yr = t // 12
+    v = o.price[k]
+    kind = o.kind[k]
+    origin = o.origin[k]
+    stype = o.seller_type[k]
+    Y[yr, Y_VALUE] += v
+    Y[yr, Y_V_TECH + kind] += v
+    Y[yr, Y_COUNT] += 1.0
+    Y[yr, Y_N_TECH + kind] += 1.0
+    Y[yr, Y_V_PROVINCE + origin] += v
+    if origin != LOC_ABROAD:
+        Y[yr, Y_V_DOMESTIC] += v
+        if kind != KIND_SERVICE:
+            Y[yr, Y_V_DOMESTIC_TECH] += v
+            if stype == SELLER_RESEARCH:
+                Y[yr, Y_V_RESEARCH_DOM] += v
+    if kind == KIND_TECH and origin == LOC_ABROAD:
+        Y[yr, Y_V_TECH_ABROAD] += v
+    Y[yr, Y_V_DIRECT + channel] += v
+    Y[yr, Y_N_DIRECT + channel] += 1.0
+    G[G_MV0 + t] += v
+    if G[G_LOG] == 1.0:
+        n = int(G[G_NTX])
+        if n < TX.shape[0]:
+            TX[n, TX_MONTH] = t
+            TX[n, TX_BUYER] = i
+            TX[n, TX_SELLER] = o.seller[k]
+            TX[n, TX_SELLER_TYPE] = stype
+            TX[n, TX_KIND] = kind
+            TX[n, TX_VALUE] = v
+            TX[n, TX_ORIGIN] = origin
+            TX[n, TX_CHANNEL] = channel
+            TX[n, TX_OFFER] = k
+        else:
+            G[G_TX_OVERFLOW] = 1.0
+        G[G_NTX] += 1.0
+    if kind != KIND_SERVICE:
+        o.licences[k] -= 1
+        if o.licences[k] <= 0:
+            remove_offer(s, k)
+    a = e.absorb[i]
+    gain = p[P_LEARN] * a * max(0.0, o.quality[k] - e.tech[i])
+    if kind == KIND_SERVICE:
+        gain *= 0.25
+    e.tech[i] = min(1.0, e.tech[i] + gain)
+    G[G_SPILL0 + e.sector[i]] += gain
+    e.absorb[i] = a + p[P_ABSORB_LEARN] * (1.0 - a)
+    e.need[i] = NEED_NONE
+    e.pref[i] = -1
+    e.purchases[i] += 1

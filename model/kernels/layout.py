@@ -1,0 +1,201 @@
+"""The core's layout: parameter indices, categorical codes, the state bundles of a
+run, run-level scalars, yearly accumulators, the transaction log and the purposes of
+random draws.
+
+Everything here is read by the kernels as a compile-time constant. Parameter *values*
+never are: they arrive in the vector ``p`` (``p[P_NEED_RATE]``).
+
+State bundles
+-------------
+A run's state is a :class:`RunState`: one named tuple of arrays per kind of agent or
+table, so that a rule reads as its sentence in docs/ODD.md (``e.tech[i]`` is buyer
+``i``'s technology level, ``o.price[k]`` offer ``k``'s asking price):
+
+``ent`` (:class:`Enterprises`)      one entry per enterprise: buyers first, then vendors
+``res`` (:class:`Research`)         one per research organisation
+``tasks`` (:class:`Tasks`)          the table of provincial S&T tasks
+``ints`` (:class:`Intermediaries`)  the table of intermediary organisations
+``offers`` (:class:`Offers`)        the table of offers on the market, with the list of
+                                    live offers and the list of free slots
+``G``                               float64[NG + months]: run-level scalars (``G_*``),
+                                    then the value transacted in each month
+``Y``                               float64[years, NY]: yearly accumulators (``Y_*``)
+``TX``                              float64[n, NTX]: transaction log (``TX_*``)
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+# ----------------------------------------------------------------------------
+# Parameter vector layout. PARAM_NAMES[i] is the name of p[i].
+# ----------------------------------------------------------------------------
+PARAM_NAMES = (
+    # demand
+    "need_rate", "size_mult_small", "size_mult_medium", "coop_need_mult",
+    "sector_need_agro", "sector_need_construction", "sector_need_manufacturing",
+    "sector_need_services", "rd_share", "rd_need_mult", "tech_need_share",
+    "wtp_micro", "wtp_small", "wtp_medium", "wtp_service", "wtp_sigma",
+    "tech_init_mean", "absorb_init_mean", "need_patience", "search_prob",
+    "learn_rate", "absorb_learn", "spill_rate", "cross_fit",
+    # supply
+    "new_tasks_per_year", "initial_active_tasks", "task_duration_min",
+    "task_duration_max", "task_agro_share", "local_task_share", "results_per_task",
+    "ec_base", "ec_max", "mr_base", "mr_ec", "partner_uptake", "local_offer_rate",
+    "outside_offer_rate", "vendor_offer_rate", "ip_protect_base", "ip_protect_gain",
+    "digit_base", "digit_gain", "digit_national", "quality_local", "quality_vn",
+    "quality_abroad", "quality_sd", "price_service", "price_result", "price_tech",
+    "price_ip", "price_sigma", "price_mult_vn", "price_mult_abroad", "licences_max",
+    "offer_life",
+    # search and intermediation
+    "k_direct", "vis_local", "vis_vn", "vis_abroad", "digit_vis_mult", "k_int",
+    "int_vis_unconnected", "val_uncert", "int_uncert_cut", "p_use_int",
+    "int_cap_base", "int_cap_gain", "int_skill_init", "skill_train",
+    "int_setup_cost", "connect_base", "connect_gain", "private_threshold",
+    "private_rate", "event_base", "event_max", "attend_prob", "k_event",
+    # levers: half-saturation budgets and mechanism gains
+    "h1", "h2", "h3", "h4", "h5", "h6", "close_base", "close_gain",
+    "subsidy_max", "need_gain", "absorb_gain", "aware_gain", "intl_gain",
+    "inflation", "economic_growth",
+)
+NP = len(PARAM_NAMES)
+(P_NEED_RATE, P_SIZE_SMALL, P_SIZE_MEDIUM, P_COOP_MULT, P_SEC_AGRO, P_SEC_CONSTR,
+ P_SEC_MANUF, P_SEC_SERV, P_RD_SHARE, P_RD_MULT, P_TECH_NEED, P_WTP_MICRO,
+ P_WTP_SMALL, P_WTP_MEDIUM, P_WTP_SERVICE, P_WTP_SIGMA, P_TECH0, P_ABSORB0,
+ P_PATIENCE, P_SEARCH, P_LEARN, P_ABSORB_LEARN, P_SPILL, P_CROSS_FIT,
+ P_NEW_TASKS, P_INIT_TASKS, P_TASK_DMIN, P_TASK_DMAX, P_TASK_AGRO, P_LOCAL_TASK,
+ P_RESULTS_TASK, P_EC_BASE, P_EC_MAX, P_MR_BASE, P_MR_EC, P_PARTNER,
+ P_LOCAL_RATE, P_OUTSIDE_RATE, P_VENDOR_RATE, P_IP_BASE, P_IP_GAIN, P_DIG_BASE,
+ P_DIG_GAIN, P_DIG_NAT, P_Q_LOCAL, P_Q_VN, P_Q_ABROAD, P_Q_SD, P_PRICE_SERV,
+ P_PRICE_RES, P_PRICE_TECH, P_PRICE_IP, P_PRICE_SIGMA, P_PMULT_VN,
+ P_PMULT_ABROAD, P_LICENCES, P_OFFER_LIFE,
+ P_K_DIRECT, P_VIS_LOCAL, P_VIS_VN, P_VIS_ABROAD, P_DIG_VIS, P_K_INT,
+ P_INT_VIS_UNCONN, P_VAL_UNCERT, P_INT_UNCERT_CUT, P_USE_INT, P_INT_CAP,
+ P_INT_CAP_GAIN, P_INT_SKILL0, P_SKILL_TRAIN, P_INT_SETUP, P_CONN_BASE,
+ P_CONN_GAIN, P_PRIV_THRESH, P_PRIV_RATE, P_EVENT_BASE, P_EVENT_MAX, P_ATTEND,
+ P_K_EVENT,
+ P_H1, P_H2, P_H3, P_H4, P_H5, P_H6, P_CLOSE_BASE, P_CLOSE_GAIN, P_SUBSIDY,
+ P_NEED_GAIN, P_ABSORB_GAIN, P_AWARE_GAIN, P_INTL_GAIN, P_INFLATION, P_ECON_GROWTH) = range(NP)
+
+# ----------------------------------------------------------------------------
+# Categorical codes
+# ----------------------------------------------------------------------------
+# sectors: 0 agro-forestry & food, 1 construction/materials/mining, 2 manufacturing,
+# 3 trade and services
+N_SECTORS = 4
+SECTOR_NAMES = ("agro_forestry", "construction_mining", "manufacturing", "services")
+SIZE_NAMES = ("micro", "small", "medium")
+ROLE_BUYER, ROLE_VENDOR = 0, 1
+LOC_PROVINCE, LOC_VIETNAM, LOC_ABROAD = 0, 1, 2
+ORIGIN_NAMES = ("province", "vietnam", "abroad")
+KIND_TECH, KIND_IP, KIND_RESULT, KIND_SERVICE = 0, 1, 2, 3
+KIND_NAMES = ("technology", "ip", "research_result", "service")
+SELLER_RESEARCH, SELLER_ENTERPRISE = 0, 1
+CH_DIRECT, CH_INTERMEDIARY, CH_EVENT = 0, 1, 2
+CHANNEL_NAMES = ("direct", "intermediary", "event")
+NEED_NONE, NEED_SERVICE, NEED_TECH = -1, 0, 1
+
+
+# ----------------------------------------------------------------------------
+# Structure of the province, as the profile gives it (int64 tables)
+# ----------------------------------------------------------------------------
+#: columns of a profile's enterprise structure table ``Profile.EI0``
+S_ROLE, S_SECTOR, S_SIZE, S_COOP, S_LOC = range(5)
+NS = 5
+#: columns of a profile's research-organisation structure table ``Profile.RI0``
+RS_LOC, RS_SECTOR, RS_UNIVERSITY = range(3)
+NRS = 3
+
+# ----------------------------------------------------------------------------
+# State bundles (one named tuple of arrays per kind; field docs in the ODD)
+# ----------------------------------------------------------------------------
+#: Enterprises. Reals: technology level, absorptive capacity, willingness to pay for a
+#: technology and for a service (billion VND), monthly probability of forming a need.
+#: Integers: role (buyer/vendor), sector, size class, cooperative (0/1), does R&D (0/1),
+#: location, current need (``NEED_*``), months the need has lasted, the slot of a
+#: preferred offer and that offer's serial number (slots are reused: a preference holds
+#: only while the slot still holds that offer), purchases so far.
+Enterprises = namedtuple("Enterprises", (
+    "tech", "absorb", "wtp", "wtp_service", "need_p",
+    "role", "sector", "size", "coop", "rd", "loc", "need", "need_age", "pref", "pref_id",
+    "purchases"))
+#: Research organisations: output rate (offers a month), exp(-rate), mean quality;
+#: location, main sector, university (0/1).
+Research = namedtuple("Research", (
+    "rate", "exp_rate", "quality", "loc", "sector", "university"))
+#: Provincial S&T tasks: slot in use (0/1), leading organisation, sector,
+#: enterprise-centred (0/1), month it ends, partner buyer (-1 if none).
+Tasks = namedtuple("Tasks", ("active", "org", "sector", "ec", "end", "partner"))
+#: Intermediaries: client capacity a month, staff skill, clients served this month;
+#: active (0/1), public (0/1), connected to the national network (0/1), month formed.
+Intermediaries = namedtuple("Intermediaries", (
+    "capacity", "skill", "used", "active", "public", "connected", "formed"))
+#: Offers: quality, asking price (billion VND); slot live (0/1), seller index, seller
+#: type, origin, kind, sector, digitised (0/1), licences left, month it expires, from a
+#: provincial task or organisation (0/1), serial number, position in the live list
+#: (-1 if not live). ``live[j]`` is the j-th live offer (j < G[G_N_LIVE]) and
+#: ``free[j]`` the j-th free slot (j < G[G_N_FREE]): searches sample the live list, so
+#: every look finds a live offer.
+Offers = namedtuple("Offers", (
+    "quality", "price",
+    "active", "seller", "seller_type", "origin", "kind", "sector", "digitised",
+    "licences", "expires", "provincial", "serial", "pos", "live", "free"))
+#: The whole state of one run.
+RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "G", "Y", "TX"))
+
+# ----------------------------------------------------------------------------
+# Run-level scalars G[G_*]
+# ----------------------------------------------------------------------------
+# G_E1..G_E6: this year's saturating effect of each task group's budget; G_EVENT:
+# promotion events this month; G_ORDER_*: this month's buyer order; G_NTX, G_LOG,
+# G_TX_OVERFLOW: transaction log; G_N_SERVICE: standing service offers (slots
+# [0, n)); G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_OFFER_EVICTED, G_OFFER_SERIAL: offer
+# table; G_N_INT, G_PUBLIC_FORMED: intermediaries; G_DRAWS, G_NORMALS: draws counted;
+# G_N_BUYERS; G_VENDOR_EXP: exp(-vendor_offer_rate); G_TASK_HIGH: task slots used;
+# G_SPILL0 + s: sector s's technology gains this year (spill-over source).
+(G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
+ G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_N_INT,
+ G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
+ G_OFFER_EVICTED, G_OFFER_SERIAL, G_SPILL0) = range(26)
+G_MV0 = G_SPILL0 + N_SECTORS  # monthly transaction value (real, bn VND) from here on
+NG = G_MV0
+
+# Yearly accumulators
+(Y_VALUE, Y_V_TECH, Y_V_IP, Y_V_RESULT, Y_V_SERVICE, Y_COUNT, Y_N_TECH, Y_N_IP,
+ Y_N_RESULT, Y_N_SERVICE, Y_V_PROVINCE, Y_V_VIETNAM, Y_V_ABROAD, Y_V_RESEARCH_DOM,
+ Y_V_DOMESTIC, Y_V_TECH_ABROAD, Y_V_DIRECT, Y_V_INTERMEDIARY, Y_V_EVENT,
+ Y_N_DIRECT, Y_N_INTERMEDIARY, Y_N_EVENT, Y_NEEDS, Y_RESULTS_COMMERCIAL,
+ Y_RESULTS_DIGITISED, Y_INT_ACTIVE, Y_INT_CONNECTED, Y_PUBLIC_FORMED, Y_EVENTS,
+ Y_TECH_MEAN, Y_ABSORB_MEAN, Y_OFFERS_ACTIVE, Y_TASKS_EC, Y_TASKS_NEW,
+ Y_BUDGET, Y_V_DOMESTIC_TECH) = range(36)
+NY = 36
+Y_NAMES = (
+    "value", "value_technology", "value_ip", "value_research_result", "value_service",
+    "count", "count_technology", "count_ip", "count_research_result", "count_service",
+    "value_origin_province", "value_origin_vietnam", "value_origin_abroad",
+    "value_research_domestic", "value_domestic", "value_technology_abroad",
+    "value_direct", "value_intermediary", "value_event",
+    "count_direct", "count_intermediary", "count_event", "needs_formed",
+    "results_commercial", "results_digitised", "intermediaries_active",
+    "intermediaries_connected", "public_intermediary", "events", "tech_level_mean",
+    "absorptive_capacity_mean", "offers_active", "tasks_enterprise_centred",
+    "tasks_new", "budget", "value_domestic_technology",
+)
+
+# Transaction log columns
+TX_MONTH, TX_BUYER, TX_SELLER, TX_SELLER_TYPE, TX_KIND, TX_VALUE, TX_ORIGIN, \
+    TX_CHANNEL, TX_OFFER = range(9)
+NTX = 9
+
+# Random-draw purposes (the last part of every random key)
+(PU_NEED, PU_NEED_LEVEL, PU_SEARCH, PU_CHANNEL, PU_LOOK, PU_VISIBLE, PU_CLOSE,
+ PU_OUTPUT, PU_OFFER_SECTOR, PU_QUALITY, PU_PRICE, PU_PROTECT, PU_READY, PU_DIGITISE,
+ PU_EVENT, PU_ORDER, PU_FORM_PUBLIC, PU_FORM_PRIVATE, PU_CONNECT, PU_TASK_COUNT,
+ PU_TASK, PU_RESULTS, PU_PARTNER, PU_INIT, PU_INIT_OFFERS, PU_LIFE) = range(26)
+
+
+#: agent number of the province itself in random keys (tasks, events, entry)
+MAX_AGENTS = 1 << 24
+PROVINCE_AGENT = MAX_AGENTS - 1
+#: "never" for the licences and expiry of standing service offers
+HUGE = 1 << 40

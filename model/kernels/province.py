@@ -1,0 +1,420 @@
+"""The province's part of a month: the yearly update of lever effects and firms,
+provincial S&T tasks, promotion events, research organisations' output,
+intermediaries, and the order in which buyers act.
+
+One month is :func:`month_begin`, :func:`research_step` for each research
+organisation, :func:`intermediary_step` for each active intermediary, the
+enterprises' steps (vendors in index order, then buyers in this month's
+:func:`buyer_order`), and :func:`month_end`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from stmarket.model.kernels.enterprises import need_probability
+from stmarket.model.kernels.layout import (
+    G_E1,
+    G_E2,
+    G_E3,
+    G_E4,
+    G_E5,
+    G_E6,
+    G_EVENT,
+    G_MV0,
+    G_N_BUYERS,
+    G_N_INT,
+    G_N_LIVE,
+    G_ORDER_OFF,
+    G_ORDER_STRIDE,
+    G_PUBLIC_FORMED,
+    G_SPILL0,
+    G_TASK_HIGH,
+    KIND_RESULT,
+    LOC_PROVINCE,
+    LOC_VIETNAM,
+    N_SECTORS,
+    NEED_NONE,
+    NEED_TECH,
+    P_ABSORB_GAIN,
+    P_CONN_BASE,
+    P_CONN_GAIN,
+    P_EC_BASE,
+    P_EC_MAX,
+    P_ECON_GROWTH,
+    P_EVENT_BASE,
+    P_EVENT_MAX,
+    P_H1,
+    P_INT_CAP,
+    P_INT_CAP_GAIN,
+    P_INT_SETUP,
+    P_INT_SKILL0,
+    P_LOCAL_TASK,
+    P_MR_BASE,
+    P_MR_EC,
+    P_NEW_TASKS,
+    P_PARTNER,
+    P_PRIV_RATE,
+    P_PRIV_THRESH,
+    P_RESULTS_TASK,
+    P_SKILL_TRAIN,
+    P_SPILL,
+    P_TASK_AGRO,
+    P_TASK_DMAX,
+    P_TASK_DMIN,
+    PROVINCE_AGENT,
+    PU_CONNECT,
+    PU_EVENT,
+    PU_FORM_PRIVATE,
+    PU_FORM_PUBLIC,
+    PU_ORDER,
+    PU_OUTPUT,
+    PU_PARTNER,
+    PU_RESULTS,
+    PU_TASK,
+    PU_TASK_COUNT,
+    SELLER_RESEARCH,
+    Y_ABSORB_MEAN,
+    Y_BUDGET,
+    Y_EVENTS,
+    Y_INT_ACTIVE,
+    Y_INT_CONNECTED,
+    Y_NEEDS,
+    Y_OFFERS_ACTIVE,
+    Y_PUBLIC_FORMED,
+    Y_TASKS_EC,
+    Y_TASKS_NEW,
+    Y_TECH_MEAN,
+)
+from stmarket.model.kernels.offers import expire_offers, new_result, offer_sector
+from stmarket.model.kernels.rng import poisson, poisson_e, saturating, uniform
+
+
+# ----------------------------------------------------------------------------
+# The order of buyers
+# ----------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def buyer_order(G):
+    """This month's order of the buyers: a random cyclic permutation
+    ``(offset + j * stride) mod n_buyers`` with ``stride`` coprime to ``n_buyers``.
+
+    Returns
+    -------
+    int64[n_buyers]
+    """
+    n = int(G[G_N_BUYERS])
+    out = np.empty(n, dtype=np.int64)
+    i = int(G[G_ORDER_OFF])
+    stride = int(G[G_ORDER_STRIDE])
+    for j in range(n):
+        out[j] = i
+        i += stride
+        if i >= n:
+            i -= n
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def in_buyer_order(G, buyers):
+    """The given buyers sorted by their place in this month's :func:`buyer_order`:
+    buyer ``i`` is at place ``(i - offset) * stride^-1 mod n_buyers``."""
+    n = int(G[G_N_BUYERS])
+    off = int(G[G_ORDER_OFF])
+    inv = _modinv(int(G[G_ORDER_STRIDE]), n)
+    place = np.empty(buyers.shape[0], dtype=np.int64)
+    for j in range(buyers.shape[0]):
+        place[j] = ((buyers[j] - off) % n) * inv % n
+    return buyers[np.argsort(place)]
+
+
+@njit(cache=True, error_model="numpy")
+def _modinv(a, n):
+    """The inverse of ``a`` modulo ``n`` (``a`` coprime to ``n``); 0 when n == 1."""
+    if n == 1:
+        return 0
+    r0, r1, s0, s1 = n, a % n, 0, 1
+    while r1 != 0:
+        q = r0 // r1
+        r0, r1 = r1, r0 - q * r1
+        s0, s1 = s1, s0 - q * s1
+    return s0 % n
+
+
+@njit(cache=True, error_model="numpy")
+def _gcd(a, b):
+    while b:
+        a, b = b, a % b
+    return a
+
+
+# ----------------------------------------------------------------------------
+# The year and the month
+# ----------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def year_update(s, p, lev, key, t):
+    """January: the year's lever effects, learning spill-overs, TG2 capacity
+    building, growth of willingness to pay with the economy, need probabilities, and
+    the year's new provincial S&T tasks."""
+    e, G = s.ent, s.G
+    yr = t // 12
+    for g in range(6):
+        G[G_E1 + g] = saturating(lev[g, yr], p[P_H1 + g])
+        s.Y[yr, Y_BUDGET] += lev[g, yr]
+    n_buyers = int(G[G_N_BUYERS])
+    absorb_sector = np.zeros(N_SECTORS)
+    for i in range(n_buyers):
+        absorb_sector[e.sector[i]] += e.absorb[i]
+    for i in range(n_buyers):
+        a = e.absorb[i]
+        if t > 0:
+            sec = e.sector[i]
+            # spill-over: a sector's firms share spill_rate times last year's technology
+            # gains from adoption in the sector, in proportion to absorptive capacity
+            share = a / absorb_sector[sec] if absorb_sector[sec] > 0.0 else 0.0
+            e.tech[i] = min(1.0, e.tech[i] + p[P_SPILL] * G[G_SPILL0 + sec] * share)
+            # TG2: capacity building raises absorptive capacity
+            e.absorb[i] = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
+            # firms' willingness to pay grows with the province's real economy
+            e.wtp[i] *= 1.0 + p[P_ECON_GROWTH]
+            e.wtp_service[i] *= 1.0 + p[P_ECON_GROWTH]
+        e.need_p[i] = need_probability(s, p, i)
+    for sec in range(N_SECTORS):
+        G[G_SPILL0 + sec] = 0.0
+    n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
+    for j in range(n_new):
+        new_task(s, s.Y, p, key, t, j, False)
+
+
+@njit(cache=True, error_model="numpy")
+def new_task(s, Y, p, key, t, j, carried):
+    """A provincial S&T task starts. It is led by an in-province organisation with
+    probability ``local_task_share`` (else by one elsewhere in Vietnam), is in
+    agro-forestry with ``task_agro_share``, and is enterprise-centred with a
+    probability that TG3 raises from ``ec_base`` towards ``ec_max``; an
+    enterprise-centred task has a partner buyer of its sector. A carried-over
+    task (at set-up) ends within ``task_duration_max`` months."""
+    tk, res, G = s.tasks, s.res, s.G
+    slot = -1
+    for q in range(tk.active.shape[0]):
+        if tk.active[q] == 0:
+            slot = q
+            break
+    if slot < 0:
+        return
+    if slot + 1 > G[G_TASK_HIGH]:
+        G[G_TASK_HIGH] = slot + 1
+    k0 = 8 * j
+    u_org = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0, G)
+    u_pick = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 1, G)
+    u_sec = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 2, G)
+    u_ec = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 3, G)
+    u_dur = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 4, G)
+    u_par = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 5, G)
+    n_res = res.loc.shape[0]
+    n_local = 0
+    n_vn = 0
+    for r in range(n_res):
+        if res.loc[r] == LOC_PROVINCE:
+            n_local += 1
+        elif res.loc[r] == LOC_VIETNAM:
+            n_vn += 1
+    want = LOC_PROVINCE if (u_org < p[P_LOCAL_TASK] and n_local > 0) or n_vn == 0 \
+        else LOC_VIETNAM
+    pick = int(u_pick * (n_local if want == LOC_PROVINCE else n_vn))
+    org = -1
+    c = 0
+    for r in range(n_res):
+        if res.loc[r] == want:
+            if c == pick:
+                org = r
+                break
+            c += 1
+    if org < 0:
+        return
+    agro = p[P_TASK_AGRO]
+    if u_sec < agro:
+        sector = 0
+    else:
+        sector = 1 + min(N_SECTORS - 2, int((u_sec - agro) / (1.0 - agro) * (N_SECTORS - 1)))
+    ec_p = p[P_EC_BASE] + (p[P_EC_MAX] - p[P_EC_BASE]) * G[G_E3]
+    ec = 1 if u_ec < ec_p else 0
+    tk.active[slot] = 1
+    tk.org[slot] = org
+    tk.sector[slot] = sector
+    tk.ec[slot] = ec
+    if carried:
+        tk.end[slot] = int(u_dur * p[P_TASK_DMAX])
+    else:
+        dmin = p[P_TASK_DMIN]
+        tk.end[slot] = t + int(dmin + u_dur * (p[P_TASK_DMAX] - dmin))
+    tk.partner[slot] = -1
+    if ec == 1:  # the partner: a buyer of the task's sector, drawn by rejection
+        e = s.ent
+        n_b = int(G[G_N_BUYERS])
+        i = int(u_par * n_b)
+        tries = 1
+        while e.sector[i] != sector and tries < 256:
+            i = int(uniform(key, t, PROVINCE_AGENT, PU_PARTNER, 256 * j + tries, G) * n_b)
+            tries += 1
+        if e.sector[i] == sector:
+            tk.partner[slot] = i
+    if not carried:
+        yr = t // 12
+        Y[yr, Y_TASKS_NEW] += 1.0
+        Y[yr, Y_TASKS_EC] += ec
+
+
+@njit(cache=True, error_model="numpy")
+def month_begin(s, p, lev, key, t):
+    """Province-level start of month ``t``: the yearly update in January, offers
+    whose life has ended leave the market, this month's promotion events (TG5), and
+    the order in which buyers act."""
+    G = s.G
+    if t % 12 == 0:
+        year_update(s, p, lev, key, t)
+    expire_offers(s, t)
+    rate = (p[P_EVENT_BASE] + (p[P_EVENT_MAX] - p[P_EVENT_BASE]) * G[G_E5]) / 12.0
+    n_ev = poisson(rate, uniform(key, t, PROVINCE_AGENT, PU_EVENT, 0, G))
+    G[G_EVENT] = n_ev
+    s.Y[t // 12, Y_EVENTS] += n_ev
+    n = int(G[G_N_BUYERS])
+    G[G_ORDER_OFF] = int(uniform(key, t, PROVINCE_AGENT, PU_ORDER, 0, G) * n)
+    stride = 1
+    if n > 2:
+        stride = 1 + int(uniform(key, t, PROVINCE_AGENT, PU_ORDER, 1, G) * (n - 1))
+        while _gcd(stride, n) != 1:
+            stride = stride % (n - 1) + 1
+    G[G_ORDER_STRIDE] = stride
+
+
+@njit(cache=True, error_model="numpy")
+def research_agent(s, r):
+    """Agent number of research organisation ``r`` in random keys."""
+    return s.ent.tech.shape[0] + r
+
+
+@njit(cache=True, error_model="numpy")
+def research_step(s, p, key, t, r):
+    """Research organisation ``r`` puts this month's new results and technologies on
+    the market (a Poisson number at its output rate). In-province organisations'
+    results count as provincial (digitised under TG3)."""
+    res = s.res
+    a = research_agent(s, r)
+    loc = res.loc[r]
+    n = poisson_e(res.rate[r], res.exp_rate[r], uniform(key, t, a, PU_OUTPUT, 0, s.G))
+    for j in range(n):
+        sector = offer_sector(s, key, t, a, j, res.sector[r])
+        new_result(s, s.Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
+                   p[P_MR_BASE], 1 if loc == LOC_PROVINCE else 0, res.quality[r])
+
+
+@njit(cache=True, error_model="numpy")
+def intermediary_step(s, p, key, t, k):
+    """Intermediary ``k`` starts its month: capacity (TG4 for the public one), staff
+    skill (TG6 training), and a chance to connect to the national network."""
+    m, G = s.ints, s.G
+    a = s.ent.tech.shape[0] + s.res.rate.shape[0] + s.tasks.active.shape[0] + k
+    m.used[k] = 0.0
+    cap = p[P_INT_CAP]
+    if m.public[k] == 1:
+        cap += p[P_INT_CAP_GAIN] * G[G_E4]
+    m.capacity[k] = cap
+    sk = m.skill[k]
+    m.skill[k] = sk + p[P_SKILL_TRAIN] * G[G_E6] * (1.0 - sk) / 12.0
+    if m.connected[k] == 0:
+        hazard = p[P_CONN_BASE] + p[P_CONN_GAIN] * G[G_E4]
+        if uniform(key, t, a, PU_CONNECT, 0, G) < hazard:
+            m.connected[k] = 1
+
+
+@njit(cache=True, error_model="numpy")
+def form_intermediary(s, p, t, public):
+    """Open the next intermediary slot (public under TG4, or private)."""
+    m, G = s.ints, s.G
+    k = int(G[G_N_INT])
+    if k >= m.active.shape[0]:
+        return -1
+    m.active[k] = 1
+    m.public[k] = public
+    m.connected[k] = 0
+    m.formed[k] = t
+    m.capacity[k] = p[P_INT_CAP] + (p[P_INT_CAP_GAIN] * G[G_E4] if public else 0.0)
+    m.skill[k] = p[P_INT_SKILL0]
+    m.used[k] = 0.0
+    G[G_N_INT] += 1.0
+    if public:
+        G[G_PUBLIC_FORMED] = 1.0
+    return k
+
+
+@njit(cache=True, error_model="numpy")
+def finish_tasks(s, p, key, t):
+    """Provincial tasks ending this month deliver their results; a partner enterprise
+    without a need may take up the first one (if it has commercial potential)."""
+    tk, e, o, G, Y = s.tasks, s.ent, s.offers, s.G, s.Y
+    yr = t // 12
+    base = s.ent.tech.shape[0] + s.res.rate.shape[0]
+    for q in range(int(G[G_TASK_HIGH])):
+        if tk.active[q] == 0 or tk.end[q] != t:
+            continue
+        tk.active[q] = 0
+        a = base + q
+        r = tk.org[q]
+        ready = p[P_MR_EC] if tk.ec[q] == 1 else p[P_MR_BASE]
+        extra = max(0.0, p[P_RESULTS_TASK] - 1.0)
+        n_out = 1 + poisson(extra, uniform(key, t, a, PU_RESULTS, 0, G))
+        for m in range(n_out):
+            k = new_result(s, Y, p, key, t, a, 2 * m, r, SELLER_RESEARCH, s.res.loc[r],
+                           tk.sector[q], ready, 1, s.res.quality[r])
+            partner = tk.partner[q]
+            if m == 0 and partner >= 0 and e.need[partner] == NEED_NONE \
+                    and o.kind[k] != KIND_RESULT \
+                    and uniform(key, t, a, PU_PARTNER, 0, G) < p[P_PARTNER]:
+                e.need[partner] = NEED_TECH
+                e.need_age[partner] = 0
+                e.pref[partner] = k
+                e.pref_id[partner] = o.serial[k]
+                Y[yr, Y_NEEDS] += 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def month_end(s, p, lev, key, t):
+    """Province-level end of month ``t``: finished S&T tasks deliver results (a
+    partner enterprise may take up an enterprise-centred one), intermediaries form
+    (public under TG4; private when the last 12 months' value warrants), and in
+    December the year's stock indicators are recorded."""
+    G, Y, m = s.G, s.Y, s.ints
+    yr = t // 12
+    finish_tasks(s, p, key, t)
+    b4 = lev[3, yr]
+    if G[G_PUBLIC_FORMED] == 0.0 and b4 > 0.0:
+        hazard = 1.0 - np.exp(-(b4 / 12.0) / p[P_INT_SETUP])
+        if uniform(key, t, PROVINCE_AGENT, PU_FORM_PUBLIC, 0, G) < hazard:
+            form_intermediary(s, p, t, 1)
+    # private entry; the last free slot is kept for the public intermediary until it forms
+    reserved = 0 if G[G_PUBLIC_FORMED] == 1.0 else 1
+    if G[G_N_INT] < m.active.shape[0] - reserved:
+        trailing = 0.0
+        for q in range(max(0, t - 11), t + 1):
+            trailing += G[G_MV0 + q]
+        if trailing >= p[P_PRIV_THRESH]:
+            if uniform(key, t, PROVINCE_AGENT, PU_FORM_PRIVATE, 0, G) < p[P_PRIV_RATE]:
+                form_intermediary(s, p, t, 0)
+    if t % 12 == 11:
+        connected = 0.0
+        for k in range(m.active.shape[0]):
+            if m.active[k] == 1 and m.connected[k] == 1:
+                connected += 1.0
+        Y[yr, Y_INT_ACTIVE] = G[G_N_INT]
+        Y[yr, Y_INT_CONNECTED] = connected
+        Y[yr, Y_PUBLIC_FORMED] = G[G_PUBLIC_FORMED]
+        n_b = int(G[G_N_BUYERS])
+        tech = 0.0
+        absorb = 0.0
+        for i in range(n_b):
+            tech += s.ent.tech[i]
+            absorb += s.ent.absorb[i]
+        Y[yr, Y_TECH_MEAN] = tech / max(1, n_b)
+        Y[yr, Y_ABSORB_MEAN] = absorb / max(1, n_b)
+        Y[yr, Y_OFFERS_ACTIVE] = G[G_N_LIVE]

@@ -1,0 +1,385 @@
+"""Whole runs: allocating a run's state, drawing its initial agents, one month in the
+order the Mesa model follows, and many runs in parallel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from stmarket.model.kernels.enterprises import (
+    buyer_searches,
+    need_probability,
+    search_and_buy,
+    tech_need_probability,
+    vendor_step,
+)
+from stmarket.model.kernels.layout import (
+    G_DRAWS,
+    G_N_BUYERS,
+    G_N_FREE,
+    G_N_LIVE,
+    G_N_SERVICE,
+    G_NORMALS,
+    G_OFFER_HIGH,
+    G_VENDOR_EXP,
+    HUGE,
+    KIND_SERVICE,
+    LOC_PROVINCE,
+    NEED_NONE,
+    NEED_SERVICE,
+    NEED_TECH,
+    NG,
+    NTX,
+    NY,
+    P_ABSORB0,
+    P_INIT_TASKS,
+    P_LOCAL_RATE,
+    P_MR_BASE,
+    P_OFFER_LIFE,
+    P_OUTSIDE_RATE,
+    P_PATIENCE,
+    P_Q_SD,
+    P_RD_SHARE,
+    P_TECH0,
+    P_VENDOR_RATE,
+    P_WTP_MEDIUM,
+    P_WTP_MICRO,
+    P_WTP_SERVICE,
+    P_WTP_SIGMA,
+    P_WTP_SMALL,
+    PU_INIT,
+    PU_INIT_OFFERS,
+    PU_LIFE,
+    PU_NEED,
+    PU_OUTPUT,
+    PU_QUALITY,
+    ROLE_BUYER,
+    RS_LOC,
+    RS_SECTOR,
+    RS_UNIVERSITY,
+    S_COOP,
+    S_LOC,
+    S_ROLE,
+    S_SECTOR,
+    S_SIZE,
+    SELLER_ENTERPRISE,
+    SELLER_RESEARCH,
+    Enterprises,
+    Intermediaries,
+    Offers,
+    Research,
+    RunState,
+    Tasks,
+)
+from stmarket.model.kernels.offers import draw_price, new_result, offer_sector, origin_quality
+from stmarket.model.kernels.province import (
+    in_buyer_order,
+    intermediary_step,
+    month_begin,
+    month_end,
+    new_task,
+    research_step,
+)
+from stmarket.model.kernels.rng import (
+    clip01,
+    make_key,
+    normal,
+    normal_pair,
+    poisson,
+    uniform,
+    uniform_block,
+)
+
+
+@njit(cache=True, error_model="numpy")
+def allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, n_tx):
+    """A run's state, empty but for the province's structure.
+
+    Parameters
+    ----------
+    EI0 : int64[n_ent, NS]
+        Enterprise structure (role, sector, size, cooperative, location), buyers first.
+    RI0 : int64[n_res, NRS]
+        Research organisation structure (location, sector, university).
+    n_tasks, n_ints, n_offers : int
+        Capacities of the task, intermediary and offer tables.
+    n_months : int
+        Months to simulate (the monthly value series in ``G``).
+    n_tx : int
+        Rows of the transaction log (1 when no log is kept).
+
+    Returns
+    -------
+    RunState
+    """
+    n_e = EI0.shape[0]
+    n_r = RI0.shape[0]
+    ent = Enterprises(
+        np.zeros(n_e), np.zeros(n_e), np.zeros(n_e), np.zeros(n_e), np.zeros(n_e),
+        EI0[:, S_ROLE].copy(), EI0[:, S_SECTOR].copy(), EI0[:, S_SIZE].copy(),
+        EI0[:, S_COOP].copy(), np.zeros(n_e, np.int64), EI0[:, S_LOC].copy(),
+        np.full(n_e, NEED_NONE, np.int64), np.zeros(n_e, np.int64),
+        np.full(n_e, -1, np.int64), np.zeros(n_e, np.int64), np.zeros(n_e, np.int64))
+    res = Research(np.zeros(n_r), np.zeros(n_r), np.zeros(n_r), RI0[:, RS_LOC].copy(),
+                   RI0[:, RS_SECTOR].copy(), RI0[:, RS_UNIVERSITY].copy())
+    tasks = Tasks(np.zeros(n_tasks, np.int64), np.zeros(n_tasks, np.int64),
+                  np.zeros(n_tasks, np.int64), np.zeros(n_tasks, np.int64),
+                  np.zeros(n_tasks, np.int64), np.full(n_tasks, -1, np.int64))
+    ints = Intermediaries(np.zeros(n_ints), np.zeros(n_ints), np.zeros(n_ints),
+                          np.zeros(n_ints, np.int64), np.zeros(n_ints, np.int64),
+                          np.zeros(n_ints, np.int64), np.zeros(n_ints, np.int64))
+    n_o = n_offers
+    offers = Offers(np.zeros(n_o), np.zeros(n_o),
+                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
+                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
+                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
+                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
+                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
+                    np.zeros(n_o, np.int64), np.full(n_o, -1, np.int64),
+                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64))
+    return RunState(ent, res, tasks, ints, offers, np.zeros(NG + n_months),
+                    np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)))
+
+
+@njit(cache=True, error_model="numpy")
+def init_buyers(s, p, key):
+    """Draw every buyer's initial attributes (month -1): R&D, technology level,
+    absorptive capacity, willingness to pay, and the needs already in progress."""
+    e, G = s.ent, s.G
+    t0 = -1
+    n_e = e.tech.shape[0]
+    n_b = 0
+    for i in range(n_e):
+        if e.role[i] == ROLE_BUYER:
+            n_b += 1
+    G[G_N_BUYERS] = n_b
+    wtp_size = (p[P_WTP_MICRO], p[P_WTP_SMALL], p[P_WTP_MEDIUM])
+    for i in range(n_e):
+        e.need[i] = NEED_NONE
+        e.need_age[i] = 0
+        e.pref[i] = -1
+        e.purchases[i] = 0
+        if e.role[i] != ROLE_BUYER:
+            continue
+        e.rd[i] = 1 if uniform(key, t0, i, PU_INIT, 0, G) < p[P_RD_SHARE] else 0
+        z1, z2 = normal_pair(key, t0, i, PU_INIT, 1, G)
+        e.tech[i] = clip01(p[P_TECH0] + 0.1 * z1)
+        e.absorb[i] = clip01(p[P_ABSORB0] + 0.1 * z2)
+        z3, z4 = normal_pair(key, t0, i, PU_INIT, 3, G)
+        scale = wtp_size[e.size[i]]
+        e.wtp[i] = scale * np.exp(p[P_WTP_SIGMA] * z3)
+        e.wtp_service[i] = p[P_WTP_SERVICE] * np.sqrt(scale / p[P_WTP_MICRO]) * np.exp(
+            p[P_WTP_SIGMA] * z4)
+    # needs already in progress in January of the first year: about half of a need's
+    # patience worth of need formation, at random ages (the market does not start empty)
+    for i in range(n_b):
+        p_need = need_probability(s, p, i)
+        if uniform(key, t0, i, PU_INIT, 9, G) < min(1.0, 0.5 * p[P_PATIENCE] * p_need):
+            u_level = uniform(key, t0, i, PU_INIT, 10, G)
+            e.need[i] = NEED_TECH if u_level < tech_need_probability(s, p, i) \
+                else NEED_SERVICE
+            e.need_age[i] = int(uniform(key, t0, i, PU_INIT, 11, G) * p[P_PATIENCE])
+
+
+@njit(cache=True, error_model="numpy")
+def init_offers(s, p, key):
+    """The offer table at the start: free slots, one standing S&T service offer per
+    research organisation and vendor, and the stock of results on the market (the
+    steady state of the offer flow, rate x life, each part-way through its life)."""
+    e, res, o, G = s.ent, s.res, s.offers, s.G
+    t0 = -1
+    no_y = np.zeros((1, NY))  # set-up writes no yearly indicator
+    n_e = e.tech.shape[0]
+    n_r = res.rate.shape[0]
+    n_b = int(G[G_N_BUYERS])
+    for r in range(n_r):
+        loc = res.loc[r]
+        res.rate[r] = p[P_LOCAL_RATE] if loc == LOC_PROVINCE else p[P_OUTSIDE_RATE]
+        res.quality[r] = origin_quality(p, loc)
+        res.exp_rate[r] = np.exp(-res.rate[r])
+    G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
+    n_v = n_e - n_b
+    n_slots_all = o.price.shape[0]
+    G[G_N_SERVICE] = n_r + n_v
+    G[G_OFFER_HIGH] = n_r + n_v
+    n_slots = n_slots_all - (n_r + n_v)
+    for j in range(n_slots):  # free slots, popped from the end: lowest slot first
+        o.free[j] = n_slots_all - 1 - j
+    G[G_N_FREE] = n_slots
+    G[G_N_LIVE] = 0.0
+    for k in range(n_slots_all):
+        o.pos[k] = -1
+    # standing S&T service offers: one per research organisation and vendor
+    for k in range(n_r + n_v):
+        if k < n_r:
+            a = n_e + k
+            seller, stype, loc, sector = k, SELLER_RESEARCH, res.loc[k], res.sector[k]
+        else:
+            a = n_b + (k - n_r)
+            seller, stype, loc, sector = a, SELLER_ENTERPRISE, e.loc[a], e.sector[a]
+        q = clip01(origin_quality(p, loc) + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
+        o.active[k] = 1
+        o.seller[k] = seller
+        o.seller_type[k] = stype
+        o.origin[k] = loc
+        o.kind[k] = KIND_SERVICE
+        o.sector[k] = sector
+        o.digitised[k] = 0
+        o.licences[k] = HUGE
+        o.expires[k] = HUGE
+        o.provincial[k] = 0
+        o.quality[k] = q
+        o.price[k] = draw_price(s, p, key, t0, a, 0, KIND_SERVICE, loc, q)
+    life = p[P_OFFER_LIFE]
+    for r in range(n_r + n_v):
+        if r < n_r:
+            a = n_e + r
+            rate = res.rate[r]
+        else:
+            a = n_b + (r - n_r)
+            rate = p[P_VENDOR_RATE]
+        n0 = poisson(life * rate, uniform(key, t0, a, PU_INIT_OFFERS, 0, G))
+        for j in range(n0):
+            if r < n_r:
+                sector = offer_sector(s, key, t0, a, j, res.sector[r])
+                k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, r, SELLER_RESEARCH,
+                               res.loc[r], sector, p[P_MR_BASE],
+                               1 if res.loc[r] == LOC_PROVINCE else 0, res.quality[r])
+            else:
+                sector = offer_sector(s, key, t0, a, j, e.sector[a])
+                k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
+                               e.loc[a], sector, 1.0, 0, origin_quality(p, e.loc[a]))
+            o.expires[k] = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
+
+
+@njit(cache=True, error_model="numpy")
+def init_state(s, p, key):
+    """Draw every agent's initial attributes (month -1) and the first year's stocks:
+    buyers, research organisations' rates, the offer table, and the provincial tasks
+    already under way. Buyers must come first among the enterprises, then vendors."""
+    init_buyers(s, p, key)
+    init_offers(s, p, key)
+    no_y = np.zeros((1, NY))
+    for j in range(int(p[P_INIT_TASKS])):
+        new_task(s, no_y, p, key, -1, 1000 + j, True)
+
+
+@njit(cache=True, error_model="numpy")
+def step_month(s, p, lev, key, t):
+    """One whole month, in the order the Mesa model's ``step`` follows: province,
+    research organisations, active intermediaries, vendors, buyers (in this month's
+    random cyclic order), province."""
+    # The routine draws of the month (each supplier's output draw, each buyer's need
+    # draw) are taken in blocks, and an agent whose draw means "nothing happens" is
+    # skipped; the others run the same kernels the Mesa agents call, which draw the
+    # same numbers again (counted once). Draws are pure functions of their keys, so
+    # the result is the Mesa path's, bit for bit.
+    e, res, G = s.ent, s.res, s.G
+    n_e = e.tech.shape[0]
+    n_r = res.rate.shape[0]
+    n_b = int(G[G_N_BUYERS])
+    month_begin(s, p, lev, key, t)
+    u = np.empty(max(n_r, n_e))
+    uniform_block(key, t, n_e, PU_OUTPUT, u[:n_r])
+    for r in range(n_r):
+        if u[r] <= res.exp_rate[r]:  # no output this month (research_step's Poisson)
+            G[G_DRAWS] += 1.0
+        else:
+            research_step(s, p, key, t, r)
+    for k in range(s.ints.active.shape[0]):
+        if s.ints.active[k] == 1:
+            intermediary_step(s, p, key, t, k)
+    uniform_block(key, t, n_b, PU_OUTPUT, u[: n_e - n_b])
+    for i in range(n_b, n_e):
+        if u[i - n_b] <= G[G_VENDOR_EXP]:  # no output this month (vendor_step's Poisson)
+            G[G_DRAWS] += 1.0
+        else:
+            vendor_step(s, p, key, t, i)
+    # Buyers: enterprise_step without the vendor test. The idle test is buyer_idle's,
+    # on the block of need draws. It reads only the buyer's own need, need probability
+    # and draw, which no other buyer's action this month can change, so the core tests
+    # every buyer first, in index order, then lets the busy ones act in this month's
+    # order (the Mesa path tests each buyer as it comes: same result).
+    uniform_block(key, t, 0, PU_NEED, u[:n_b])
+    busy = np.empty(n_b, dtype=np.int64)
+    n_busy = 0
+    n_need_draws = 0
+    for i in range(n_b):
+        if e.need[i] == NEED_NONE:
+            n_need_draws += 1
+            if u[i] >= e.need_p[i]:
+                continue
+        busy[n_busy] = i
+        n_busy += 1
+    G[G_DRAWS] += n_need_draws
+    for i in in_buyer_order(G, busy[:n_busy]):
+        if buyer_searches(s, p, key, t, i):
+            search_and_buy(s, p, key, t, i)
+    month_end(s, p, lev, key, t)
+
+
+@njit(cache=True, error_model="numpy")
+def run_one(s, p, lev, key, n_months):
+    """Set up and run one simulation in place; ``s.Y`` holds the yearly results."""
+    init_state(s, p, key)
+    for t in range(n_months):
+        step_month(s, p, lev, key, t)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months, Y_out,
+              draws_out):
+    """Run many simulations in parallel, one per row of ``P``.
+
+    Parameters
+    ----------
+    P : float64[n_runs, NP]
+        Parameter vectors.
+    LEV : float64[n_runs, 6, n_years]
+        Yearly budget of each task group (billion VND).
+    seeds, runs : int64[n_runs]
+        The random key of each run is a function of (seed, run) only, so results do
+        not depend on how runs are batched or on the number of threads.
+    EI0 : int64[n_ent, NS]
+        Enterprise structure (role, sector, size, cooperative, location).
+    RI0 : int64[n_res, NRS]
+        Research organisation structure (location, sector, university).
+    n_tasks, n_ints, n_offers, n_months : int
+        Capacities of the task, intermediary and offer tables; months to simulate.
+    Y_out : float64[n_runs, n_years, NY]
+        Output: yearly accumulators of each run (written in place).
+    draws_out : float64[n_runs, 2]
+        Output: uniforms (all of them) and standard normals each run drew.
+    """
+    for b in prange(P.shape[0]):
+        s = allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, 1)
+        key = make_key(seeds[b], runs[b])
+        run_one(s, P[b], LEV[b], key, n_months)
+        Y_out[b, :, :] = s.Y
+        draws_out[b, 0] = s.G[G_DRAWS]
+        draws_out[b, 1] = s.G[G_NORMALS]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def rng_floor(n_draws, n_normals, seeds, runs, out):
+    """The bare cost of a batch's random numbers: each run draws as many uniforms
+    and standard normals, through the same counter-based generator, as the core
+    drew for it (``n_draws`` counts all uniforms, including the two behind each
+    normal). Uniforms are drawn in blocks of 1,024 with :func:`uniform_block`, the
+    fastest way the core draws them."""
+    for b in prange(n_draws.shape[0]):
+        key = make_key(seeds[b], runs[b])
+        G = np.zeros(NG)
+        buf = np.empty(1024)
+        acc = 0.0
+        n_norm = int(n_normals[b])
+        n_unif = int(n_draws[b]) - 2 * n_norm
+        for start in range(0, n_unif, 1024):
+            m = min(1024, n_unif - start)
+            uniform_block(key, start >> 20, start & 0xFFFFF, 0, buf[:m])
+            for j in range(m):
+                acc += buf[j]
+        for d in range(n_norm):
+            acc += normal(key, d >> 19, 2 * (d & 0x7FFFF), 1, 0, G)
+        out[b] = acc
