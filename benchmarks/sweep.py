@@ -13,7 +13,8 @@
    indicators, no tables, no parquet; the plan is loaded once, untimed). It is
    compared with the 1-worker sweep (the same single core). Part of the sweep's
    time is a fixed cost that does not depend on the runs: process start and imports
-   are timed as ``python -c "import stmarket.experiments.sweeps.runner, model.core"`` (a subprocess),
+   are timed as ``python -c "import stmarket.experiments.sweeps.runner"`` (a
+   subprocess; it imports the model core),
    and ``summarise`` (folding the chunk files into the summaries) is timed in this
    process on the 1-worker sweep's output.
 3. Peak memory. Two designs that differ only in ``seeds`` (a factorial over
@@ -223,8 +224,8 @@ def sweep(design: Path, out: Path, workers: int, memory: bool = False):
 
 def startup() -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import stmarket.experiments.sweeps.runner, model.core"], cwd=ROOT,
-                   check=True)
+    subprocess.run([sys.executable, "-c", "import stmarket.experiments.sweeps.runner"],
+                   cwd=ROOT, check=True)
     return time.perf_counter() - t0
 
 

@@ -18,6 +18,8 @@ from stmarket.experiments.assessment.montecarlo import MonteCarlo
 from stmarket.experiments.cli import dashboard as cli
 from stmarket.experiments.dashboard import app as d
 from stmarket.experiments.dashboard import i18n as di
+from stmarket.experiments.dashboard import refresh as dr
+from stmarket.experiments.dashboard import settings as ds
 from stmarket.model.errors import InputError
 from stmarket.model.scenario import LEVERS, load_scenario
 
@@ -25,15 +27,15 @@ RUNS = 40
 
 
 @pytest.fixture(scope="module")
-def plan_settings() -> d.Settings:
-    return d.initial_settings("bac_kan", "plan_2257", runs=RUNS, seed=3)
+def plan_settings() -> ds.Settings:
+    return ds.initial_settings("bac_kan", "plan_2257", runs=RUNS, seed=3)
 
 
 @pytest.fixture(scope="module")
-def refreshed(small_profile, plan_settings) -> tuple[d.Refresh, d.Refresh]:
+def refreshed(small_profile, plan_settings) -> tuple[dr.Refresh, dr.Refresh]:
     """The plan as it is, and the plan without task group 4, on the same runs."""
-    same = d.refresh(plan_settings, small_profile)
-    no_tg4 = d.refresh(plan_settings.with_lever("tg4_intermediary", level=0.0), small_profile)
+    same = dr.refresh(plan_settings, small_profile)
+    no_tg4 = dr.refresh(plan_settings.with_lever("tg4_intermediary", level=0.0), small_profile)
     return same, no_tg4
 
 
@@ -41,29 +43,29 @@ def refreshed(small_profile, plan_settings) -> tuple[d.Refresh, d.Refresh]:
 
 
 def test_sliders_start_at_the_starting_scenario(profile):
-    s = d.initial_settings("bac_kan", "plan_2257")
+    s = ds.initial_settings("bac_kan", "plan_2257")
     assert s.levels == (0.3, 0.9, 0.8, 0.5, 0.3, 0.2)
     assert s.starts == (2022,) * 6
-    assert (s.runs, s.seed) == (d.DEFAULT_RUNS, d.DEFAULT_SEED)
-    empty = d.initial_settings("bac_kan", "no_programme")
+    assert (s.runs, s.seed) == (ds.DEFAULT_RUNS, ds.DEFAULT_SEED)
+    empty = ds.initial_settings("bac_kan", "no_programme")
     assert empty.levels == (0.0,) * 6
     assert empty.starts == (profile.start_year + 1,) * 6
 
 
-@pytest.mark.parametrize("name", d.bundled("policies"))
+@pytest.mark.parametrize("name", ds.bundled("policies"))
 def test_untouched_sliders_give_the_starting_budgets(profile, name):
     base = load_scenario(name)
-    s = d.initial_settings("bac_kan", name)
-    custom = d.scenario_from_settings(s, base)
-    assert custom.id == d.CUSTOM_ID
+    s = ds.initial_settings("bac_kan", name)
+    custom = ds.scenario_from_settings(s, base)
+    assert custom.id == ds.CUSTOM_ID
     np.testing.assert_array_equal(custom.budgets(profile.years), base.budgets(profile.years))
 
 
 def test_a_slider_sets_one_task_groups_budget_and_start(profile):
     base = load_scenario("plan_2257")
-    s = d.initial_settings("bac_kan", "plan_2257").with_lever("tg4_intermediary", level=1.0,
+    s = ds.initial_settings("bac_kan", "plan_2257").with_lever("tg4_intermediary", level=1.0,
                                                                start=2025)
-    got = d.scenario_from_settings(s, base).budgets(profile.years)
+    got = ds.scenario_from_settings(s, base).budgets(profile.years)
     want = base.budgets(profile.years)
     g = LEVERS.index("tg4_intermediary")
     # the plan's two-year ramp, from the new start year
@@ -72,23 +74,23 @@ def test_a_slider_sets_one_task_groups_budget_and_start(profile):
 
 
 def test_a_task_group_the_base_does_not_fund_ramps_up_like_the_plan(profile):
-    s = d.initial_settings("bac_kan", "no_programme").with_lever("tg2_demand", level=0.6,
+    s = ds.initial_settings("bac_kan", "no_programme").with_lever("tg2_demand", level=0.6,
                                                                   start=2023)
-    b = d.scenario_from_settings(s, load_scenario("no_programme")).budgets(profile.years)
-    assert d.DEFAULT_RAMP == 2
+    b = ds.scenario_from_settings(s, load_scenario("no_programme")).budgets(profile.years)
+    assert ds.DEFAULT_RAMP == 2
     np.testing.assert_allclose(b[LEVERS.index("tg2_demand")],
                                [0, 0, 0.3, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6])
     assert b.sum() == pytest.approx(0.3 + 7 * 0.6)
 
 
 def test_settings_are_checked_and_hashable():
-    s = d.initial_settings()
-    assert hash(s) == hash(d.initial_settings())
+    s = ds.initial_settings()
+    assert hash(s) == hash(ds.initial_settings())
     assert s.with_lever("tg1_legal", level=0.15000000000000002).levels[0] == 0.15
     with pytest.raises(ValueError, match="one level"):
-        d.Settings("bac_kan", "plan_2257", (0.0,) * 5, (2022,) * 6)
+        ds.Settings("bac_kan", "plan_2257", (0.0,) * 5, (2022,) * 6)
     with pytest.raises(ValueError, match="budgets"):
-        d.Settings("bac_kan", "plan_2257", (-1.0,) + (0.0,) * 5, (2022,) * 6)
+        ds.Settings("bac_kan", "plan_2257", (-1.0,) + (0.0,) * 5, (2022,) * 6)
     with pytest.raises(ValueError):
         s.with_lever("tg9_unknown", level=1.0)
     assert s.describe().startswith("tg1_legal=0.3@2022;tg2_demand=0.9@2022")
@@ -144,16 +146,16 @@ def test_refresh_equals_the_monte_carlo_of_stmarket_run(refreshed, small_profile
 def test_refresh_does_not_depend_on_threads(refreshed, small_profile, plan_settings):
     _, no_tg4 = refreshed
     s = plan_settings.with_lever("tg4_intermediary", level=0.0)
-    d._RUNS.clear()
-    again = d.refresh(s, small_profile, workers=1)
-    np.testing.assert_array_equal(again.result.Y[d.CUSTOM_ID], no_tg4.result.Y[d.CUSTOM_ID])
+    dr._RUNS.clear()
+    again = dr.refresh(s, small_profile, workers=1)
+    np.testing.assert_array_equal(again.result.Y[ds.CUSTOM_ID], no_tg4.result.Y[ds.CUSTOM_ID])
 
 
 def test_refresh_rejects_bad_runs(small_profile, plan_settings):
     from dataclasses import replace
 
     with pytest.raises(ValueError, match="runs"):
-        d.refresh(replace(plan_settings, runs=0), small_profile)
+        dr.refresh(replace(plan_settings, runs=0), small_profile)
 
 
 # ---- languages and tables -----------------------------------------------------------------

@@ -23,6 +23,7 @@ from stmarket.experiments.discovery.prim import (
     discover,
     prim_boxes,
 )
+from stmarket.experiments.discovery.write import write_discovery
 from stmarket.model import load_scenario, load_targets
 from stmarket.model.errors import InputError
 
@@ -151,7 +152,7 @@ def test_pipeline_end_to_end(small_profile, small_run, tmp_path):
     assert (s.n_restricted == b.groupby(["outcome", "box"]).size().reindex(
         pd.MultiIndex.from_frame(s[["outcome", "box"]]), fill_value=0).to_numpy()).all()
     assert "misses" in d.describe()
-    files = d.write(tmp_path / "disc")
+    files = write_discovery(d, tmp_path / "disc")
     for name in ("boxes.csv", "trajectory.csv", "summary.csv", "targets.csv", "tradeoff.png",
                  "box_limits.png", "manifest.json"):
         assert name in files and (tmp_path / "disc" / name).stat().st_size > 0

@@ -12,7 +12,7 @@ from stmarket.model.kernels import _cache
 
 
 def test_the_package_locator_is_installed_first_for_kernel_files():
-    impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl")
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
     first = impl._locator_classes[0]
     assert getattr(first, "_stmarket", False)
     # every kernel's cache uses it, and its stamp is the package's

@@ -16,11 +16,21 @@ import pytest
 
 from stmarket.experiments.cli import sensitivity as cli
 from stmarket.experiments.sensitivity import methods as S
+from stmarket.experiments.sensitivity.market import MarketModel, market_outcomes, market_problem
+from stmarket.experiments.sensitivity.plots import sensitivity_figures
+from stmarket.experiments.sensitivity.problem import Input, Problem
+from stmarket.experiments.sensitivity.replicates import (
+    NOISE_RUN0,
+    evaluate_replicates,
+    noise_table,
+    variance_components,
+)
+from stmarket.experiments.sensitivity.write import write_sensitivity
 from stmarket.model import load_scenario, load_targets
 from stmarket.model.errors import InputError
 
 PI = math.pi
-ISHIGAMI = S.Problem(tuple(S.Input(f"x{i + 1}", "parameter", -PI, PI) for i in range(3)))
+ISHIGAMI = Problem(tuple(Input(f"x{i + 1}", "parameter", -PI, PI) for i in range(3)))
 
 
 def ishigami_model(X, seeds, runs):
@@ -40,7 +50,7 @@ def noisy_model(sigma):
     return f
 
 
-UNIT2 = S.Problem((S.Input("x1", "parameter", 0.0, 1.0), S.Input("x2", "parameter", 0.0, 1.0)))
+UNIT2 = Problem((Input("x1", "parameter", 0.0, 1.0), Input("x2", "parameter", 0.0, 1.0)))
 
 
 # -- known answers ----------------------------------------------------------------------
@@ -66,7 +76,7 @@ def test_sobol_recovers_ishigami_indices():
 def test_sobol_on_the_wrong_scale_misses_ishigami():
     # the same pipeline without the inputs' ppf (x in [0, 1] instead of [-pi, pi]) gives
     # other indices: the known-answer test above can fail
-    unit = S.Problem(tuple(S.Input(f"x{i + 1}", "parameter", 0.0, 1.0) for i in range(3)))
+    unit = Problem(tuple(Input(f"x{i + 1}", "parameter", 0.0, 1.0) for i in range(3)))
     r = S.analyse(unit, ishigami_model, "sobol", samples=2048, seed=3, noise_samples=0)
     s1, st = S.ishigami_indices()
     assert np.max(np.abs(r.indices["ST"].to_numpy() - st)) > 0.2
@@ -112,10 +122,10 @@ def test_morris_recovers_ishigami_screening():
 
 def test_variance_components_on_known_numbers():
     y = np.array([[1.0, 3.0], [5.0, 7.0], [9.0, 11.0]])
-    par, noise = S.variance_components(y)
+    par, noise = variance_components(y)
     assert noise == pytest.approx(2.0)            # every row: var(ddof=1) of (a, a + 2)
     assert par == pytest.approx(16.0 - 2.0 / 2)   # means 2, 6, 10: var 16, less noise / 2
-    par1, noise1 = S.variance_components(y[:, :1])
+    par1, noise1 = variance_components(y[:, :1])
     assert par1 == pytest.approx(16.0) and math.isnan(noise1)
 
 
@@ -124,7 +134,7 @@ def test_noise_share_of_a_model_with_known_noise():
     rng = np.random.default_rng(7)
     x = rng.random(4000)
     y = x[:, None] + math.sqrt(sigma2) * rng.standard_normal((4000, 4))
-    t = S.noise_table({"y": y}).iloc[0]
+    t = noise_table({"y": y}).iloc[0]
     assert t["noise_share"] == pytest.approx(0.5, abs=0.03)
     assert t["means_noise_share"] == pytest.approx(0.2, abs=0.03)  # (s2/4) / (1/12 + s2/4)
     assert t["total_variance"] == pytest.approx(2 / 12, rel=0.05)
@@ -190,10 +200,10 @@ def test_keys_of_the_runs():
         return {"y": X[:, 0]}
 
     X = np.arange(6.0)[:, None] * np.ones((1, 2))
-    S.evaluate_replicates(record, X, 3, 9, common=True)
+    evaluate_replicates(record, X, 3, 9, common=True)
     _, seeds, runs = seen[-1]
     assert np.all(seeds == 9) and runs.tolist() == [0, 1, 2] * 6
-    S.evaluate_replicates(record, X, 3, 9, common=False, run0=100)
+    evaluate_replicates(record, X, 3, 9, common=False, run0=100)
     Xs, _, runs = seen[-1]
     assert runs.tolist() == list(range(100, 118))
     assert Xs[:, 0].tolist() == np.repeat(np.arange(6.0), 3).tolist()
@@ -201,7 +211,7 @@ def test_keys_of_the_runs():
     r = S.analyse(UNIT2, record, "morris", samples=2, seeds=2, seed=4, noise_samples=5)
     main, noise = seen
     assert set(main[2].tolist()) == {0, 1}
-    assert noise[2].tolist() == list(range(S.NOISE_RUN0, S.NOISE_RUN0 + 10))
+    assert noise[2].tolist() == list(range(NOISE_RUN0, NOISE_RUN0 + 10))
     assert r.info["runs"] == (2 * 3 + 5) * 2
 
 
@@ -228,7 +238,7 @@ def test_bad_arguments():
     with pytest.raises(InputError, match="seed"):
         S.analyse(UNIT2, ishigami_model, "sobol", samples=64, seed=-1)
     with pytest.raises(InputError, match="unique"):
-        S.Problem((S.Input("a", "parameter", 0, 1), S.Input("a", "lever", 0, 1)))
+        Problem((Input("a", "parameter", 0, 1), Input("a", "lever", 0, 1)))
 
 
 # -- the market ---------------------------------------------------------------------------
@@ -236,7 +246,7 @@ def test_bad_arguments():
 def test_market_problem(small_profile, scenarios):
     plan = scenarios["plan_2257"]
     space = small_profile.space
-    pb, fixed = S.market_problem(small_profile, plan)
+    pb, fixed = market_problem(small_profile, plan)
     assert pb.D == len(space.uncertain) + 6 and not fixed
     levers = [i for i in pb.inputs if i.kind == "lever"]
     assert {i.name: i.high for i in levers} == pytest.approx(
@@ -246,14 +256,14 @@ def test_market_problem(small_profile, scenarios):
     need = pb.inputs[pb.names.index("need_rate")]
     spec = space.specs["need_rate"]
     np.testing.assert_allclose(need.ppf(u[:, 0]), spec.ppf(u[:, 0]))
-    sub, _ = S.market_problem(small_profile, plan, ["need_rate", "h4"], levers=False)
+    sub, _ = market_problem(small_profile, plan, ["need_rate", "h4"], levers=False)
     assert sub.names == ["need_rate", "h4"]
-    none, fixed = S.market_problem(small_profile, scenarios["no_programme"], ["need_rate"])
+    none, fixed = market_problem(small_profile, scenarios["no_programme"], ["need_rate"])
     assert none.names == ["need_rate"] and len(fixed) == 6
     with pytest.raises(InputError, match="not uncertain"):
-        S.market_problem(small_profile, plan, ["need_rate", "no_such"])
+        market_problem(small_profile, plan, ["need_rate", "no_such"])
     with pytest.raises(InputError, match="lever_max"):
-        S.market_problem(small_profile, plan, lever_max=0.0)
+        market_problem(small_profile, plan, lever_max=0.0)
 
 
 def test_market_model_at_the_base_levels_is_the_base_scenario(small_profile, scenarios):
@@ -261,9 +271,9 @@ def test_market_model_at_the_base_levels_is_the_base_scenario(small_profile, sce
 
     plan = scenarios["plan_2257"]
     targets = load_targets(small_profile.targets, years=small_profile.years)
-    pb, _ = S.market_problem(small_profile, plan, ["need_rate"])
-    outs = S.market_outcomes(small_profile, targets)
-    model = S.MarketModel(small_profile, plan, targets, pb, outs)
+    pb, _ = market_problem(small_profile, plan, ["need_rate"])
+    outs = market_outcomes(small_profile, targets)
+    model = MarketModel(small_profile, plan, targets, pb, outs)
     n = 6
     X = np.column_stack([np.full(n, 0.003)] + [np.full(n, plan.levers[i.name]["level"])
                                                for i in pb.inputs[1:]])
@@ -317,7 +327,7 @@ def test_sobol_on_the_market_tables_and_folder(small_profile, tmp_path):
     assert rk["rank"].tolist() == list(range(1, len(rk) + 1))
     assert rk["score"].is_monotonic_decreasing
     assert set(s.ranking("lever")["kind"]) <= {"lever"}
-    files = s.write(tmp_path / "out")
+    files = write_sensitivity(s, tmp_path / "out")
     assert {"indices.csv", "noise.csv", "ranking.csv", "sobol_indices.png",
             "noise_share.png", "manifest.json"} <= set(files)
     man = json.loads((tmp_path / "out" / "manifest.json").read_text())
@@ -334,7 +344,7 @@ def test_morris_on_the_market_and_its_charts(small_morris):
     d = small_morris.indices
     assert {"mu_star", "mu_star_conf", "sigma", "mu_star_rel"} <= set(d.columns)
     assert (d["mu_star"].dropna() >= 0).all()
-    figs = small_morris.figures(top=3)
+    figs = sensitivity_figures(small_morris, top=3)
     assert set(figs) == {"morris_indices", "noise_share"}
     for f in figs.values():
         plt.close(f)

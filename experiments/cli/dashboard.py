@@ -15,16 +15,18 @@ from stmarket.experiments.dashboard import i18n as di
 from stmarket.experiments.dashboard.app import (
     DEFAULT_HOST,
     DEFAULT_PORT,
+    ENV_DEFAULTS,
+    render_figures,
+)
+from stmarket.experiments.dashboard.refresh import refresh
+from stmarket.experiments.dashboard.settings import (
     DEFAULT_PROFILE,
     DEFAULT_RUNS,
     DEFAULT_SCENARIO,
     DEFAULT_SEED,
-    ENV_DEFAULTS,
     get_profile,
     get_scenario,
     initial_settings,
-    refresh,
-    render_figures,
 )
 from stmarket.model.errors import InputError
 

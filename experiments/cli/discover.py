@@ -70,6 +70,7 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket discover``: print the boxes in words, write --out."""
 
     from stmarket.experiments.discovery.prim import discover
+    from stmarket.experiments.discovery.write import write_discovery
     from stmarket.experiments.outputs.folder import check_folder
 
     check_workers(args.workers)
@@ -79,7 +80,7 @@ def run_cli(args: argparse.Namespace) -> int:
                    runs=args.runs, seed=args.seed, threshold=args.threshold,
                    n_threads=args.workers, boxes=args.boxes, prune=not args.no_prune)
     print(res.report(), flush=True)
-    files = res.write(args.out)
+    files = write_discovery(res, args.out)
     i = res.info
     print(f"runs {i['seconds_runs']:.1f} s, PRIM {i['seconds_prim']:.1f} s, total "
           f"{time.perf_counter() - t0:.1f} s; written to {args.out}: {', '.join(files)}")

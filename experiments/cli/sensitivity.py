@@ -33,11 +33,9 @@ def _names(text: str) -> list[str]:
 
 def add_parser(sub) -> None:
     """Add ``stmarket sensitivity`` to argparse subparsers ``sub``."""
-    from stmarket.experiments.sensitivity.methods import (
-        DEFAULT_NOISE_SAMPLES,
-        DEFAULT_SEEDS,
-        METHODS,
-    )
+    from stmarket.experiments.sensitivity.methods import DEFAULT_SEEDS
+    from stmarket.experiments.sensitivity.problem import METHODS
+    from stmarket.experiments.sensitivity.replicates import DEFAULT_NOISE_SAMPLES
 
     p = sub.add_parser(
         "sensitivity", help="global sensitivity (Sobol or Morris) of the 2030 outcomes to "
@@ -97,7 +95,9 @@ def run_cli(args: argparse.Namespace) -> int:
     import sys
 
     from stmarket.experiments.outputs.folder import check_folder
-    from stmarket.experiments.sensitivity.methods import DEFAULT_SAMPLES, check_method, sensitivity
+    from stmarket.experiments.sensitivity.methods import sensitivity
+    from stmarket.experiments.sensitivity.problem import DEFAULT_SAMPLES, check_method
+    from stmarket.experiments.sensitivity.write import write_sensitivity
 
     check_workers(args.workers)
     check_method(args.method, args.samples or DEFAULT_SAMPLES[args.method])
@@ -126,7 +126,7 @@ def run_cli(args: argparse.Namespace) -> int:
             bar.close()
     res.info["seconds_total"] = round(time.perf_counter() - t0, 3)
     print(res.summary(), flush=True)
-    files = res.write(args.out)
+    files = write_sensitivity(res, args.out)
     print(f"{res.info['runs']} runs in {res.info['seconds_runs']:.1f} s, analysis "
           f"{res.info['seconds_analysis']:.1f} s; written to {args.out}: {', '.join(files)}")
     return 0

@@ -7,13 +7,17 @@ difference between them is paired run by run, and shows the probability of each 
 with its 95 % interval, the paired difference, the fan charts, and one run's network of
 buyers and sellers. English and Vietnamese.
 
-The logic (settings, scenarios, the Monte Carlo refresh, the tables and figures) is
-plain Python, tested without a browser; the Solara page is built on first use
-(``stmarket.experiments.dashboard.app.Page``), so importing this module does not import Solara.
+This module is the page: the tables and figures of a refresh as HTML, and the Solara
+page, built on first use (``stmarket.experiments.dashboard.app.Page``), so importing this
+module does not import Solara. The logic beneath it is plain Python, tested without a
+browser: the sliders' settings and scenario in :mod:`~stmarket.experiments.dashboard.settings`,
+the Monte Carlo in :mod:`~stmarket.experiments.dashboard.refresh`, the figures in
+:mod:`~stmarket.experiments.dashboard.plots`.
 
->>> s = initial_settings("bac_kan", "plan_2257")                 # doctest: +SKIP
->>> r = refresh(s.with_lever("tg4_intermediary", level=0.0))    # doctest: +SKIP
->>> r.table()                  # probabilities, intervals, paired differences
+>>> from stmarket.experiments.dashboard.refresh import refresh   # doctest: +SKIP
+>>> from stmarket.experiments.dashboard.settings import initial_settings  # doctest: +SKIP
+>>> r = refresh(initial_settings("bac_kan", "plan_2257"))        # doctest: +SKIP
+>>> table_html(r, "vi")        # the target table, in Vietnamese  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -23,318 +27,44 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from stmarket.experiments.assessment.montecarlo import Design, MonteCarloResult, design_runs
 from stmarket.experiments.dashboard import i18n as di
 from stmarket.experiments.dashboard.plots import fan_figure, network_figure, png
+from stmarket.experiments.dashboard.refresh import Refresh, refresh
+from stmarket.experiments.dashboard.settings import (
+    DEFAULT_PROFILE,
+    DEFAULT_RAMP,
+    DEFAULT_RUNS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    Settings,
+    bundled,
+    get_profile,
+    get_scenario,
+    initial_settings,
+    scenario_from_settings,
+    scenario_name,
+)
 from stmarket.experiments.reports import i18n
-from stmarket.model import indicators
 from stmarket.model import kernels as K
-from stmarket.model.core import RunResult, check_seed, run_batch, simulate
-from stmarket.model.profile import Profile, load_profile, scenarios_dir
-from stmarket.model.scenario import LEVER_TITLES, LEVERS, Scenario, load_scenario
-from stmarket.model.targets import TargetSet, load_targets
-from stmarket.model.world import PRIORS
+from stmarket.model.scenario import LEVER_TITLES, LEVERS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-DEFAULT_PROFILE = "bac_kan"
-DEFAULT_SCENARIO = "plan_2257"
-DEFAULT_RUNS = 300
-DEFAULT_SEED = 1
 #: Slider range of a task group's budget, bn VND a year (the plan assumes 0.2-0.9 each).
 LEVEL_MAX = 3.0
 LEVEL_STEP = 0.05
-#: Ramp-up (years) of a task group the starting scenario does not fund (the plan's).
-DEFAULT_RAMP = 2
 #: Quiet time after a slider move before the Monte Carlo starts (seconds).
 DEBOUNCE_S = 0.25
-CUSTOM_ID = "your_settings"
 ENV_DEFAULTS = "STMARKET_DASHBOARD"
-KIND_COLORS = {"technology": "#1f77b4", "ip": "#d62728", "research_result": "#2ca02c",
-               "service": "#ff7f0e"}
 
-_COMPUTE_LOCK = threading.RLock()  # one Monte Carlo at a time (numba threads are shared)
 _PLOT_LOCK = threading.Lock()      # matplotlib is not thread-safe
-_SERIAL = iter(range(1, 2**62))
-
-
-# ---- settings ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the dashboard's controls hold: hashable, so it keys caches and effects.
-
-    Attributes
-    ----------
-    profile, base : str
-        Province profile and starting scenario (bundled names or paths).
-    levels : tuple of float
-        Yearly budget of each task group, bn VND, in :data:`model.scenario.LEVERS` order.
-    starts : tuple of int
-        Start year of each task group.
-    runs, seed : int
-        Monte Carlo runs per scenario, and the seed of the design and of every run.
-    """
-
-    profile: str
-    base: str
-    levels: tuple[float, ...]
-    starts: tuple[int, ...]
-    runs: int = DEFAULT_RUNS
-    seed: int = DEFAULT_SEED
-
-    def __post_init__(self) -> None:
-        if len(self.levels) != len(LEVERS) or len(self.starts) != len(LEVERS):
-            raise ValueError(f"need one level and one start year for each of {len(LEVERS)} "
-                             "task groups")
-        if any(not 0.0 <= x <= 1000.0 for x in self.levels):
-            raise ValueError(f"budgets must be in [0, 1000] bn VND a year, got {self.levels}")
-
-    def with_lever(self, lever: str, level: float | None = None,
-                   start: int | None = None) -> Settings:
-        """These settings with one task group's budget and/or start year changed."""
-        g = LEVERS.index(lever)
-        levels, starts = list(self.levels), list(self.starts)
-        if level is not None:
-            levels[g] = round(float(level), 6)
-        if start is not None:
-            starts[g] = int(start)
-        return replace(self, levels=tuple(levels), starts=tuple(starts))
-
-    def describe(self) -> str:
-        """``tg1_legal=0.3@2022;...``: the levers in one line (for the page and logs)."""
-        return ";".join(f"{g}={lv:g}@{st}" for g, lv, st in
-                        zip(LEVERS, self.levels, self.starts, strict=True))
-
-
-def bundled(kind: str) -> list[str]:
-    """Names of the bundled ``"profiles"`` or ``"policies"``."""
-    return sorted(p.stem for p in (scenarios_dir() / kind).glob("*.toml"))
-
-
-@lru_cache(maxsize=8)
-def get_profile(name: str) -> Profile:
-    """A profile by bundled name or path, read once."""
-    return load_profile(name)
-
-
-@lru_cache(maxsize=64)
-def get_scenario(name: str) -> Scenario:
-    """A scenario by bundled name or path, read once."""
-    return load_scenario(name)
-
-
-_TARGETS: dict[tuple, TargetSet] = {}
-
-
-def _targets_of(profile: Profile) -> TargetSet:
-    key = (profile.id, str(profile.path), str(profile.targets), profile.start_year,
-           profile.end_year)
-    if key not in _TARGETS:
-        _TARGETS[key] = load_targets(profile.targets, years=profile.years)
-    return _TARGETS[key]
-
-
-def sliders_of(scenario: Scenario, profile: Profile) -> tuple[tuple[float, ...],
-                                                            tuple[int, ...]]:
-    """The slider values of a scenario: each task group's level and start year.
-
-    A task group the scenario does not schedule has level 0 and starts the year after
-    the first simulated year (the plan was adopted late in 2021).
-    """
-    levels, starts = [], []
-    for g in LEVERS:
-        sched = scenario.levers.get(g, {})
-        levels.append(float(sched.get("level", 0.0)))
-        default = profile.start_year if g in scenario.levers else profile.start_year + 1
-        starts.append(int(np.clip(sched.get("start_year", default), profile.start_year,
-                                  profile.end_year)))
-    return tuple(levels), tuple(starts)
-
-
-def initial_settings(profile: str = DEFAULT_PROFILE, base: str = DEFAULT_SCENARIO,
-                     runs: int = DEFAULT_RUNS, seed: int = DEFAULT_SEED) -> Settings:
-    """Settings whose sliders equal the starting scenario's levers."""
-    levels, starts = sliders_of(get_scenario(base), get_profile(profile))
-    return Settings(profile, base, levels, starts, runs, seed)
-
-
-def scenario_from_settings(settings: Settings, base: Scenario) -> Scenario:
-    """The scenario the sliders describe, built on the starting scenario.
-
-    Each task group keeps the starting scenario's schedule (ramp-up, end year) with the
-    slider's level and start year; one the starting scenario does not fund ramps up over
-    :data:`DEFAULT_RAMP` years. Explicit yearly budgets (``by_year``) are kept only
-    while the task group's sliders are untouched.
-    """
-    levers = {}
-    for g, level, start in zip(LEVERS, settings.levels, settings.starts, strict=True):
-        sched = dict(base.levers.get(g, {}))
-        if not sched.get("level"):
-            sched.setdefault("ramp_years", DEFAULT_RAMP)
-        if (sched.get("level", 0.0), sched.get("start_year")) != (level, start):
-            sched.pop("by_year", None)
-        sched["level"], sched["start_year"] = float(level), int(start)
-        if sched.get("end_year", start) < start:
-            sched.pop("end_year")
-        levers[g] = sched
-    base_path = (base.path,) if base.path is not None else ()
-    return Scenario(CUSTOM_ID, di.t("custom", "en"), di.t("custom", "vi"),
-                    f"The dashboard's settings, starting from {base.id}.", levers, None,
-                    base_path + base.bases)
-
-
-# ---- the Monte Carlo refresh ---------------------------------------------------------------
-
-
-class _LRU(OrderedDict):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def get_or(self, key, make):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = self[key] = make()
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-
-_DESIGNS = _LRU(4)
-_RUNS = _LRU(32)
-
-
-@dataclass
-class Refresh:
-    """One update of the dashboard: both scenarios on the same runs, scored.
-
-    Attributes
-    ----------
-    settings : Settings
-    base, custom : Scenario
-        The starting scenario and the sliders' scenario (id :data:`CUSTOM_ID`).
-    result : MonteCarloResult
-        Both scenarios, ``base`` first.
-    run : RunResult
-        One run of ``custom`` (seed ``settings.seed``, run 0, central parameters),
-        with its transaction log.
-    seconds : float
-        Time the refresh took.
-    serial : int
-        Increases with each refresh of this process.
-    """
-
-    settings: Settings
-    base: Scenario
-    custom: Scenario
-    result: MonteCarloResult
-    run: RunResult
-    seconds: float
-    serial: int
-
-    @property
-    def profile(self) -> Profile:
-        return self.result.profile
-
-    def targets(self) -> pd.DataFrame:
-        """The probability table of both scenarios (see ``MonteCarloResult.target_table``)."""
-        return self.result.target_table()
-
-    def comparison(self) -> pd.DataFrame:
-        """Your settings (``a``) against the starting scenario (``b``), run by run."""
-        return self.result.compare(CUSTOM_ID, self.base.id)
-
-    def table(self) -> pd.DataFrame:
-        """One row per target (and all together): each scenario's probability with its
-        Wilson 95 % interval, and the paired difference (yours minus starting) with its
-        95 % interval and the exact McNemar p-value."""
-        t = self.targets().set_index(["scenario", "target"])
-        b, c = t.loc[self.base.id], t.loc[CUSTOM_ID]
-        cmp = self.comparison().set_index("target")
-        out = pd.DataFrame({
-            "year": b["year"], "threshold": b["threshold"],
-            "p_base": b["probability"], "low_base": b["ci_low"], "high_base": b["ci_high"],
-            "p_custom": c["probability"], "low_custom": c["ci_low"],
-            "high_custom": c["ci_high"],
-            "difference": cmp["difference"], "low_difference": cmp["ci_low"],
-            "high_difference": cmp["ci_high"], "mcnemar_p": cmp["mcnemar_p"],
-            "runs": b["runs"]})
-        return out.reset_index()
-
-
-def _profile_key(profile: Profile) -> tuple:
-    """What tells profiles apart in the caches (two files may share an id)."""
-    return profile.id, str(profile.path), profile.EI0.shape, profile.RI0.shape
-
-
-def _scenario_runs(profile: Profile, design: Design, budgets: np.ndarray, seed: int,
-                   workers: int | None) -> np.ndarray:
-    key = (*_profile_key(profile), seed, len(design), budgets.tobytes())
-    return _RUNS.get_or(key, lambda: run_batch(profile, design.P, budgets, design.seeds,
-                                               design.runs, n_threads=workers)[0])
-
-
-def refresh(settings: Settings, profile: Profile | None = None,
-            workers: int | None = None) -> Refresh:
-    """Run the starting scenario and the sliders' scenario on the same Monte Carlo runs.
-
-    The runs are those of ``stmarket run --runs N --seed S`` (the same Latin hypercube
-    and random keys), so a slider change is a paired comparison with the previous
-    settings too. Each scenario's runs are cached by its yearly budgets: moving a slider
-    reruns only the sliders' scenario.
-
-    Parameters
-    ----------
-    settings : Settings
-    profile : Profile, optional
-        The profile (``settings.profile`` is read by default).
-    workers : int, optional
-        numba threads; the results do not depend on it.
-
-    Returns
-    -------
-    Refresh
-    """
-    t0 = time.perf_counter()
-    check_seed(settings.seed)
-    if not 1 <= settings.runs <= 100_000:
-        raise ValueError(f"runs must be in [1, 100000], got {settings.runs}")
-    prof = profile if profile is not None else get_profile(settings.profile)
-    base = get_scenario(settings.base)
-    custom = scenario_from_settings(settings, base)
-    targets = _targets_of(prof)
-    with _COMPUTE_LOCK:
-        scs = [base, custom]
-        design = _DESIGNS.get_or(
-            (*_profile_key(prof), settings.seed, settings.runs),
-            lambda: design_runs(prof, settings.seed, 0, settings.runs, 1, PRIORS))
-        Y = {s.id: _scenario_runs(prof, design, s.budgets(prof.years), settings.seed, workers)
-             for s in scs}
-        one = simulate(prof, custom, seed=settings.seed, run=0)
-    met, measures = {}, {}
-    for s in scs:
-        ind = indicators.compute(Y[s.id], design.P[:, K.P_INFLATION])
-        measures[s.id], met[s.id] = targets.score(ind, prof.years)
-    result = MonteCarloResult(prof, targets, design, Y, met, measures, PRIORS, scs)
-    return Refresh(settings, base, custom, result, one, time.perf_counter() - t0,
-                   next(_SERIAL))
 
 
 # ---- tables ----------------------------------------------------------------------------
-
-
-def _name(scenario: Scenario, lang: str) -> str:
-    return scenario.name_vi if lang == "vi" and scenario.name_vi else scenario.name
 
 
 def table_html(r: Refresh, lang: str) -> str:
@@ -344,7 +74,7 @@ def table_html(r: Refresh, lang: str) -> str:
     by_id = {tg.id: tg for tg in r.result.targets.targets}
     e = html.escape
     head = [i18n.t("col.target", lang), i18n.t("col.criterion", lang),
-            di.t("col.base", lang, name=_name(r.base, lang)), di.t("col.custom", lang),
+            di.t("col.base", lang, name=scenario_name(r.base, lang)), di.t("col.custom", lang),
             di.t("col.difference", lang)]
     rows = []
     for row in tab.itertuples():
@@ -551,7 +281,7 @@ def _build_page():
                       on_value=lambda b: settings.set(initial_settings(s.profile, b, s.runs,
                                                                        s.seed)),
                       classes=["stm-base"])
-        html_block(f"<i>{html.escape(_name(base, lang_))}</i>", "stm-base-name")
+        html_block(f"<i>{html.escape(scenario_name(base, lang_))}</i>", "stm-base-name")
         solara.Button(di.t("reset", lang_), classes=["stm-reset"], outlined=True,
                       on_click=lambda: settings.set(initial_settings(s.profile, s.base,
                                                                      s.runs, s.seed)))

@@ -1,8 +1,8 @@
 """English and Vietnamese strings of the dashboard (``stmarket dashboard``).
 
 The dashboard's own strings live here; every other key (target labels, column heads,
-number formats) comes from :mod:`stmarket.experiments.reports.i18n`, so the dashboard, the reports and
-the charts use the same words. The Vietnamese strings use the plan's own terms
+number formats) comes from :mod:`stmarket.experiments.reports.i18n`, so the dashboard, the
+reports and the charts use the same words. The Vietnamese strings use the plan's own terms
 (Decision 2257/QĐ-UBND): "nhóm nhiệm vụ", "tổ chức trung gian", "hàng hóa khoa học và
 công nghệ", "kết quả nghiên cứu", "tài sản trí tuệ".
 """
@@ -113,7 +113,8 @@ def has(key: str) -> bool:
 
 
 def t(key: str, lang: str, **fmt) -> str:
-    """The dashboard's string ``key`` in ``lang``, or the reports' (:func:`stmarket.experiments.reports.i18n.t`).
+    """The dashboard's string ``key`` in ``lang``, or the reports'
+    (:func:`stmarket.experiments.reports.i18n.t`).
 
     Parameters
     ----------

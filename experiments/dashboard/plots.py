@@ -1,45 +1,50 @@
-"""Figures of :mod:`stmarket.experiments.dashboard.app` (plotting only): the fan charts, one run's
-network of buyers and sellers, and a figure as PNG bytes. matplotlib is imported when
-a figure is drawn.
+"""Figures of the dashboard (plotting only): the fan charts of a
+:class:`~stmarket.experiments.dashboard.refresh.Refresh`, one run's network of buyers and
+sellers, and a figure as PNG bytes. matplotlib is imported when a figure is drawn.
+
+The page (:mod:`stmarket.experiments.dashboard.app`) imports this module; this module
+never imports the page.
 """
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from stmarket.experiments.dashboard import i18n as di
+from stmarket.experiments.dashboard.refresh import Refresh
+from stmarket.experiments.dashboard.settings import CUSTOM_ID, scenario_name
 from stmarket.experiments.reports import i18n
 from stmarket.model import kernels as K
 from stmarket.model.profile import Profile
 
-if TYPE_CHECKING:
-    from stmarket.experiments.dashboard.app import Refresh
+#: Colour of each kind of good in the network figure.
+KIND_COLORS = {"technology": "#1f77b4", "ip": "#d62728", "research_result": "#2ca02c",
+               "service": "#ff7f0e"}
 
 
 def fan_figure(r: Refresh, lang: str):
-    """Fan charts of both scenarios against the targets (:func:`stmarket.experiments.reports.fanchart.fan_chart`)."""
-    from stmarket.experiments.dashboard.app import CUSTOM_ID, _name
+    """Fan charts of both scenarios against the targets
+    (:func:`stmarket.experiments.reports.fanchart.fan_chart`)."""
     from stmarket.experiments.reports.fanchart import fan_chart, target_indicators
 
     fan = r.result.fan(tuple(target_indicators(r.result.targets)))
-    names = {r.base.id: _name(r.base, lang), CUSTOM_ID: di.t("custom", lang)}
+    names = {r.base.id: scenario_name(r.base, lang), CUSTOM_ID: di.t("custom", lang)}
     return fan_chart(fan, r.result.targets, lang=lang, scenario_names=names)
 
 
 def _seller_groups(profile: Profile, lang: str) -> list[tuple[str, str, np.ndarray]]:
     """(seller type, label, indices) of each group of sellers, by kind and location."""
     out = []
-    loc_r = profile.RI0[:, K.RI_LOC]
+    loc_r = profile.RI0[:, K.RS_LOC]
     for loc, name in enumerate(K.ORIGIN_NAMES):
         idx = np.flatnonzero(loc_r == loc)
         if idx.size:
             out.append(("research_organisation", di.t(f"seller.research.{name}", lang), idx))
     vend = np.arange(profile.n_buyers, profile.EI0.shape[0])
-    loc_v = profile.EI0[vend, K.EI_LOC]
+    loc_v = profile.EI0[vend, K.S_LOC]
     for loc, name in enumerate(K.ORIGIN_NAMES):
         idx = vend[loc_v == loc]
         if idx.size:
@@ -71,10 +76,8 @@ def network_figure(tx: pd.DataFrame, profile: Profile, lang: str):
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from stmarket.experiments.dashboard.app import KIND_COLORS
-
     nb = profile.n_buyers
-    sector = profile.EI0[:nb, K.EI_SECTOR]
+    sector = profile.EI0[:nb, K.S_SECTOR]
     b_groups = [(di.t(f"sector.{s}", lang), np.flatnonzero(sector == k))
                 for k, s in enumerate(K.SECTOR_NAMES) if (sector == k).any()]
     s_groups = _seller_groups(profile, lang)

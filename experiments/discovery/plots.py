@@ -1,16 +1,29 @@
-"""Charts of :mod:`stmarket.experiments.discovery.prim` (plotting only): the PRIM peeling trade-off
-and the box limits. matplotlib is imported when a chart is drawn.
+"""Charts of a scenario discovery (plotting only): the PRIM peeling trade-off and the
+box limits.
+
+:func:`discovery_figures` draws both for a
+:class:`~stmarket.experiments.discovery.prim.DiscoveryResult`. matplotlib is imported
+when a chart is drawn. :mod:`stmarket.experiments.discovery.prim` never imports this
+module.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from stmarket.experiments.discovery.prim import DiscoveryResult
+from stmarket.experiments.discovery.prim import DiscoveryResult
+
+
+def discovery_figures(result: DiscoveryResult) -> dict[str, object]:
+    """The peeling trade-off (``tradeoff``) and the box limits (``box_limits``).
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+    """
+    return {"tradeoff": tradeoff_figure(result), "box_limits": box_limits_figure(result)}
 
 
 def _panels(result: DiscoveryResult):
@@ -106,4 +119,3 @@ def box_limits_figure(result: DiscoveryResult):
         ax.invert_yaxis()
     fig.suptitle(f"{result.scenario.id}: where the misses concentrate")
     return fig
-

@@ -13,8 +13,9 @@ Data
 ----
 A Monte Carlo of one scenario (``plan_2257`` by default) over the priors: the same
 Latin-hypercube design and random keys as ``stmarket run`` with the same seed
-(:func:`stmarket.experiments.assessment.montecarlo.make_design`), run in the core. ``X`` holds each run's
-uncertain parameters in their own units (one column each), ``y`` whether the run misses.
+(:func:`stmarket.experiments.assessment.montecarlo.make_design`), run in the core. ``X``
+holds each run's uncertain parameters in their own units (one column each), ``y`` whether
+the run misses.
 
 Which misses (the default)
 --------------------------
@@ -51,8 +52,13 @@ interest (``y >= threshold``) and makes ``find_box`` discard the trajectory when
 box is less dense than it; the density threshold is applied here, when selecting.
 
 >>> from stmarket.experiments.discovery.prim import discover                  # doctest: +SKIP
+>>> from stmarket.experiments.discovery.write import write_discovery          # doctest: +SKIP
 >>> d = discover(runs=3000, seed=1)                             # doctest: +SKIP
->>> d.summary; d.boxes; d.trajectory; d.describe(); d.write("out/discover")  # doctest: +SKIP
+>>> d.summary; d.boxes; d.trajectory; d.describe()              # doctest: +SKIP
+>>> write_discovery(d, "out/discover")                          # doctest: +SKIP
+
+The charts are drawn by :mod:`stmarket.experiments.discovery.plots` and the output folder
+written by :mod:`stmarket.experiments.discovery.write`; this module imports neither.
 """
 
 from __future__ import annotations
@@ -68,7 +74,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stmarket.experiments.discovery.plots import box_limits_figure, tradeoff_figure
 from stmarket.model.errors import InputError
 from stmarket.model.profile import Profile
 from stmarket.model.scenario import Scenario
@@ -464,11 +469,9 @@ class DiscoveryResult:
                 lines.append(f"  box {b.number}: {self.describe(o.name, b.number)}")
         return "\n".join(lines)
 
-    def figures(self) -> dict[str, object]:
-        """The peeling trade-off and the box limits (matplotlib figures)."""
-        return {"tradeoff": tradeoff_figure(self), "box_limits": box_limits_figure(self)}
-
     def manifest(self) -> dict:
+        """What ``manifest.json`` records besides the files: the inputs (with their
+        hashes), the analyses, the targets' probabilities and the settings."""
         from stmarket.experiments.outputs.folder import sha256
 
         def f(path):
@@ -488,14 +491,11 @@ class DiscoveryResult:
             "threshold": self.threshold, "alpha": ALPHA, **self.info,
         }
 
-    def write(self, out: str | Path) -> dict[str, Path]:
-        """Write ``boxes.csv``, ``trajectory.csv``, ``summary.csv``, ``targets.csv``,
-        ``tradeoff.png``, ``box_limits.png`` and, last, ``manifest.json``."""
-        from stmarket.experiments.analysis.evaluation import write_folder
-
-        tables = {"boxes": self.boxes, "trajectory": self.trajectory,
-                  "summary": self.summary, "targets": self.choice}
-        return write_folder(out, tables, self.figures(), self.manifest())
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The output folder's tables: ``boxes``, ``trajectory``, ``summary`` and
+        ``targets`` (the targets analysed and why)."""
+        return {"boxes": self.boxes, "trajectory": self.trajectory,
+                "summary": self.summary, "targets": self.choice}
 
 
 def _target_groups(targets: Sequence[str] | None, ts: TargetSet) -> list[str] | None:

@@ -547,8 +547,8 @@ def write_report(out_dir: Path, *, lang: str, meta: dict, targets: TargetSet,
         ``a,b,year,runs,mean,q05,q25,q50,q75,q95,share_positive``: nominal value of a
         minus b per paired run, billion VND.
     figures : dict of str to Path
-        Name to image file, embedded in order; ``fig.<name>`` in :mod:`stmarket.experiments.reports.i18n`
-        gives the caption (else the name).
+        Name to image file, embedded in order; ``fig.<name>`` in
+        :mod:`stmarket.experiments.reports.i18n` gives the caption (else the name).
 
     Returns
     -------

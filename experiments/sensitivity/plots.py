@@ -1,5 +1,9 @@
-"""Charts of :mod:`stmarket.experiments.sensitivity.methods` (plotting only): Sobol and Morris indices
-per outcome, and the seed-noise shares. matplotlib is imported when a chart is drawn.
+"""Charts of a sensitivity analysis (plotting only): Sobol and Morris indices per outcome,
+and the seed-noise shares.
+
+:func:`sensitivity_figures` draws a result's charts; the others draw from its tables.
+matplotlib is imported when a chart is drawn. The analysis's modules never import this
+one.
 """
 
 from __future__ import annotations
@@ -9,6 +13,23 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from stmarket.experiments.sensitivity.result import SensitivityResult
+
+
+def sensitivity_figures(result: SensitivityResult, top: int = 8) -> dict[str, object]:
+    """The charts of an analysis: its indices per outcome (``sobol_indices`` or
+    ``morris_indices``, the ``top`` inputs of each outcome, with why an outcome is not
+    ranked), and the noise shares (``noise_share``).
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+    """
+    notes = {o: w for o, w in result.ranked_outcomes().items() if w}
+    main = (sobol_figure(result.indices, top, notes) if result.method == "sobol"
+            else morris_figure(result.indices, top, notes))
+    return {f"{result.method}_indices": main, "noise_share": noise_figure(result.noise)}
 
 
 def _grid(n: int, ncols: int, w: float, h: float):
@@ -107,4 +128,3 @@ def noise_figure(noise: pd.DataFrame):
     what = f"{int(n['samples'])} points x {int(n['seeds'])} seeds" if n is not None else ""
     ax.set_title(f"Seed noise against parameter and lever uncertainty ({what})", fontsize=9)
     return fig
-

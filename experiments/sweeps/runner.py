@@ -17,8 +17,9 @@ the code or an input file changed, it refuses to mix old and new results.
 A run that cannot be made (inconsistent inputs) or that raises is recorded with its
 error (``status = "failed"``) and the sweep goes on. The summaries (target
 probabilities with intervals, quantiles of indicators by year, for each design point)
-are folded from the chunk files one at a time (:mod:`stmarket.experiments.sweeps.summary`), so memory
-does not grow with the number of runs.
+are folded from the chunk files one at a time
+(:mod:`stmarket.experiments.sweeps.summary`), so memory does not grow with the number of
+runs.
 """
 
 from __future__ import annotations
