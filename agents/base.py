@@ -1,7 +1,7 @@
 """Agents as views over the model's structure-of-arrays state.
 
-Like Mesa's ``PropertyLayer`` descriptors, a :class:`Column` exposes one field of a
-state bundle (``model.state.ent.tech``: every enterprise's technology level) as an
+Like Mesa's ``PropertyLayer`` descriptors, a :class:`Column` exposes one field of the
+agents' records (``model.state.ent.tech``: every enterprise's technology level) as an
 attribute, so an agent holds no copy of its data: what a
 researcher reads (or sets) on an agent is what the numba kernels see.
 """
@@ -15,14 +15,14 @@ import mesa
 
 
 class Column:
-    """Attribute backed by ``model.state.<bundle>.<field>[agent.index]``.
+    """Attribute backed by ``model.state.s.<bundle>[<field>][agent.index]``.
 
     Parameters
     ----------
     bundle : str
-        Name of the state bundle (``"ent"``, ``"res"``, ``"ints"``).
+        Name of the record array in the run state (``"ent"``, ``"res"``, ``"ints"``).
     field : str
-        Name of the field in the bundle (``"tech"``, ``"quality"``, ...).
+        Name of the record's field (``"tech"``, ``"quality"``, ...).
     decode : callable, optional
         Turns the stored number into the attribute's value (e.g. a code into a name).
     writable : bool
@@ -54,11 +54,11 @@ class Column:
 
     def values(self, agent):
         """The field's array, one entry per agent of the kind."""
-        return getattr(getattr(agent.model.state.s, self.bundle), self.field)
+        return getattr(agent.model.state.s, self.bundle)[self.field]
 
 
 class StateAgent(mesa.Agent):
-    """A Mesa agent that is entry ``index`` of its kind's state bundle."""
+    """A Mesa agent that is record ``index`` of its kind's array in the run state."""
 
     def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)

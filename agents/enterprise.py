@@ -36,7 +36,7 @@ class Enterprise(StateAgent):
     role = Column("ent", "role", lambda v: "buyer" if v == K.ROLE_BUYER else "vendor",
                   doc="'buyer' (in the province) or 'vendor' (outside supplier).")
     sector = Column("ent", "sector", lambda v: K.SECTOR_NAMES[v], doc="Sector name.")
-    size = Column("ent", "size", lambda v: K.SIZE_NAMES[v], doc="micro, small or medium.")
+    size = Column("ent", "size_class", lambda v: K.SIZE_NAMES[v], doc="micro, small or medium.")
     location = Column("ent", "loc", lambda v: K.ORIGIN_NAMES[v],
                       doc="province, vietnam or abroad.")
     is_cooperative = Column("ent", "coop", bool, doc="A cooperative rather than a company.")

@@ -22,9 +22,11 @@ class State:
     Attributes
     ----------
     s : RunState
-        The named bundles the kernels act on (``s.ent``, ``s.res``, ``s.tasks``,
-        ``s.ints``, ``s.offers``, ``s.G``, ``s.Y``, ``s.TX``; also reachable as
-        attributes of this object: ``state.ent.tech``).
+        What the kernels act on: the agents' records (``s.ent``, ``s.res``,
+        ``s.tasks``, ``s.ints``, ``s.offers``), the live and free offer lists, ``s.G``,
+        ``s.Y``, ``s.TX``. Each is also an attribute of this object, the record arrays
+        as :class:`numpy.recarray` views (``state.ent.tech`` is every enterprise's
+        technology level, in place).
     p : float64[NP]
         Parameter vector.
     lev : float64[6, n_years]
@@ -52,9 +54,11 @@ class State:
         return st
 
     def __getattr__(self, name: str):
-        # ent, res, tasks, ints, offers, G, Y, TX: the bundles of the run state
+        # the parts of the run state: the agents' records as record arrays (fields as
+        # attributes, views of the same memory: ``state.ent.tech[i]``), and the arrays
         if name in K.RunState._fields and "s" in self.__dict__:
-            return getattr(self.__dict__["s"], name)
+            arr = getattr(self.__dict__["s"], name)
+            return arr.view(np.recarray) if arr.dtype.names else arr
         raise AttributeError(name)
 
     @property

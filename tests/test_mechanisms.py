@@ -61,7 +61,7 @@ def _fresh(prov, p=None, seed=3, run=0, months=120, offers=0, budget=(0.0,) * 6)
 
 def _live(st):
     """The slots of the live (listed) offers, in list order."""
-    return st.offers.live[: int(st.G[K.G_N_LIVE])].copy()
+    return st.live[: int(st.G[K.G_N_LIVE])].copy()
 
 
 @cache
@@ -172,14 +172,14 @@ def test_buyer_order_is_a_permutation(prov):
 def test_need_probability_rules(prov):
     st = _fresh(prov)
     p, s = st.p, st.s._replace(G=np.zeros(K.NG))  # scratch scalars: no lever effect
-    ent, G = s.ent, s.G
+    ent, G = s.ent.view(np.recarray), s.G
     ent.tech[0] = p[K.P_TECH0]
-    ent.size[0] = ent.sector[0] = ent.coop[0] = ent.rd[0] = 0
+    ent.size_class[0] = ent.sector[0] = ent.coop[0] = ent.rd[0] = 0
     base = K.need_probability(s, p, 0)
     assert base == pytest.approx(p[K.P_NEED_RATE] * p[K.P_SEC_AGRO])
     G[K.G_E2] = 0.5  # TG2
     assert K.need_probability(s, p, 0) == pytest.approx(base * (1 + 0.5 * p[K.P_NEED_GAIN]))
-    G[K.G_E2], ent.size[0] = 0.0, 2
+    G[K.G_E2], ent.size_class[0] = 0.0, 2
     assert K.need_probability(s, p, 0) == pytest.approx(base * p[K.P_SIZE_MEDIUM])
     ent.tech[0] = 1.0
     assert K.need_probability(s, p, 0) == 0.0  # at the frontier: no need
@@ -432,7 +432,8 @@ def test_digitisation_rises_with_tg3_for_provincial_results_only(prov):
         assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == commercial.sum()
         assert st.Y[:, K.Y_RESULTS_DIGITISED].sum() == dig[commercial].sum()
         st, new = _research_offers(prov, K.LOC_VIETNAM, 3.0, 300, G_E3=e3)
-        outside.append(np.stack(st.offers[2:])[:, new])  # every integer attribute
+        ints = [f for f in st.offers.dtype.names if f not in ("quality", "price")]
+        outside.append(np.stack([st.offers[f][new] for f in ints]))  # every integer attribute
         assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == 0  # not provincial
     assert np.array_equal(outside[0], outside[1])  # same draws, national rate: unchanged
 
@@ -444,11 +445,10 @@ def test_enterprise_centred_share_rises_with_tg3(prov):
         p, ec, local = st.p, [], []
         st.G[K.G_E3] = e3
         for t in range(100):
-            for a in st.tasks:
-                a[:] = 0
+            st.tasks[:] = 0
             for j in range(20):
                 _k(st, K.new_task, t, j, False)
-            ti = K.Tasks(*(a[st.tasks.active == 1] for a in st.tasks))  # the active tasks
+            ti = st.tasks[st.tasks.active == 1]  # the active tasks
             dur = ti.end - t
             assert len(ti.active) == 20 and (dur >= p[K.P_TASK_DMIN]).all()
             assert (dur < p[K.P_TASK_DMAX]).all()
@@ -468,9 +468,8 @@ def _finish_task(st, t, partner):
     """Make slot 0 the only task: enterprise-centred, in-province, sector 1, ending at ``t``."""
     org = int(np.flatnonzero(st.res.loc == K.LOC_PROVINCE)[0])
     # active, org, sector, ec, end, partner
-    for a, v in zip(st.tasks, [1, org, 1, 1, t, partner], strict=True):
-        a[:] = 0
-        a[0] = v
+    st.tasks[:] = 0
+    st.tasks[0] = (1, org, 1, 1, t, partner)
     st.G[K.G_TASK_HIGH] = 1
 
 
@@ -520,7 +519,8 @@ def test_public_intermediary_hazard_grows_with_tg4_budget(prov):
         st.G[K.G_E4] = 0.5
         for t in _trials(st, 11, 25):
             m = st.ints
-            for a in (*st.tasks, m.active, m.public, m.connected, m.formed):
+            st.tasks[:] = 0
+            for a in (m.active, m.public, m.connected, m.formed):
                 a[:] = 0
             st.G[[K.G_PUBLIC_FORMED, K.G_N_INT]] = 0
             _k(st, K.month_end, t)

@@ -6,15 +6,15 @@ the same phase kernels (:func:`month_begin`, :func:`research_step`,
 :func:`intermediary_step`, :func:`enterprise_step`, :func:`month_end`) on the same
 state, so the two paths cannot drift apart.
 
-The state of a run is a :class:`RunState` of named bundles of arrays, one per kind of
-agent or table (``s.ent.tech[i]``: buyer ``i``'s technology level; see
+The state of a run is a :class:`RunState`: one structured array per kind of agent or
+table, a record per agent (``s.ent[i].tech``: buyer ``i``'s technology level; see
 :mod:`.layout`). Kernels take the state, the parameter vector ``p`` (indices
 ``P_*``), the yearly budgets ``lev`` (float64[6, years], billion VND), the run's key
 (uint64[2], from (seed, run)), the month ``t`` and the acting agent.
 
 Modules, by responsibility:
 
-``layout``       parameter indices, codes, the state bundles, scalars, accumulators
+``layout``       parameter indices, codes, the records of the state, scalars, accumulators
 ``rng``          counter-based random numbers and numerical helpers
 ``offers``       the offer table, prices, results entering the market
 ``enterprises``  buyers' needs, search, choice and purchase; vendors

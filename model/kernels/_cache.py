@@ -4,7 +4,8 @@ numba's ``cache=True`` keys a function's cached machine code on the stamp of the
 function's own source file only. A kernel compiled with a kernel from another module
 inlined would keep the old code after that module changed. The kernels of this package
 are split over several files, so their cache stamp is the stamp of the whole package:
-a change to any kernel file recompiles every kernel on next use.
+a change to any kernel file recompiles every kernel on next use. The stamp is part of
+the cache files' names as well, so an index written for other sources is never read.
 
 :func:`install` registers the locator once (the package's ``__init__`` calls it before
 any kernel is decorated). It answers only for this package's files; every other
@@ -81,6 +82,11 @@ def _package_wide(base: type) -> type:
 
         def get_source_stamp(self):
             return (_stamp(), os.stat(self._py_file).st_size)
+
+        def get_disambiguator(self):
+            # the stamp in the file name too: an index written by other sources is never
+            # read (unpickling it can fail on types that no longer exist)
+            return f"{super().get_disambiguator()}-{_stamp()[:16]}"
 
     PackageLocator.__name__ = PackageLocator.__qualname__ = f"Package{base.__name__}"
     return PackageLocator

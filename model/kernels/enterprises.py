@@ -113,14 +113,14 @@ def need_probability(s, p, i):
     it): ``need_rate`` times its size, sector, cooperative and R&D multipliers and its
     technology gap relative to the initial mean."""
     e = s.ent
-    size = e.size[i]
+    size = e[i].size_class
     m = 1.0 if size == 0 else (p[P_SIZE_SMALL] if size == 1 else p[P_SIZE_MEDIUM])
-    m *= p[P_SEC_AGRO + e.sector[i]]
-    if e.coop[i] == 1:
+    m *= p[P_SEC_AGRO + e[i].sector]
+    if e[i].coop == 1:
         m *= p[P_COOP_MULT]
-    if e.rd[i] == 1:
+    if e[i].rd == 1:
         m *= p[P_RD_MULT]
-    gap = (1.0 - e.tech[i]) / max(1e-9, 1.0 - p[P_TECH0])
+    gap = (1.0 - e[i].tech) / max(1e-9, 1.0 - p[P_TECH0])
     return min(1.0, p[P_NEED_RATE] * m * gap * (1.0 + p[P_NEED_GAIN] * s.G[G_E2]))
 
 
@@ -128,7 +128,7 @@ def need_probability(s, p, i):
 def tech_need_probability(s, p, i):
     """Probability that a new need of buyer ``i`` is for a technology rather than a
     service: ``tech_need_share`` scaled by (0.5 + absorptive capacity)."""
-    return clip01(p[P_TECH_NEED] * (0.5 + s.ent.absorb[i]))
+    return clip01(p[P_TECH_NEED] * (0.5 + s.ent[i].absorb))
 
 
 @njit(cache=True, error_model="numpy")
@@ -136,10 +136,10 @@ def vendor_step(s, p, key, t, i):
     """A technology vendor (an enterprise outside the province) offers new
     technologies at rate ``vendor_offer_rate``."""
     e = s.ent
-    loc = e.loc[i]
+    loc = e[i].loc
     n = poisson_e(p[P_VENDOR_RATE], s.G[G_VENDOR_EXP], uniform(key, t, i, PU_OUTPUT, 0, s.G))
     for j in range(n):
-        sector = offer_sector(s, key, t, i, j, e.sector[i])
+        sector = offer_sector(s, key, t, i, j, e[i].sector)
         new_result(s, s.Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector, 1.0, 0,
                    origin_quality(p, loc))
 
@@ -186,7 +186,7 @@ def enterprise_step(s, p, key, t, i):
     best if its surplus is positive and the deal closes (TG1 raises the closing
     probability). An unmet need lapses after ``need_patience`` months.
     """
-    if s.ent.role[i] == ROLE_VENDOR:
+    if s.ent[i].role == ROLE_VENDOR:
         vendor_step(s, p, key, t, i)
     elif not buyer_idle(s, key, t, i):
         if buyer_searches(s, p, key, t, i):
@@ -200,9 +200,9 @@ def buyer_idle(s, key, t, i):
 
     The core takes the same test on a block of need draws (see ``step_month``).
     """
-    if s.ent.need[i] != NEED_NONE:
+    if s.ent[i].need != NEED_NONE:
         return False
-    return uniform(key, t, i, PU_NEED, 0, s.G) >= s.ent.need_p[i]
+    return uniform(key, t, i, PU_NEED, 0, s.G) >= s.ent[i].need_p
 
 
 @njit(cache=True, error_model="numpy")
@@ -212,19 +212,19 @@ def buyer_searches(s, p, key, t, i):
     need and drop it after ``need_patience`` months. Returns True if the buyer
     searches this month (probability ``search_prob``, raised by TG6)."""
     e, G = s.ent, s.G
-    if e.need[i] == NEED_NONE:
+    if e[i].need == NEED_NONE:
         if uniform(key, t, i, PU_NEED_LEVEL, 0, G) < tech_need_probability(s, p, i):
-            e.need[i] = NEED_TECH
+            e[i].need = NEED_TECH
         else:
-            e.need[i] = NEED_SERVICE
-        e.need_age[i] = 0
-        e.pref[i] = -1
+            e[i].need = NEED_SERVICE
+        e[i].need_age = 0
+        e[i].pref = -1
         s.Y[t // 12, Y_NEEDS] += 1.0
     else:
-        e.need_age[i] += 1
-        if e.need_age[i] > p[P_PATIENCE]:
-            e.need[i] = NEED_NONE
-            e.pref[i] = -1
+        e[i].need_age += 1
+        if e[i].need_age > p[P_PATIENCE]:
+            e[i].need = NEED_NONE
+            e[i].pref = -1
             return False
     search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6]
     return uniform(key, t, i, PU_SEARCH, 0, G) < search_p
@@ -241,9 +241,9 @@ def choose_channel(s, p, key, t, i):
             1.0 - (1.0 - p[P_ATTEND]) ** G[G_EVENT]:
         return CH_EVENT, -1
     if G[G_N_INT] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
-        for k in range(m.active.shape[0]):
-            if m.active[k] == 1 and m.used[k] < np.floor(m.capacity[k]):
-                m.used[k] += 1.0
+        for k in range(m.shape[0]):
+            if m[k].active == 1 and m[k].used < np.floor(m[k].capacity):
+                m[k].used += 1.0
                 return CH_INTERMEDIARY, k
     return CH_DIRECT, -1
 
@@ -262,13 +262,13 @@ def search_and_buy(s, p, key, t, i):
     else:
         n_look = int(p[P_K_INT])
         # valuation help: its staff's skill (raised by TG6 training) cuts the discount
-        discount *= 1.0 - p[P_INT_UNCERT_CUT] * s.ints.skill[kint]
-        connected = s.ints.connected[kint]
-    need = e.need[i]
-    wtp = e.wtp[i] if need == NEED_TECH else e.wtp_service[i]
-    scale = wtp * (0.5 + e.absorb[i]) * (1.0 - discount)
+        discount *= 1.0 - p[P_INT_UNCERT_CUT] * s.ints[kint].skill
+        connected = s.ints[kint].connected
+    need = e[i].need
+    wtp = e[i].wtp if need == NEED_TECH else e[i].wtp_service
+    scale = wtp * (0.5 + e[i].absorb) * (1.0 - discount)
     price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2]
-    sector = e.sector[i]
+    sector = e[i].sector
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
     vis_prov = channel_visibility(s, p, channel, LOC_PROVINCE, connected)
@@ -276,10 +276,10 @@ def search_and_buy(s, p, key, t, i):
     vis_abroad = channel_visibility(s, p, channel, LOC_ABROAD, connected)
     best = -1
     best_s = 0.0
-    pref = e.pref[i]
-    if pref >= 0 and o.active[pref] == 1 and o.serial[pref] == e.pref_id[i]:
-        fit = 1.0 if o.sector[pref] == sector else cross
-        v = surplus(scale, fit, o.quality[pref], o.price[pref], price_factor)
+    pref = e[i].pref
+    if pref >= 0 and o[pref].active == 1 and o[pref].serial == e[i].pref_id:
+        fit = 1.0 if o[pref].sector == sector else cross
+        v = surplus(scale, fit, o[pref].quality, o[pref].price, price_factor)
         if v > best_s:
             best = pref
             best_s = v
@@ -289,25 +289,25 @@ def search_and_buy(s, p, key, t, i):
         for j in range(n_look):
             k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
             if need != NEED_SERVICE:
-                k = o.live[k]
-            origin = o.origin[k]
+                k = s.live[k]
+            origin = o[k].origin
             if origin == LOC_PROVINCE:
                 vis = vis_prov
             elif origin == LOC_VIETNAM:
                 vis = vis_vn
             else:
                 vis = vis_abroad
-            if o.digitised[k] == 1:
+            if o[k].digitised == 1:
                 vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
             if vis < 1.0:
                 if uniform(key, t, i, PU_VISIBLE, j, G) >= vis:
                     continue
             # S&T services (testing, consulting, standards) serve every sector
-            if o.kind[k] == KIND_SERVICE or o.sector[k] == sector:
+            if o[k].kind == KIND_SERVICE or o[k].sector == sector:
                 fit = 1.0
             else:
                 fit = cross
-            v = surplus(scale, fit, o.quality[k], o.price[k], price_factor)
+            v = surplus(scale, fit, o[k].quality, o[k].price, price_factor)
             if v > best_s:
                 best = k
                 best_s = v
@@ -324,10 +324,10 @@ def transact(s, p, t, i, k, channel):
     """Record buyer ``i``'s purchase of offer ``k`` and let the buyer learn."""
     e, o, G, Y, TX = s.ent, s.offers, s.G, s.Y, s.TX
     yr = t // 12
-    v = o.price[k]
-    kind = o.kind[k]
-    origin = o.origin[k]
-    stype = o.seller_type[k]
+    v = o[k].price
+    kind = o[k].kind
+    origin = o[k].origin
+    stype = o[k].seller_type
     Y[yr, Y_VALUE] += v
     Y[yr, Y_V_TECH + kind] += v
     Y[yr, Y_COUNT] += 1.0
@@ -349,7 +349,7 @@ def transact(s, p, t, i, k, channel):
         if n < TX.shape[0]:
             TX[n, TX_MONTH] = t
             TX[n, TX_BUYER] = i
-            TX[n, TX_SELLER] = o.seller[k]
+            TX[n, TX_SELLER] = o[k].seller
             TX[n, TX_SELLER_TYPE] = stype
             TX[n, TX_KIND] = kind
             TX[n, TX_VALUE] = v
@@ -360,16 +360,16 @@ def transact(s, p, t, i, k, channel):
             G[G_TX_OVERFLOW] = 1.0
         G[G_NTX] += 1.0
     if kind != KIND_SERVICE:
-        o.licences[k] -= 1
-        if o.licences[k] <= 0:
+        o[k].licences -= 1
+        if o[k].licences <= 0:
             remove_offer(s, k)
-    a = e.absorb[i]
-    gain = p[P_LEARN] * a * max(0.0, o.quality[k] - e.tech[i])
+    a = e[i].absorb
+    gain = p[P_LEARN] * a * max(0.0, o[k].quality - e[i].tech)
     if kind == KIND_SERVICE:
         gain *= 0.25
-    e.tech[i] = min(1.0, e.tech[i] + gain)
-    G[G_SPILL0 + e.sector[i]] += gain
-    e.absorb[i] = a + p[P_ABSORB_LEARN] * (1.0 - a)
-    e.need[i] = NEED_NONE
-    e.pref[i] = -1
-    e.purchases[i] += 1
+    e[i].tech = min(1.0, e[i].tech + gain)
+    G[G_SPILL0 + e[i].sector] += gain
+    e[i].absorb = a + p[P_ABSORB_LEARN] * (1.0 - a)
+    e[i].need = NEED_NONE
+    e[i].pref = -1
+    e[i].purchases += 1

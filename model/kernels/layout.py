@@ -1,31 +1,36 @@
-"""The core's layout: parameter indices, categorical codes, the state bundles of a
-run, run-level scalars, yearly accumulators, the transaction log and the purposes of
+"""The core's layout: parameter indices, categorical codes, the records of a run's
+state, run-level scalars, yearly accumulators, the transaction log and the purposes of
 random draws.
 
 Everything here is read by the kernels as a compile-time constant. Parameter *values*
 never are: they arrive in the vector ``p`` (``p[P_NEED_RATE]``).
 
-State bundles
--------------
-A run's state is a :class:`RunState`: one named tuple of arrays per kind of agent or
-table, so that a rule reads as its sentence in docs/ODD.md (``e.tech[i]`` is buyer
-``i``'s technology level, ``o.price[k]`` offer ``k``'s asking price):
+The state of a run
+-----------------
+A run's state is a :class:`RunState`: one structured array per kind of agent or table,
+a record per agent, so that a rule reads as its sentence in docs/ODD.md (``e[i].tech``
+is buyer ``i``'s technology level, ``o[k].price`` offer ``k``'s asking price):
 
-``ent`` (:class:`Enterprises`)      one entry per enterprise: buyers first, then vendors
-``res`` (:class:`Research`)         one per research organisation
-``tasks`` (:class:`Tasks`)          the table of provincial S&T tasks
-``ints`` (:class:`Intermediaries`)  the table of intermediary organisations
-``offers`` (:class:`Offers`)        the table of offers on the market, with the list of
-                                    live offers and the list of free slots
-``G``                               float64[NG + months]: run-level scalars (``G_*``),
-                                    then the value transacted in each month
-``Y``                               float64[years, NY]: yearly accumulators (``Y_*``)
-``TX``                              float64[n, NTX]: transaction log (``TX_*``)
+``ent`` (:data:`ENTERPRISE`)      one record per enterprise: buyers first, then vendors
+``res`` (:data:`RESEARCH`)        one per research organisation
+``tasks`` (:data:`TASK`)          the table of provincial S&T tasks
+``ints`` (:data:`INTERMEDIARY`)   the table of intermediary organisations
+``offers`` (:data:`OFFER`)        the table of offers on the market
+``live``, ``free``                int64: the list of live offers and of free offer slots
+``G``                             float64[NG + months]: run-level scalars (``G_*``),
+                                  then the value transacted in each month
+``Y``                             float64[years, NY]: yearly accumulators (``Y_*``)
+``TX``                            float64[n, NTX]: transaction log (``TX_*``)
+
+A record per agent keeps each kernel call to a few arrays (numba counts references to
+every array a kernel receives, on every call).
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
+
+import numpy as np
 
 # ----------------------------------------------------------------------------
 # Parameter vector layout. PARAM_NAMES[i] is the name of p[i].
@@ -107,41 +112,46 @@ RS_LOC, RS_SECTOR, RS_UNIVERSITY = range(3)
 NRS = 3
 
 # ----------------------------------------------------------------------------
-# State bundles (one named tuple of arrays per kind; field docs in the ODD)
+# State bundles: one structured array (a record per agent) per kind
 # ----------------------------------------------------------------------------
+_F, _I = np.float64, np.int64
 #: Enterprises. Reals: technology level, absorptive capacity, willingness to pay for a
 #: technology and for a service (billion VND), monthly probability of forming a need.
 #: Integers: role (buyer/vendor), sector, size class, cooperative (0/1), does R&D (0/1),
 #: location, current need (``NEED_*``), months the need has lasted, the slot of a
 #: preferred offer and that offer's serial number (slots are reused: a preference holds
 #: only while the slot still holds that offer), purchases so far.
-Enterprises = namedtuple("Enterprises", (
-    "tech", "absorb", "wtp", "wtp_service", "need_p",
-    "role", "sector", "size", "coop", "rd", "loc", "need", "need_age", "pref", "pref_id",
-    "purchases"))
+ENTERPRISE = np.dtype([
+    ("tech", _F), ("absorb", _F), ("wtp", _F), ("wtp_service", _F), ("need_p", _F),
+    ("role", _I), ("sector", _I), ("size_class", _I), ("coop", _I), ("rd", _I), ("loc", _I),
+    ("need", _I), ("need_age", _I), ("pref", _I), ("pref_id", _I), ("purchases", _I)],
+    align=True)
 #: Research organisations: output rate (offers a month), exp(-rate), mean quality;
 #: location, main sector, university (0/1).
-Research = namedtuple("Research", (
-    "rate", "exp_rate", "quality", "loc", "sector", "university"))
+RESEARCH = np.dtype([("rate", _F), ("exp_rate", _F), ("quality", _F), ("loc", _I),
+                     ("sector", _I), ("university", _I)], align=True)
 #: Provincial S&T tasks: slot in use (0/1), leading organisation, sector,
 #: enterprise-centred (0/1), month it ends, partner buyer (-1 if none).
-Tasks = namedtuple("Tasks", ("active", "org", "sector", "ec", "end", "partner"))
+TASK = np.dtype([("active", _I), ("org", _I), ("sector", _I), ("ec", _I), ("end", _I),
+                 ("partner", _I)], align=True)
 #: Intermediaries: client capacity a month, staff skill, clients served this month;
 #: active (0/1), public (0/1), connected to the national network (0/1), month formed.
-Intermediaries = namedtuple("Intermediaries", (
-    "capacity", "skill", "used", "active", "public", "connected", "formed"))
+INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("active", _I),
+                         ("public", _I), ("connected", _I), ("formed", _I)], align=True)
 #: Offers: quality, asking price (billion VND); slot live (0/1), seller index, seller
 #: type, origin, kind, sector, digitised (0/1), licences left, month it expires, from a
 #: provincial task or organisation (0/1), serial number, position in the live list
-#: (-1 if not live). ``live[j]`` is the j-th live offer (j < G[G_N_LIVE]) and
-#: ``free[j]`` the j-th free slot (j < G[G_N_FREE]): searches sample the live list, so
-#: every look finds a live offer.
-Offers = namedtuple("Offers", (
-    "quality", "price",
-    "active", "seller", "seller_type", "origin", "kind", "sector", "digitised",
-    "licences", "expires", "provincial", "serial", "pos", "live", "free"))
-#: The whole state of one run.
-RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "G", "Y", "TX"))
+#: (-1 if not live).
+OFFER = np.dtype([
+    ("quality", _F), ("price", _F), ("active", _I), ("seller", _I), ("seller_type", _I),
+    ("origin", _I), ("kind", _I), ("sector", _I), ("digitised", _I), ("licences", _I),
+    ("expires", _I), ("provincial", _I), ("serial", _I), ("pos", _I)], align=True)
+#: The whole state of one run: the agents' records (``ent[i].tech`` is enterprise i's
+#: technology level), the list of live offers (``live[j]``, j < G[G_N_LIVE]: searches
+#: sample it, so every look finds a live offer) and of free offer slots (``free[j]``,
+#: j < G[G_N_FREE]), the run-level scalars, the yearly accumulators and the log.
+RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "live", "free",
+                                   "G", "Y", "TX"))
 
 # ----------------------------------------------------------------------------
 # Run-level scalars G[G_*]

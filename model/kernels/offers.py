@@ -66,30 +66,30 @@ def add_offer(s, seller, seller_type, origin, kind, sector, quality, price, digi
     """
     o, G = s.offers, s.G
     if G[G_N_FREE] == 0:
-        remove_offer(s, o.live[0])
+        remove_offer(s, s.live[0])
         G[G_OFFER_EVICTED] += 1.0
     G[G_N_FREE] -= 1.0
-    slot = o.free[int(G[G_N_FREE])]
+    slot = s.free[int(G[G_N_FREE])]
     if slot + 1 > G[G_OFFER_HIGH]:
         G[G_OFFER_HIGH] = slot + 1
     n_live = int(G[G_N_LIVE])
-    o.live[n_live] = slot
-    o.pos[slot] = n_live
+    s.live[n_live] = slot
+    o[slot].pos = n_live
     G[G_N_LIVE] = n_live + 1
-    o.active[slot] = 1
+    o[slot].active = 1
     G[G_OFFER_SERIAL] += 1.0
-    o.serial[slot] = int(G[G_OFFER_SERIAL])
-    o.seller[slot] = seller
-    o.seller_type[slot] = seller_type
-    o.origin[slot] = origin
-    o.kind[slot] = kind
-    o.sector[slot] = sector
-    o.digitised[slot] = digitised
-    o.licences[slot] = licences
-    o.expires[slot] = expires
-    o.provincial[slot] = provincial
-    o.quality[slot] = quality
-    o.price[slot] = price
+    o[slot].serial = int(G[G_OFFER_SERIAL])
+    o[slot].seller = seller
+    o[slot].seller_type = seller_type
+    o[slot].origin = origin
+    o[slot].kind = kind
+    o[slot].sector = sector
+    o[slot].digitised = digitised
+    o[slot].licences = licences
+    o[slot].expires = expires
+    o[slot].provincial = provincial
+    o[slot].quality = quality
+    o[slot].price = price
     return slot
 
 
@@ -98,15 +98,15 @@ def remove_offer(s, k):
     """Withdraw live offer ``k`` (sold out or expired): swap it out of the live list
     and free its slot."""
     o, G = s.offers, s.G
-    o.active[k] = 0
-    pos = o.pos[k]
+    o[k].active = 0
+    pos = o[k].pos
     last = int(G[G_N_LIVE]) - 1
-    moved = o.live[last]
-    o.live[pos] = moved
-    o.pos[moved] = pos
-    o.pos[k] = -1
+    moved = s.live[last]
+    s.live[pos] = moved
+    o[moved].pos = pos
+    o[k].pos = -1
     G[G_N_LIVE] = last
-    o.free[int(G[G_N_FREE])] = k
+    s.free[int(G[G_N_FREE])] = k
     G[G_N_FREE] += 1.0
 
 
@@ -115,8 +115,8 @@ def expire_offers(s, t):
     """Withdraw every live offer whose life ended before month ``t``."""
     o = s.offers
     for j in range(int(s.G[G_N_LIVE]) - 1, -1, -1):
-        k = o.live[j]
-        if o.expires[k] < t:
+        k = s.live[j]
+        if o[k].expires < t:
             remove_offer(s, k)
 
 

@@ -164,21 +164,21 @@ def year_update(s, p, lev, key, t):
     n_buyers = int(G[G_N_BUYERS])
     absorb_sector = np.zeros(N_SECTORS)
     for i in range(n_buyers):
-        absorb_sector[e.sector[i]] += e.absorb[i]
+        absorb_sector[e[i].sector] += e[i].absorb
     for i in range(n_buyers):
-        a = e.absorb[i]
+        a = e[i].absorb
         if t > 0:
-            sec = e.sector[i]
+            sec = e[i].sector
             # spill-over: a sector's firms share spill_rate times last year's technology
             # gains from adoption in the sector, in proportion to absorptive capacity
             share = a / absorb_sector[sec] if absorb_sector[sec] > 0.0 else 0.0
-            e.tech[i] = min(1.0, e.tech[i] + p[P_SPILL] * G[G_SPILL0 + sec] * share)
+            e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * G[G_SPILL0 + sec] * share)
             # TG2: capacity building raises absorptive capacity
-            e.absorb[i] = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
+            e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
             # firms' willingness to pay grows with the province's real economy
-            e.wtp[i] *= 1.0 + p[P_ECON_GROWTH]
-            e.wtp_service[i] *= 1.0 + p[P_ECON_GROWTH]
-        e.need_p[i] = need_probability(s, p, i)
+            e[i].wtp *= 1.0 + p[P_ECON_GROWTH]
+            e[i].wtp_service *= 1.0 + p[P_ECON_GROWTH]
+        e[i].need_p = need_probability(s, p, i)
     for sec in range(N_SECTORS):
         G[G_SPILL0 + sec] = 0.0
     n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
@@ -196,8 +196,8 @@ def new_task(s, Y, p, key, t, j, carried):
     task (at set-up) ends within ``task_duration_max`` months."""
     tk, res, G = s.tasks, s.res, s.G
     slot = -1
-    for q in range(tk.active.shape[0]):
-        if tk.active[q] == 0:
+    for q in range(tk.shape[0]):
+        if tk[q].active == 0:
             slot = q
             break
     if slot < 0:
@@ -211,13 +211,13 @@ def new_task(s, Y, p, key, t, j, carried):
     u_ec = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 3, G)
     u_dur = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 4, G)
     u_par = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 5, G)
-    n_res = res.loc.shape[0]
+    n_res = res.shape[0]
     n_local = 0
     n_vn = 0
     for r in range(n_res):
-        if res.loc[r] == LOC_PROVINCE:
+        if res[r].loc == LOC_PROVINCE:
             n_local += 1
-        elif res.loc[r] == LOC_VIETNAM:
+        elif res[r].loc == LOC_VIETNAM:
             n_vn += 1
     want = LOC_PROVINCE if (u_org < p[P_LOCAL_TASK] and n_local > 0) or n_vn == 0 \
         else LOC_VIETNAM
@@ -225,7 +225,7 @@ def new_task(s, Y, p, key, t, j, carried):
     org = -1
     c = 0
     for r in range(n_res):
-        if res.loc[r] == want:
+        if res[r].loc == want:
             if c == pick:
                 org = r
                 break
@@ -239,26 +239,26 @@ def new_task(s, Y, p, key, t, j, carried):
         sector = 1 + min(N_SECTORS - 2, int((u_sec - agro) / (1.0 - agro) * (N_SECTORS - 1)))
     ec_p = p[P_EC_BASE] + (p[P_EC_MAX] - p[P_EC_BASE]) * G[G_E3]
     ec = 1 if u_ec < ec_p else 0
-    tk.active[slot] = 1
-    tk.org[slot] = org
-    tk.sector[slot] = sector
-    tk.ec[slot] = ec
+    tk[slot].active = 1
+    tk[slot].org = org
+    tk[slot].sector = sector
+    tk[slot].ec = ec
     if carried:
-        tk.end[slot] = int(u_dur * p[P_TASK_DMAX])
+        tk[slot].end = int(u_dur * p[P_TASK_DMAX])
     else:
         dmin = p[P_TASK_DMIN]
-        tk.end[slot] = t + int(dmin + u_dur * (p[P_TASK_DMAX] - dmin))
-    tk.partner[slot] = -1
+        tk[slot].end = t + int(dmin + u_dur * (p[P_TASK_DMAX] - dmin))
+    tk[slot].partner = -1
     if ec == 1:  # the partner: a buyer of the task's sector, drawn by rejection
         e = s.ent
         n_b = int(G[G_N_BUYERS])
         i = int(u_par * n_b)
         tries = 1
-        while e.sector[i] != sector and tries < 256:
+        while e[i].sector != sector and tries < 256:
             i = int(uniform(key, t, PROVINCE_AGENT, PU_PARTNER, 256 * j + tries, G) * n_b)
             tries += 1
-        if e.sector[i] == sector:
-            tk.partner[slot] = i
+        if e[i].sector == sector:
+            tk[slot].partner = i
     if not carried:
         yr = t // 12
         Y[yr, Y_TASKS_NEW] += 1.0
@@ -291,7 +291,7 @@ def month_begin(s, p, lev, key, t):
 @njit(cache=True, error_model="numpy")
 def research_agent(s, r):
     """Agent number of research organisation ``r`` in random keys."""
-    return s.ent.tech.shape[0] + r
+    return s.ent.shape[0] + r
 
 
 @njit(cache=True, error_model="numpy")
@@ -301,12 +301,12 @@ def research_step(s, p, key, t, r):
     results count as provincial (digitised under TG3)."""
     res = s.res
     a = research_agent(s, r)
-    loc = res.loc[r]
-    n = poisson_e(res.rate[r], res.exp_rate[r], uniform(key, t, a, PU_OUTPUT, 0, s.G))
+    loc = res[r].loc
+    n = poisson_e(res[r].rate, res[r].exp_rate, uniform(key, t, a, PU_OUTPUT, 0, s.G))
     for j in range(n):
-        sector = offer_sector(s, key, t, a, j, res.sector[r])
+        sector = offer_sector(s, key, t, a, j, res[r].sector)
         new_result(s, s.Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
-                   p[P_MR_BASE], 1 if loc == LOC_PROVINCE else 0, res.quality[r])
+                   p[P_MR_BASE], 1 if loc == LOC_PROVINCE else 0, res[r].quality)
 
 
 @njit(cache=True, error_model="numpy")
@@ -314,18 +314,18 @@ def intermediary_step(s, p, key, t, k):
     """Intermediary ``k`` starts its month: capacity (TG4 for the public one), staff
     skill (TG6 training), and a chance to connect to the national network."""
     m, G = s.ints, s.G
-    a = s.ent.tech.shape[0] + s.res.rate.shape[0] + s.tasks.active.shape[0] + k
-    m.used[k] = 0.0
+    a = s.ent.shape[0] + s.res.shape[0] + s.tasks.shape[0] + k
+    m[k].used = 0.0
     cap = p[P_INT_CAP]
-    if m.public[k] == 1:
+    if m[k].public == 1:
         cap += p[P_INT_CAP_GAIN] * G[G_E4]
-    m.capacity[k] = cap
-    sk = m.skill[k]
-    m.skill[k] = sk + p[P_SKILL_TRAIN] * G[G_E6] * (1.0 - sk) / 12.0
-    if m.connected[k] == 0:
+    m[k].capacity = cap
+    sk = m[k].skill
+    m[k].skill = sk + p[P_SKILL_TRAIN] * G[G_E6] * (1.0 - sk) / 12.0
+    if m[k].connected == 0:
         hazard = p[P_CONN_BASE] + p[P_CONN_GAIN] * G[G_E4]
         if uniform(key, t, a, PU_CONNECT, 0, G) < hazard:
-            m.connected[k] = 1
+            m[k].connected = 1
 
 
 @njit(cache=True, error_model="numpy")
@@ -333,15 +333,15 @@ def form_intermediary(s, p, t, public):
     """Open the next intermediary slot (public under TG4, or private)."""
     m, G = s.ints, s.G
     k = int(G[G_N_INT])
-    if k >= m.active.shape[0]:
+    if k >= m.shape[0]:
         return -1
-    m.active[k] = 1
-    m.public[k] = public
-    m.connected[k] = 0
-    m.formed[k] = t
-    m.capacity[k] = p[P_INT_CAP] + (p[P_INT_CAP_GAIN] * G[G_E4] if public else 0.0)
-    m.skill[k] = p[P_INT_SKILL0]
-    m.used[k] = 0.0
+    m[k].active = 1
+    m[k].public = public
+    m[k].connected = 0
+    m[k].formed = t
+    m[k].capacity = p[P_INT_CAP] + (p[P_INT_CAP_GAIN] * G[G_E4] if public else 0.0)
+    m[k].skill = p[P_INT_SKILL0]
+    m[k].used = 0.0
     G[G_N_INT] += 1.0
     if public:
         G[G_PUBLIC_FORMED] = 1.0
@@ -354,27 +354,27 @@ def finish_tasks(s, p, key, t):
     without a need may take up the first one (if it has commercial potential)."""
     tk, e, o, G, Y = s.tasks, s.ent, s.offers, s.G, s.Y
     yr = t // 12
-    base = s.ent.tech.shape[0] + s.res.rate.shape[0]
+    base = s.ent.shape[0] + s.res.shape[0]
     for q in range(int(G[G_TASK_HIGH])):
-        if tk.active[q] == 0 or tk.end[q] != t:
+        if tk[q].active == 0 or tk[q].end != t:
             continue
-        tk.active[q] = 0
+        tk[q].active = 0
         a = base + q
-        r = tk.org[q]
-        ready = p[P_MR_EC] if tk.ec[q] == 1 else p[P_MR_BASE]
+        r = tk[q].org
+        ready = p[P_MR_EC] if tk[q].ec == 1 else p[P_MR_BASE]
         extra = max(0.0, p[P_RESULTS_TASK] - 1.0)
         n_out = 1 + poisson(extra, uniform(key, t, a, PU_RESULTS, 0, G))
         for m in range(n_out):
-            k = new_result(s, Y, p, key, t, a, 2 * m, r, SELLER_RESEARCH, s.res.loc[r],
-                           tk.sector[q], ready, 1, s.res.quality[r])
-            partner = tk.partner[q]
-            if m == 0 and partner >= 0 and e.need[partner] == NEED_NONE \
-                    and o.kind[k] != KIND_RESULT \
+            k = new_result(s, Y, p, key, t, a, 2 * m, r, SELLER_RESEARCH, s.res[r].loc,
+                           tk[q].sector, ready, 1, s.res[r].quality)
+            partner = tk[q].partner
+            if m == 0 and partner >= 0 and e[partner].need == NEED_NONE \
+                    and o[k].kind != KIND_RESULT \
                     and uniform(key, t, a, PU_PARTNER, 0, G) < p[P_PARTNER]:
-                e.need[partner] = NEED_TECH
-                e.need_age[partner] = 0
-                e.pref[partner] = k
-                e.pref_id[partner] = o.serial[k]
+                e[partner].need = NEED_TECH
+                e[partner].need_age = 0
+                e[partner].pref = k
+                e[partner].pref_id = o[k].serial
                 Y[yr, Y_NEEDS] += 1.0
 
 
@@ -394,7 +394,7 @@ def month_end(s, p, lev, key, t):
             form_intermediary(s, p, t, 1)
     # private entry; the last free slot is kept for the public intermediary until it forms
     reserved = 0 if G[G_PUBLIC_FORMED] == 1.0 else 1
-    if G[G_N_INT] < m.active.shape[0] - reserved:
+    if G[G_N_INT] < m.shape[0] - reserved:
         trailing = 0.0
         for q in range(max(0, t - 11), t + 1):
             trailing += G[G_MV0 + q]
@@ -403,8 +403,8 @@ def month_end(s, p, lev, key, t):
                 form_intermediary(s, p, t, 0)
     if t % 12 == 11:
         connected = 0.0
-        for k in range(m.active.shape[0]):
-            if m.active[k] == 1 and m.connected[k] == 1:
+        for k in range(m.shape[0]):
+            if m[k].active == 1 and m[k].connected == 1:
                 connected += 1.0
         Y[yr, Y_INT_ACTIVE] = G[G_N_INT]
         Y[yr, Y_INT_CONNECTED] = connected
@@ -413,8 +413,8 @@ def month_end(s, p, lev, key, t):
         tech = 0.0
         absorb = 0.0
         for i in range(n_b):
-            tech += s.ent.tech[i]
-            absorb += s.ent.absorb[i]
+            tech += s.ent[i].tech
+            absorb += s.ent[i].absorb
         Y[yr, Y_TECH_MEAN] = tech / max(1, n_b)
         Y[yr, Y_ABSORB_MEAN] = absorb / max(1, n_b)
         Y[yr, Y_OFFERS_ACTIVE] = G[G_N_LIVE]

@@ -15,6 +15,7 @@ from stmarket.model.kernels.enterprises import (
     vendor_step,
 )
 from stmarket.model.kernels.layout import (
+    ENTERPRISE,
     G_DRAWS,
     G_N_BUYERS,
     G_N_FREE,
@@ -24,6 +25,7 @@ from stmarket.model.kernels.layout import (
     G_OFFER_HIGH,
     G_VENDOR_EXP,
     HUGE,
+    INTERMEDIARY,
     KIND_SERVICE,
     LOC_PROVINCE,
     NEED_NONE,
@@ -32,6 +34,7 @@ from stmarket.model.kernels.layout import (
     NG,
     NTX,
     NY,
+    OFFER,
     P_ABSORB0,
     P_INIT_TASKS,
     P_LOCAL_RATE,
@@ -54,6 +57,7 @@ from stmarket.model.kernels.layout import (
     PU_NEED,
     PU_OUTPUT,
     PU_QUALITY,
+    RESEARCH,
     ROLE_BUYER,
     RS_LOC,
     RS_SECTOR,
@@ -65,12 +69,8 @@ from stmarket.model.kernels.layout import (
     S_SIZE,
     SELLER_ENTERPRISE,
     SELLER_RESEARCH,
-    Enterprises,
-    Intermediaries,
-    Offers,
-    Research,
+    TASK,
     RunState,
-    Tasks,
 )
 from stmarket.model.kernels.offers import draw_price, new_result, offer_sector, origin_quality
 from stmarket.model.kernels.province import (
@@ -115,30 +115,29 @@ def allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, n_tx):
     """
     n_e = EI0.shape[0]
     n_r = RI0.shape[0]
-    ent = Enterprises(
-        np.zeros(n_e), np.zeros(n_e), np.zeros(n_e), np.zeros(n_e), np.zeros(n_e),
-        EI0[:, S_ROLE].copy(), EI0[:, S_SECTOR].copy(), EI0[:, S_SIZE].copy(),
-        EI0[:, S_COOP].copy(), np.zeros(n_e, np.int64), EI0[:, S_LOC].copy(),
-        np.full(n_e, NEED_NONE, np.int64), np.zeros(n_e, np.int64),
-        np.full(n_e, -1, np.int64), np.zeros(n_e, np.int64), np.zeros(n_e, np.int64))
-    res = Research(np.zeros(n_r), np.zeros(n_r), np.zeros(n_r), RI0[:, RS_LOC].copy(),
-                   RI0[:, RS_SECTOR].copy(), RI0[:, RS_UNIVERSITY].copy())
-    tasks = Tasks(np.zeros(n_tasks, np.int64), np.zeros(n_tasks, np.int64),
-                  np.zeros(n_tasks, np.int64), np.zeros(n_tasks, np.int64),
-                  np.zeros(n_tasks, np.int64), np.full(n_tasks, -1, np.int64))
-    ints = Intermediaries(np.zeros(n_ints), np.zeros(n_ints), np.zeros(n_ints),
-                          np.zeros(n_ints, np.int64), np.zeros(n_ints, np.int64),
-                          np.zeros(n_ints, np.int64), np.zeros(n_ints, np.int64))
-    n_o = n_offers
-    offers = Offers(np.zeros(n_o), np.zeros(n_o),
-                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
-                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
-                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
-                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
-                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64),
-                    np.zeros(n_o, np.int64), np.full(n_o, -1, np.int64),
-                    np.zeros(n_o, np.int64), np.zeros(n_o, np.int64))
-    return RunState(ent, res, tasks, ints, offers, np.zeros(NG + n_months),
+    ent = np.zeros(n_e, dtype=ENTERPRISE)
+    for i in range(n_e):
+        ent[i].role = EI0[i, S_ROLE]
+        ent[i].sector = EI0[i, S_SECTOR]
+        ent[i].size_class = EI0[i, S_SIZE]
+        ent[i].coop = EI0[i, S_COOP]
+        ent[i].loc = EI0[i, S_LOC]
+        ent[i].need = NEED_NONE
+        ent[i].pref = -1
+    res = np.zeros(n_r, dtype=RESEARCH)
+    for r in range(n_r):
+        res[r].loc = RI0[r, RS_LOC]
+        res[r].sector = RI0[r, RS_SECTOR]
+        res[r].university = RI0[r, RS_UNIVERSITY]
+    tasks = np.zeros(n_tasks, dtype=TASK)
+    for q in range(n_tasks):
+        tasks[q].partner = -1
+    ints = np.zeros(n_ints, dtype=INTERMEDIARY)
+    offers = np.zeros(n_offers, dtype=OFFER)
+    for k in range(n_offers):
+        offers[k].pos = -1
+    return RunState(ent, res, tasks, ints, offers, np.zeros(n_offers, np.int64),
+                    np.zeros(n_offers, np.int64), np.zeros(NG + n_months),
                     np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)))
 
 
@@ -148,28 +147,28 @@ def init_buyers(s, p, key):
     absorptive capacity, willingness to pay, and the needs already in progress."""
     e, G = s.ent, s.G
     t0 = -1
-    n_e = e.tech.shape[0]
+    n_e = e.shape[0]
     n_b = 0
     for i in range(n_e):
-        if e.role[i] == ROLE_BUYER:
+        if e[i].role == ROLE_BUYER:
             n_b += 1
     G[G_N_BUYERS] = n_b
     wtp_size = (p[P_WTP_MICRO], p[P_WTP_SMALL], p[P_WTP_MEDIUM])
     for i in range(n_e):
-        e.need[i] = NEED_NONE
-        e.need_age[i] = 0
-        e.pref[i] = -1
-        e.purchases[i] = 0
-        if e.role[i] != ROLE_BUYER:
+        e[i].need = NEED_NONE
+        e[i].need_age = 0
+        e[i].pref = -1
+        e[i].purchases = 0
+        if e[i].role != ROLE_BUYER:
             continue
-        e.rd[i] = 1 if uniform(key, t0, i, PU_INIT, 0, G) < p[P_RD_SHARE] else 0
+        e[i].rd = 1 if uniform(key, t0, i, PU_INIT, 0, G) < p[P_RD_SHARE] else 0
         z1, z2 = normal_pair(key, t0, i, PU_INIT, 1, G)
-        e.tech[i] = clip01(p[P_TECH0] + 0.1 * z1)
-        e.absorb[i] = clip01(p[P_ABSORB0] + 0.1 * z2)
+        e[i].tech = clip01(p[P_TECH0] + 0.1 * z1)
+        e[i].absorb = clip01(p[P_ABSORB0] + 0.1 * z2)
         z3, z4 = normal_pair(key, t0, i, PU_INIT, 3, G)
-        scale = wtp_size[e.size[i]]
-        e.wtp[i] = scale * np.exp(p[P_WTP_SIGMA] * z3)
-        e.wtp_service[i] = p[P_WTP_SERVICE] * np.sqrt(scale / p[P_WTP_MICRO]) * np.exp(
+        scale = wtp_size[e[i].size_class]
+        e[i].wtp = scale * np.exp(p[P_WTP_SIGMA] * z3)
+        e[i].wtp_service = p[P_WTP_SERVICE] * np.sqrt(scale / p[P_WTP_MICRO]) * np.exp(
             p[P_WTP_SIGMA] * z4)
     # needs already in progress in January of the first year: about half of a need's
     # patience worth of need formation, at random ages (the market does not start empty)
@@ -177,9 +176,9 @@ def init_buyers(s, p, key):
         p_need = need_probability(s, p, i)
         if uniform(key, t0, i, PU_INIT, 9, G) < min(1.0, 0.5 * p[P_PATIENCE] * p_need):
             u_level = uniform(key, t0, i, PU_INIT, 10, G)
-            e.need[i] = NEED_TECH if u_level < tech_need_probability(s, p, i) \
+            e[i].need = NEED_TECH if u_level < tech_need_probability(s, p, i) \
                 else NEED_SERVICE
-            e.need_age[i] = int(uniform(key, t0, i, PU_INIT, 11, G) * p[P_PATIENCE])
+            e[i].need_age = int(uniform(key, t0, i, PU_INIT, 11, G) * p[P_PATIENCE])
 
 
 @njit(cache=True, error_model="numpy")
@@ -190,67 +189,67 @@ def init_offers(s, p, key):
     e, res, o, G = s.ent, s.res, s.offers, s.G
     t0 = -1
     no_y = np.zeros((1, NY))  # set-up writes no yearly indicator
-    n_e = e.tech.shape[0]
-    n_r = res.rate.shape[0]
+    n_e = e.shape[0]
+    n_r = res.shape[0]
     n_b = int(G[G_N_BUYERS])
     for r in range(n_r):
-        loc = res.loc[r]
-        res.rate[r] = p[P_LOCAL_RATE] if loc == LOC_PROVINCE else p[P_OUTSIDE_RATE]
-        res.quality[r] = origin_quality(p, loc)
-        res.exp_rate[r] = np.exp(-res.rate[r])
+        loc = res[r].loc
+        res[r].rate = p[P_LOCAL_RATE] if loc == LOC_PROVINCE else p[P_OUTSIDE_RATE]
+        res[r].quality = origin_quality(p, loc)
+        res[r].exp_rate = np.exp(-res[r].rate)
     G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
-    n_slots_all = o.price.shape[0]
+    n_slots_all = o.shape[0]
     G[G_N_SERVICE] = n_r + n_v
     G[G_OFFER_HIGH] = n_r + n_v
     n_slots = n_slots_all - (n_r + n_v)
     for j in range(n_slots):  # free slots, popped from the end: lowest slot first
-        o.free[j] = n_slots_all - 1 - j
+        s.free[j] = n_slots_all - 1 - j
     G[G_N_FREE] = n_slots
     G[G_N_LIVE] = 0.0
     for k in range(n_slots_all):
-        o.pos[k] = -1
+        o[k].pos = -1
     # standing S&T service offers: one per research organisation and vendor
     for k in range(n_r + n_v):
         if k < n_r:
             a = n_e + k
-            seller, stype, loc, sector = k, SELLER_RESEARCH, res.loc[k], res.sector[k]
+            seller, stype, loc, sector = k, SELLER_RESEARCH, res[k].loc, res[k].sector
         else:
             a = n_b + (k - n_r)
-            seller, stype, loc, sector = a, SELLER_ENTERPRISE, e.loc[a], e.sector[a]
+            seller, stype, loc, sector = a, SELLER_ENTERPRISE, e[a].loc, e[a].sector
         q = clip01(origin_quality(p, loc) + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
-        o.active[k] = 1
-        o.seller[k] = seller
-        o.seller_type[k] = stype
-        o.origin[k] = loc
-        o.kind[k] = KIND_SERVICE
-        o.sector[k] = sector
-        o.digitised[k] = 0
-        o.licences[k] = HUGE
-        o.expires[k] = HUGE
-        o.provincial[k] = 0
-        o.quality[k] = q
-        o.price[k] = draw_price(s, p, key, t0, a, 0, KIND_SERVICE, loc, q)
+        o[k].active = 1
+        o[k].seller = seller
+        o[k].seller_type = stype
+        o[k].origin = loc
+        o[k].kind = KIND_SERVICE
+        o[k].sector = sector
+        o[k].digitised = 0
+        o[k].licences = HUGE
+        o[k].expires = HUGE
+        o[k].provincial = 0
+        o[k].quality = q
+        o[k].price = draw_price(s, p, key, t0, a, 0, KIND_SERVICE, loc, q)
     life = p[P_OFFER_LIFE]
     for r in range(n_r + n_v):
         if r < n_r:
             a = n_e + r
-            rate = res.rate[r]
+            rate = res[r].rate
         else:
             a = n_b + (r - n_r)
             rate = p[P_VENDOR_RATE]
         n0 = poisson(life * rate, uniform(key, t0, a, PU_INIT_OFFERS, 0, G))
         for j in range(n0):
             if r < n_r:
-                sector = offer_sector(s, key, t0, a, j, res.sector[r])
+                sector = offer_sector(s, key, t0, a, j, res[r].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, r, SELLER_RESEARCH,
-                               res.loc[r], sector, p[P_MR_BASE],
-                               1 if res.loc[r] == LOC_PROVINCE else 0, res.quality[r])
+                               res[r].loc, sector, p[P_MR_BASE],
+                               1 if res[r].loc == LOC_PROVINCE else 0, res[r].quality)
             else:
-                sector = offer_sector(s, key, t0, a, j, e.sector[a])
+                sector = offer_sector(s, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
-                               e.loc[a], sector, 1.0, 0, origin_quality(p, e.loc[a]))
-            o.expires[k] = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
+                               e[a].loc, sector, 1.0, 0, origin_quality(p, e[a].loc))
+            o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
 
 
 @njit(cache=True, error_model="numpy")
@@ -276,19 +275,19 @@ def step_month(s, p, lev, key, t):
     # same numbers again (counted once). Draws are pure functions of their keys, so
     # the result is the Mesa path's, bit for bit.
     e, res, G = s.ent, s.res, s.G
-    n_e = e.tech.shape[0]
-    n_r = res.rate.shape[0]
+    n_e = e.shape[0]
+    n_r = res.shape[0]
     n_b = int(G[G_N_BUYERS])
     month_begin(s, p, lev, key, t)
     u = np.empty(max(n_r, n_e))
     uniform_block(key, t, n_e, PU_OUTPUT, u[:n_r])
     for r in range(n_r):
-        if u[r] <= res.exp_rate[r]:  # no output this month (research_step's Poisson)
+        if u[r] <= res[r].exp_rate:  # no output this month (research_step's Poisson)
             G[G_DRAWS] += 1.0
         else:
             research_step(s, p, key, t, r)
-    for k in range(s.ints.active.shape[0]):
-        if s.ints.active[k] == 1:
+    for k in range(s.ints.shape[0]):
+        if s.ints[k].active == 1:
             intermediary_step(s, p, key, t, k)
     uniform_block(key, t, n_b, PU_OUTPUT, u[: n_e - n_b])
     for i in range(n_b, n_e):
@@ -306,9 +305,9 @@ def step_month(s, p, lev, key, t):
     n_busy = 0
     n_need_draws = 0
     for i in range(n_b):
-        if e.need[i] == NEED_NONE:
+        if e[i].need == NEED_NONE:
             n_need_draws += 1
-            if u[i] >= e.need_p[i]:
+            if u[i] >= e[i].need_p:
                 continue
         busy[n_busy] = i
         n_busy += 1
