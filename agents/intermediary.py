@@ -18,14 +18,14 @@ class Intermediary(StateAgent):
     public one's), a staff skill that TG6 training and its own deals raise and that
     cuts its clients' valuation discount, and it joins the national network by its
     record of deals and its skill; once connected it sees offers from outside the
-    province in full. It earns a fee on each deal it brokers.
+    province in full.
 
     State
     -----
     is_public, connected, is_open : bool
     formed_month, closed_month : int, months since January of the first year (-1: open)
     capacity, skill, used : float
-    deals_last_year, fees_last_year : float (exponentially weighted over twelve months)
+    deals_last_year : float (exponentially weighted over twelve months)
     """
 
     is_public = Column("ints", "public", bool, doc="Formed by the province under TG4.")
@@ -37,7 +37,7 @@ class Intermediary(StateAgent):
     is_open = Column("ints", "active", bool, doc="Open (not closed).")
     closed_month = Column("ints", "closed", int, doc="Month it closed, -1 while open.")
     deals_last_year = Column("ints", "deals12", doc="Deals brokered over about the last year.")
-    fees_last_year = Column("ints", "revenue12", doc="Fees earned over about the last year.")
+
     used = Column("ints", "used", doc="Clients served this month.")
 
     def step(self) -> None:

@@ -30,7 +30,7 @@ _PROBABILITIES = {
     "absorb_gain", "skill_train", "init_sd", "init_need_share", "service_learn_share",
     "own_sector_share", "sale_belief", "ip_premium", "ip_support", "dig_support",
     "platform_support", "vis_int_local", "vis_event", "skill_learn", "int_stall_share",
-    "fee_rate", "int_exit_share", "connect_skill", "connect_rate", "tg1_outside_reach",
+    "int_exit_share", "cofund_share", "connect_skill", "connect_rate", "tg1_outside_reach",
     "wtp_service_elasticity",
 }
 _INTEGERS = {"licences_max", "k_direct", "k_int", "k_event", "initial_active_tasks"}

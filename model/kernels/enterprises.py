@@ -49,7 +49,6 @@ from stmarket.model.kernels.layout import (
     P_COOP_MULT,
     P_CROSS_FIT,
     P_DIG_VIS,
-    P_FEE_RATE,
     P_INT_UNCERT_CUT,
     P_INT_VIS_UNCONN,
     P_INTL_GAIN,
@@ -385,7 +384,6 @@ def transact(s, p, t, i, k, channel, kint):
         s.res[o[k].seller].sold += 1.0
     if kint >= 0:
         s.ints[kint].deals += 1.0
-        s.ints[kint].revenue12 += p[P_FEE_RATE] * v
         Y[yr, Y_INT_DEALS] += 1.0
     if G[G_LOG] == 1.0:
         n = int(G[G_NTX])

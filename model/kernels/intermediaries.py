@@ -104,7 +104,6 @@ def book_month(s, p):
         sk = m[k].skill
         m[k].skill = sk + (1.0 - sk) * (1.0 - (1.0 - p[P_SKILL_LEARN]) ** m[k].deals)
         m[k].deals12 = m[k].deals12 * keep + m[k].deals
-        m[k].revenue12 *= keep
         m[k].deals = 0.0
 
 
@@ -128,7 +127,6 @@ def open_intermediary(s, p, t, public):
     m[k].used = 0.0
     m[k].deals = 0.0
     m[k].deals12 = 0.0
-    m[k].revenue12 = 0.0
     G[G_N_INT] += 1.0
     G[G_N_OPEN] += 1.0
     if public:

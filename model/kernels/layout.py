@@ -61,7 +61,7 @@ PARAM_NAMES = (
     "k_direct", "vis_local", "vis_vn", "vis_abroad", "vis_int_local", "vis_event",
     "digit_vis_mult", "k_int", "int_vis_unconnected", "val_uncert", "int_uncert_cut",
     "p_use_int", "int_cap_base", "int_cap_gain", "int_skill_init", "skill_train",
-    "skill_learn", "int_setup_stock", "int_stall_share", "fee_rate", "int_breakeven_deals",
+    "skill_learn", "int_setup_stock", "int_stall_share", "int_breakeven_deals",
     "int_exit_share", "private_rate", "connect_rule", "connect_deals", "connect_skill",
     "connect_rate",
     "event_base", "event_max", "attend_prob", "k_event",
@@ -70,7 +70,7 @@ PARAM_NAMES = (
     "lag_form",
     "build_tg1", "build_tg2", "build_tg3", "build_tg4", "build_tg5", "build_tg6",
     "decay_tg1", "decay_tg2", "decay_tg3", "decay_tg4", "decay_tg5", "decay_tg6",
-    "h1", "h2", "h3", "h4", "h5", "h6", "h2_cofund",
+    "h1", "h2", "h3", "h4", "h5", "h6", "cofund_share", "h2_cofund",
     "close_base", "close_gain", "tg1_outside_reach", "subsidy_max", "need_gain",
     "absorb_gain", "aware_gain", "intl_gain", "inflation", "economic_growth",
 )
@@ -91,13 +91,13 @@ NP = len(PARAM_NAMES)
  P_K_DIRECT, P_VIS_LOCAL, P_VIS_VN, P_VIS_ABROAD, P_VIS_INT_LOCAL, P_VIS_EVENT,
  P_DIG_VIS, P_K_INT, P_INT_VIS_UNCONN, P_VAL_UNCERT, P_INT_UNCERT_CUT, P_USE_INT,
  P_INT_CAP, P_INT_CAP_GAIN, P_INT_SKILL0, P_SKILL_TRAIN, P_SKILL_LEARN, P_INT_SETUP,
- P_INT_STALL, P_FEE_RATE, P_BREAKEVEN, P_EXIT_SHARE, P_PRIV_RATE, P_CONNECT_RULE,
+ P_INT_STALL, P_BREAKEVEN, P_EXIT_SHARE, P_PRIV_RATE, P_CONNECT_RULE,
  P_CONN_DEALS,
  P_CONN_SKILL, P_CONN_RATE, P_EVENT_BASE, P_EVENT_MAX, P_ATTEND, P_K_EVENT,
  P_LAG_FORM,
  P_BUILD1, P_BUILD2, P_BUILD3, P_BUILD4, P_BUILD5, P_BUILD6,
  P_DECAY1, P_DECAY2, P_DECAY3, P_DECAY4, P_DECAY5, P_DECAY6,
- P_H1, P_H2, P_H3, P_H4, P_H5, P_H6, P_H2_COFUND,
+ P_H1, P_H2, P_H3, P_H4, P_H5, P_H6, P_COFUND_SHARE, P_H2_COFUND,
  P_CLOSE_BASE, P_CLOSE_GAIN, P_TG1_OUTSIDE, P_SUBSIDY, P_NEED_GAIN, P_ABSORB_GAIN,
  P_AWARE_GAIN, P_INTL_GAIN, P_INFLATION, P_ECON_GROWTH) = range(NP)
 #: the structural switches: parameters that choose between alternative rules
@@ -164,11 +164,11 @@ RESEARCH = np.dtype([("rate", _F), ("exp_rate", _F), ("quality", _F), ("offered"
 TASK = np.dtype([("active", _I), ("org", _I), ("sector", _I), ("ec", _I), ("end", _I),
                  ("partner", _I), ("serial", _I)], align=True)
 #: Intermediaries: client capacity a month, staff skill, clients served this month,
-#: deals brokered this month, deals and fee revenue (bn VND) over about the last 12
-#: months (its track record); active (0/1), public (0/1), connected to the national
-#: network (0/1), month formed, month closed (-1 while open).
+#: deals brokered this month and over about the last 12 months (its track record);
+#: open (0/1), public (0/1), connected to the national network (0/1), month formed,
+#: month closed (-1 while open).
 INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("deals", _F),
-                         ("deals12", _F), ("revenue12", _F), ("active", _I), ("public", _I),
+                         ("deals12", _F), ("active", _I), ("public", _I),
                          ("connected", _I), ("formed", _I), ("closed", _I)], align=True)
 #: Offers: quality, asking price (billion VND); slot live (0/1), seller index, seller
 #: type, origin, kind, sector, digitised (0/1), licences left, month it expires, from a

@@ -46,6 +46,7 @@ from stmarket.model.kernels.layout import (
     NEED_TECH,
     P_ABSORB_GAIN,
     P_BUILD1,
+    P_COFUND_SHARE,
     P_DECAY1,
     P_DECISION_SIGMA,
     P_DIG_FIXED,
@@ -183,7 +184,10 @@ def build_stocks(s, p, lev, t):
     for g in range(6):
         tau = max(1e-6, p[P_BUILD1 + g]) * 12.0  # months
         keep = np.exp(-p[P_DECAY1 + g] / 12.0)
-        G[G_P1 + g] += max(0.0, lev[g, yr]) / 12.0
+        spend = max(0.0, lev[g, yr]) / 12.0
+        if g == 1:  # TG2: the co-funding share is spent on purchases in the year
+            spend *= 1.0 - p[P_COFUND_SHARE]
+        G[G_P1 + g] += spend
         if second:
             f1 = G[G_P1 + g] * (1.0 - np.exp(-2.0 / tau))
             G[G_P1 + g] -= f1
@@ -210,8 +214,9 @@ def year_update(s, p, lev, key, t):
     yr = t // 12
     for g in range(6):
         s.Y[yr, Y_BUDGET] += lev[g, yr]
-    # co-funding of purchases acts on the year's own TG2 budget (a fast instrument)
-    G[G_E2_COFUND] = saturating(lev[1, yr], p[P_H2_COFUND])
+    # co-funding of purchases: cofund_share of the year's TG2 budget, acting in the year
+    # (a fast instrument); the rest of TG2 builds capability (build_stocks)
+    G[G_E2_COFUND] = saturating(p[P_COFUND_SHARE] * lev[1, yr], p[P_H2_COFUND])
     growth = 1.0 + p[P_ECON_GROWTH]
     n_buyers = int(G[G_N_BUYERS])
     if t > 0:
