@@ -193,7 +193,7 @@ def _prune(ema_box, i: int, alpha: float) -> int:
     """Drop the least significant restriction while any quasi-p-value exceeds
     ``alpha``; return the final trajectory step."""
     while True:
-        qp = ema_box.qp[i]
+        qp = _quasi_p(ema_box, i)
         if not qp:
             return i
         worst, dim = max((max(v), d) for d, v in qp.items())
@@ -201,6 +201,19 @@ def _prune(ema_box, i: int, alpha: float) -> int:
             return i
         ema_box.drop_restriction(dim, i=i)
         i = len(ema_box.peeling_trajectory) - 1
+
+
+def _quasi_p(ema_box, i: int) -> dict:
+    """Quasi-p-values of trajectory step ``i``'s restrictions, ``{dimension: [low,
+    high]}`` (-1 for a side not restricted). EMA Workbench 2.5 keeps them as ``qp``;
+    EMA Workbench 3 computes them on demand."""
+    try:
+        return ema_box.qp[i]
+    except AttributeError:
+        from ema_workbench.analysis import scenario_discovery_util as sdu
+
+        dims = sdu._determine_restricted_dims(ema_box.box_lims[i], ema_box.prim.box_init)
+        return ema_box._calculate_quasi_p(i, list(dims)) if len(dims) else {}
 
 
 def _phases(traj: pd.DataFrame, n_found: int) -> list[str]:
@@ -219,7 +232,7 @@ def _phases(traj: pd.DataFrame, n_found: int) -> list[str]:
 def _box(ema_box, X: pd.DataFrame, number: int, chosen: int, selected: int, n_found: int,
          threshold: float) -> Box:
     t = ema_box.peeling_trajectory
-    lims, qp = ema_box.box_lims[selected], ema_box.qp[selected]
+    lims, qp = ema_box.box_lims[selected], _quasi_p(ema_box, selected)
     rows = []
     for d in X.columns:
         if d in qp:
@@ -275,8 +288,7 @@ def prim_boxes(X: pd.DataFrame, y: np.ndarray, threshold: float = DEFAULT_THRESH
         raise ValueError(f"n_boxes must be at least 1, got {n_boxes}")
     prim = _prim_module()
     with _ema_quiet():
-        alg = prim.Prim(X, y, threshold=_EMA_THRESHOLD, peel_alpha=peel_alpha,
-                        paste_alpha=paste_alpha, mass_min=mass_min)
+        alg = prim.Prim(X, y, **_ema_settings(prim, peel_alpha, paste_alpha, mass_min))
         left = np.ones(len(y), dtype=bool)
         boxes: list[Box] = []
         for number in range(1, n_boxes + 1):
@@ -295,6 +307,19 @@ def prim_boxes(X: pd.DataFrame, y: np.ndarray, threshold: float = DEFAULT_THRESH
             if box.n_restricted == 0:
                 break
     return boxes
+
+
+def _ema_settings(prim, peel_alpha: float, paste_alpha: float, mass_min: float) -> dict:
+    """EMA's PRIM settings. EMA Workbench 2.5 (Python 3.11) stops a search below a
+    density ``threshold``, which we set near zero so that every box is found and our own
+    rule selects from its trajectory; EMA Workbench 3 (Python 3.12 and later) has no
+    such threshold and always finds a box."""
+    import inspect
+
+    kw = {"peel_alpha": peel_alpha, "paste_alpha": paste_alpha, "mass_min": mass_min}
+    if "threshold" in inspect.signature(prim.Prim.__init__).parameters:
+        kw["threshold"] = _EMA_THRESHOLD
+    return kw
 
 
 # ----------------------------------------------------------------- the plan's misses
