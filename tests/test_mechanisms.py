@@ -300,9 +300,9 @@ def test_search_probability_rises_with_tg6(prov):
 # ---------------------------------------------------------------- search and purchase
 def _one_offer(prov, origin=K.LOC_PROVINCE, kind=K.KIND_TECH, licences=3, dig=0,
                provincial=0, seller=2, **over):
-    """A market whose only technology offer (research seller 2, sector 1, quality 0.8,
-    price 0.5) every direct search sees, deals always close, and every buyer has a
-    technology need in sector 1 with a huge willingness to pay."""
+    """A market whose only technology offer (research organisation ``seller``, sector 1,
+    quality 0.8, price 0.5) every direct search sees, deals always close, and every buyer
+    has a technology need in sector 1 with a huge willingness to pay."""
     p = _p(prov, **{"close_base": 1.0, "vis_local": 1.0, "vis_vn": 1.0, "vis_abroad": 1.0,
                     "k_direct": 4, "attend_prob": 0.0, **over})
     st, n_b = _fresh(prov, p), prov.n_buyers
@@ -465,7 +465,8 @@ def test_offers_expire_and_the_live_list_stays_consistent(prov):
     assert n_live[int(st.p[K.P_OFFER_LIFE])] == 0  # the initial stock is gone after a life
 
 
-@pytest.mark.parametrize("origin,provincial", [(K.LOC_PROVINCE, 0), (K.LOC_VIETNAM, 0)])
+@pytest.mark.parametrize("origin,provincial", [(K.LOC_PROVINCE, 0), (K.LOC_VIETNAM, 1),
+                                               (K.LOC_VIETNAM, 0)])
 def test_closing_probability_rises_with_tg1(prov, origin, provincial):
     fracs = []
     for e1 in (0.0, 1.0):
@@ -476,7 +477,8 @@ def test_closing_probability_rises_with_tg1(prov, origin, provincial):
             st.ent.need[0] = K.NEED_TECH
             _k(st, K.search_and_buy, t, 0)
         bought = np.arange(1500) < st.G[K.G_NTX]
-        reach = 1.0 if origin == K.LOC_PROVINCE else 0.5  # TG1 reaches outside sellers less
+        # TG1 reaches outside sellers' own offers less
+        reach = 1.0 if origin == K.LOC_PROVINCE or provincial else 0.5
         _bernoulli(bought, 0.45 + 0.55 * st.p[K.P_CLOSE_GAIN] * e1 * reach)
         fracs.append(bought.mean())
     assert fracs[1] > fracs[0]

@@ -196,9 +196,12 @@ def draw_price(s, p, key, t, agent, k, kind, origin, quality):
 
 @njit(cache=True, error_model="numpy")
 def sale_chance(s, p, seller, seller_type):
-    """A seller's expectation that an offer of its sells: its track record (results
-    sold over results offered) shrunk towards ``sale_belief`` with the weight of
-    ``belief_weight`` offers. Vendors hold the prior belief."""
+    """A seller's expected sales of an offer of its during the offer's life: its track
+    record (sales, licences counted one by one, over offers it has put on the market,
+    those at set-up included) shrunk towards ``sale_belief`` with the weight of
+    ``belief_weight`` offers. It can exceed 1 when results sell several licences; times a
+    price it is the revenue an offer is expected to bring. Vendors hold the prior
+    belief."""
     w = p[P_BELIEF_W]
     if seller_type != SELLER_RESEARCH:
         return p[P_SALE_BELIEF]

@@ -17,6 +17,7 @@ from stmarket.model.kernels.enterprises import need_probability
 from stmarket.model.kernels.intermediaries import book_month, intermediaries_enter, public_slot
 from stmarket.model.kernels.layout import (
     FULL_TASKS,
+    G_DEALS0,
     G_E1,
     G_E2,
     G_E2_COFUND,
@@ -359,6 +360,7 @@ def month_begin(s, p, lev, key, t):
     spending into the capability stocks, offers whose life has ended leave the market,
     this month's promotion events (TG5's contacts), and the order in which buyers act."""
     G = s.G
+    G[G_DEALS0 + t % 12] = 0.0  # the slot of this month last year: the last 12 months
     if t % 12 == 0:
         year_update(s, p, lev, key, t)
     build_stocks(s, p, lev, t)

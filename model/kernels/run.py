@@ -262,8 +262,6 @@ def init_offers(s, p, key):
                                e[a].loc, sector, 1.0, 0, origin_quality(p, e[a].loc))
             if k >= 0:
                 o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
-    for r in range(n_r):  # the stock at set-up is no part of an organisation's record
-        res[r].offered = 0.0
 
 
 @njit(cache=True, error_model="numpy")
