@@ -91,7 +91,10 @@ CASES = [
      "parameters.need_rate.prior", "must be one of"),
     ("profile", "[parameters.need_rate]\n", "[parameters.need_rate]\nvalue = 0.002\n",
      "parameters.need_rate", "not both"),
-    ("profile", 'reason = "Fit of an offer from another sector."\n', "",
+    ("profile", 'reason = "Fit of an offer made for another sector (an offer of the buyer\'s '
+                'sector, or a service, fits 1); it scales the benefit. A timber-drying line is of '
+                'some use to a building-materials firm but mostly not, so 0.1-0.4: cross-sector '
+                'offers rarely beat own-sector ones."\n', "",
      "parameters.cross_fit.reason", "reason"),
     ("profile", "value = 29\n", "value = 29.5\n", "parameters.initial_active_tasks.value",
      "integer"),
