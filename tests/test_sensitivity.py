@@ -391,3 +391,14 @@ def test_cli_bad_input_is_an_input_error(argv, match, tmp_path):
 def test_cli_rejects_bad_values(argv):
     with pytest.raises((SystemExit, argparse.ArgumentError)):
         parser().parse_args(["sensitivity", *argv])
+
+
+def test_a_structural_switch_is_sampled_over_its_alternatives(small_profile, scenarios):
+    """A switch (``prior = "choice"``) is an input like a parameter, its unit column cut
+    into equal shares, one per alternative: half the points use each of two structures."""
+    pb, _ = market_problem(small_profile, scenarios["plan_2257"], ["digit_rule", "lag_form"],
+                           levers=False)
+    u = np.linspace(0.0, 0.999, 10)
+    for inp in pb.inputs:
+        x = inp.ppf(u)
+        assert set(x) == {0.0, 1.0} and (x == 1.0).sum() == 5, inp.name
