@@ -183,17 +183,21 @@ def build_stocks(s, p, lev, t):
     yr = t // 12
     second = p[P_LAG_FORM] >= 1.0
     for g in range(6):
-        tau = max(1e-6, p[P_BUILD1 + g]) * 12.0  # months
-        keep = np.exp(-p[P_DECAY1 + g] / 12.0)
         spend = max(0.0, lev[g, yr]) / 12.0
         if g == 1:  # TG2: the co-funding share is spent on purchases in the year
             spend *= 1.0 - p[P_COFUND_SHARE]
+        if spend == 0.0 and G[G_P1 + g] == 0.0 and G[G_Q1 + g] == 0.0 \
+                and G[G_K1 + g] == 0.0:
+            continue  # nothing spent yet: no stock, no effect (G_E stays 0)
+        tau = max(1e-6, p[P_BUILD1 + g]) * 12.0  # months
+        keep = np.exp(-p[P_DECAY1 + g] / 12.0)
         G[G_P1 + g] += spend
         if second:
-            f1 = G[G_P1 + g] * (1.0 - np.exp(-2.0 / tau))
+            stay = np.exp(-2.0 / tau)  # each stage holds the half-time tau / 2
+            f1 = G[G_P1 + g] * (1.0 - stay)
             G[G_P1 + g] -= f1
             G[G_Q1 + g] += f1
-            flow = G[G_Q1 + g] * (1.0 - np.exp(-2.0 / tau))
+            flow = G[G_Q1 + g] * (1.0 - stay)
             G[G_Q1 + g] -= flow
         else:
             flow = G[G_P1 + g] * (1.0 - np.exp(-1.0 / tau))
