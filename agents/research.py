@@ -10,16 +10,22 @@ class ResearchOrganisation(StateAgent):
     """An institute or university that supplies research results, technologies,
     IP and S&T services to the province's firms.
 
-    Each month it offers a Poisson number of new results at its output rate; each
-    is protected as IP with a probability TG1 raises, market-ready (a technology)
-    or not (a research result), digitised with a probability TG3 raises for
-    provincial results, and priced from a heavy-tailed distribution around its
-    kind's median, scaled by quality and origin. Organisations in the province or
+    Each month it offers a Poisson number of new results at its output rate. For each
+    it decides whether to protect it as IP (when the licence income protection secures,
+    by its own record of sales, exceeds its cost of protection, which TG1 lowers for
+    in-province organisations and provincial tasks) and whether to digitise it (when
+    the extra sales from being easier to find exceed the cost, which TG3 and TG4 lower
+    for provincial results; or, under the organisation rule, by a yearly choice). An
+    unprotected result is market-ready (a technology) or not (a research result); its
+    price is drawn from a heavy-tailed distribution around its kind's median, scaled by
+    quality and origin, and grows with incomes. Organisations in the province or
     elsewhere in Vietnam also lead provincial S&T tasks (:mod:`stmarket.model.kernels`
     ``new_task``), whose results reach the market when they finish. Each holds one
     standing S&T service offer. In-province organisations
     compete with those elsewhere in Vietnam and abroad, which offer better quality
-    at higher prices and are harder to find.
+    at higher prices and are harder to find. Its record of offers and sales
+    (``offered``, ``sold``) and its standing digitisation choice (``digitises``) are in
+    ``model.state.res``.
 
     State
     -----

@@ -11,7 +11,12 @@ the priors:
    many uniforms and normals for each run through the same generator, the two timed
    alternately: the median ratio is how much the model costs beyond its random
    numbers;
-3. throughput of the core on 2 threads against 1.
+3. throughput of the core on 2 threads against 1;
+4. the core on a province ten times bigger (ten times the buyers and the in-province
+   research organisations; the same outside suppliers), timed alternately with the
+   province itself on the same parameter vectors: the cost per run, bigger over
+   smaller (at most 11x is the budget: the model's work per run should grow no faster
+   than the province).
 
 Timing side by side makes the ratios robust to the machine's speed changing during
 the benchmark (seen here: the same run taking 180 or 330 ms minutes apart).
@@ -122,8 +127,40 @@ def main(argv: list[str] | None = None) -> None:
         t_two.append(best_of(lambda: run_batch(profile, Pt, lev, st, rt, n_threads=two), 1))
     print(f"throughput: {nt / min(t_one):,.0f} runs/s on 1 thread, {nt / min(t_two):,.0f} "
           f"runs/s on {two} threads (speed-up {min(t_one) / min(t_two):.2f}x)")
+    # 4. a province ten times bigger, on the same parameter vectors, alternately
+    big = bigger(profile, 10)
+    nb = max(20, args.core_runs // 10)
+    run_batch(big, P[:2], lev, seeds[:2], runs[:2], n_threads=1)
+    t_small, t_big = [], []
+    for _ in range(args.repeats):
+        t_small.append(best_of(lambda: run_batch(profile, P[:nb], lev, seeds[:nb], runs[:nb],
+                                                 n_threads=1), 1))
+        t_big.append(best_of(lambda: run_batch(big, P[:nb], lev, seeds[:nb], runs[:nb],
+                                               n_threads=1), 1))
+    big_ratio = float(np.median(np.array(t_big) / np.array(t_small)))
+    print(f"10x province: {big.n_buyers} buyers, {min(t_big) / nb * 1e3:.2f} ms/run against "
+          f"{min(t_small) / nb * 1e3:.2f} ms/run ({big_ratio:.1f}x per run, {nb} runs)")
     print(f"core vs mesa: {mesa_ratio:.0f}x; core vs rng floor: {floor_ratio:.1f}x; "
-          f"runs/s (2 threads): {nt / min(t_two):.0f}")
+          f"runs/s (2 threads): {nt / min(t_two):.0f}; 10x province: {big_ratio:.1f}x per run")
+
+
+def bigger(profile, factor: int):
+    """The province with ``factor`` times its buyers and in-province research
+    organisations (each repeated), and the same outside suppliers."""
+    import dataclasses
+
+    from stmarket.model import kernels as K
+
+    buyers = np.flatnonzero(profile.EI0[:, K.S_ROLE] == K.ROLE_BUYER)
+    vendors = np.flatnonzero(profile.EI0[:, K.S_ROLE] != K.ROLE_BUYER)
+    e_idx = np.concatenate([np.repeat(buyers, factor), vendors])
+    local = profile.RI0[:, K.RS_LOC] == K.LOC_PROVINCE
+    r_idx = np.concatenate([np.repeat(np.flatnonzero(local), factor), np.flatnonzero(~local)])
+    return dataclasses.replace(
+        profile, id=f"{profile.id}_x{factor}", EI0=profile.EI0[e_idx].copy(),
+        RI0=profile.RI0[r_idx].copy(),
+        enterprise_labels=[profile.enterprise_labels[i] for i in e_idx],
+        research_labels=[profile.research_labels[i] for i in r_idx])
 
 
 if __name__ == "__main__":

@@ -95,8 +95,7 @@ def simulate(profile: Profile, scenario: Scenario, seed: int = 0, run: int = 0,
     p = profile.space.central() if params is None else np.asarray(params, dtype=np.float64)
     lev = scenario.budgets(profile.years)
     st = State.new(profile, p, lev, seed, run, log=True)
-    for t in range(profile.n_months):
-        K.step_month(st.s, st.p, st.lev, st.key, t)
+    st.replay(profile.n_months)
     return RunResult(st.Y, profile.years, float(p[K.P_INFLATION]), st.TX,
                      st.n_transactions, st.draws)
 

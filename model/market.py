@@ -98,6 +98,8 @@ class STMarket(mesa.Model):
         for i in K.buyer_order(s.G):
             self._buyers[i].step()
         K.month_end(s.s, s.p, s.lev, s.key, t)
+        if s.s.G[K.G_OVERFLOW] != 0.0:  # a table was full: redo the run with it larger
+            s.regrow(t + 1)
         while len(self._intermediaries) < int(s.G[K.G_N_INT]):
             self._intermediaries.append(Intermediary(self, len(self._intermediaries)))
         self.month += 1

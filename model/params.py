@@ -18,19 +18,24 @@ import numpy as np
 from stmarket.model import kernels as K
 from stmarket.model.errors import InputError, check_keys, get_number, get_str
 
-PRIORS = ("uniform", "loguniform")
+PRIORS = ("uniform", "loguniform", "choice")
 
 _PROBABILITIES = {
     "rd_share", "tech_need_share", "tech_init_mean", "absorb_init_mean", "search_prob",
     "learn_rate", "absorb_learn", "spill_rate", "cross_fit", "task_agro_share",
     "local_task_share", "ec_base", "ec_max", "mr_base", "mr_ec", "partner_uptake",
-    "ip_protect_base", "ip_protect_gain", "digit_base", "digit_gain", "digit_national",
     "quality_local", "quality_vn", "quality_abroad", "vis_local", "vis_vn", "vis_abroad",
     "int_vis_unconnected", "val_uncert", "int_uncert_cut", "p_use_int", "int_skill_init",
-    "connect_base", "connect_gain", "private_rate", "attend_prob", "close_base",
-    "close_gain", "subsidy_max", "aware_gain", "absorb_gain", "skill_train",
+    "private_rate", "attend_prob", "close_base", "close_gain", "subsidy_max", "aware_gain",
+    "absorb_gain", "skill_train", "init_sd", "init_need_share", "service_learn_share",
+    "own_sector_share", "sale_belief", "ip_premium", "ip_support", "dig_support",
+    "platform_support", "vis_int_local", "vis_event", "skill_learn", "int_stall_share",
+    "int_exit_share", "cofund_share", "connect_skill", "connect_rate", "tg1_outside_reach",
+    "wtp_service_elasticity",
 }
 _INTEGERS = {"licences_max", "k_direct", "k_int", "k_event", "initial_active_tasks"}
+#: structural switches (``prior = "choice"``): the alternatives' codes
+_SWITCHES = set(K.SWITCHES)
 # allowed domain of every parameter that is not a probability: (low, high)
 _DOMAIN = {
     "need_rate": (0.0, 1.0), "new_tasks_per_year": (0.0, 60.0),
@@ -43,6 +48,14 @@ _DOMAIN = {
     "event_base": (0.0, 50.0), "event_max": (0.0, 50.0), "inflation": (-0.1, 0.5),
     "price_sigma": (0.0, 3.0), "wtp_sigma": (0.0, 3.0), "quality_sd": (0.0, 1.0),
     "digit_vis_mult": (1.0, 10.0), "intl_gain": (0.0, 20.0), "need_gain": (0.0, 20.0),
+    "quality_weight": (0.0, 2.0), "absorb_weight": (0.0, 2.0), "tech_complement": (0.0, 5.0),
+    "belief_weight": (0.0, 1000.0), "ip_cost": (0.0, 10.0), "dig_cost": (0.0, 10.0),
+    "dig_fixed_cost": (0.0, 10.0), "dig_network_bonus": (0.0, 10.0),
+    "decision_cost_sigma": (0.0, 3.0), "int_setup_stock": (1e-3, 100.0),
+    "int_breakeven_deals": (1.0, 10000.0), "connect_deals": (0.0, 1000.0),
+    **{f"build_tg{g}": (0.01, 20.0) for g in range(1, 7)},
+    **{f"decay_tg{g}": (0.0, 5.0) for g in range(1, 7)},
+    **{name: (0.0, len(alts) - 1.0) for name, alts in K.SWITCHES.items()},
 }
 _DEFAULT_DOMAIN = (0.0, 1e6)
 
@@ -65,9 +78,13 @@ class ParamSpec:
     value : float or None
         The firm or estimated value, if not uncertain.
     prior : str or None
-        ``"uniform"`` or ``"loguniform"`` for an uncertain parameter.
+        ``"uniform"``, ``"loguniform"`` or, for a structural switch, ``"choice"`` (each
+        of ``values`` equally likely) for an uncertain parameter.
     low, high : float
         The prior's range (equal to ``value`` for a fixed parameter).
+    values : tuple of float
+        The alternatives of a ``"choice"``; the first is the reference structure, used
+        in single runs.
     status, source, reason, unit : str
         Where the number comes from.
     """
@@ -81,6 +98,7 @@ class ParamSpec:
     source: str = ""
     reason: str = ""
     unit: str = ""
+    values: tuple[float, ...] = ()
 
     @property
     def uncertain(self) -> bool:
@@ -93,6 +111,8 @@ class ParamSpec:
             return float(self.value)
         if self.prior == "loguniform":
             return math.sqrt(self.low * self.high)
+        if self.prior == "choice":
+            return float(self.values[0])
         return 0.5 * (self.low + self.high)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -101,6 +121,9 @@ class ParamSpec:
             return np.full_like(u, float(self.value), dtype=float)
         if self.prior == "loguniform":
             return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        if self.prior == "choice":
+            idx = np.minimum((np.asarray(u) * len(self.values)).astype(int), len(self.values) - 1)
+            return np.asarray(self.values, dtype=float)[idx]
         return self.low + u * (self.high - self.low)
 
 
@@ -111,12 +134,15 @@ def parse_parameters(source: str | Path, table: dict) -> dict[str, ParamSpec]:
     for name in K.PARAM_NAMES:
         entry = table[name]
         where = f"parameters.{name}"
-        check_keys(source, where, entry,
-                   {"value", "prior", "low", "high", "status", "source", "reason", "unit"})
+        check_keys(source, where, entry, {"value", "prior", "low", "high", "values", "status",
+                                          "source", "reason", "unit"})
         lo_d, hi_d = domain(name)
         integer = name in _INTEGERS
         text = {k: get_str(source, f"{where}.{k}", entry[k])
                 for k in ("status", "source", "reason", "unit") if k in entry}
+        if name in _SWITCHES:
+            specs[name] = _switch(source, where, name, entry, text)
+            continue
         if "value" in entry:
             if "prior" in entry or "low" in entry or "high" in entry:
                 raise InputError(source, where, "give either value or prior/low/high, not both")
@@ -145,6 +171,30 @@ def parse_parameters(source: str | Path, table: dict) -> dict[str, ParamSpec]:
         if specs[a].central > specs[b].central:
             raise InputError(source, f"parameters.{b}", f"must not be below {a}")
     return specs
+
+
+def _switch(source, where: str, name: str, entry: dict, text: dict) -> ParamSpec:
+    """A structural switch: a fixed alternative (``value``) or ``prior = "choice"`` over
+    ``values``, codes of :data:`stmarket.model.kernels.SWITCHES`."""
+    codes = list(range(len(K.SWITCHES[name])))
+    allowed = ", ".join(f"{c} ({a})" for c, a in zip(codes, K.SWITCHES[name], strict=True))
+    if "value" in entry:
+        v = entry["value"]
+        if isinstance(v, bool) or v not in codes:
+            raise InputError(source, f"{where}.value", f"must be one of {allowed}, got {v!r}")
+        return ParamSpec(name, float(v), None, float(v), float(v), **text)
+    if entry.get("prior") != "choice" or "values" not in entry:
+        raise InputError(source, where, f"a structural switch takes value, or prior = "
+                                        f"\"choice\" with values from {allowed}")
+    vals = entry["values"]
+    if (not isinstance(vals, list) or not vals or len(set(map(repr, vals))) != len(vals)
+            or any(isinstance(v, bool) or v not in codes for v in vals)):
+        raise InputError(source, f"{where}.values",
+                         f"must be distinct codes from {allowed}, got {vals!r}")
+    if "reason" not in text:
+        raise InputError(source, f"{where}.reason", "an uncertain parameter must give its reason")
+    return ParamSpec(name, None, "choice", float(min(vals)), float(max(vals)), **text,
+                     values=tuple(float(v) for v in vals))
 
 
 class ParameterSpace:

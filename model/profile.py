@@ -228,8 +228,16 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
             o[0] == K.LOC_PROVINCE for o in orgs):
         raise InputError(path, "research_organisations",
                          "needs at least one organisation in the province or elsewhere in Vietnam")
-    if len(rows) + len(orgs) + capacity["tasks"] + capacity["intermediaries"] >= K.MAX_AGENTS - 1:
-        raise InputError(path, "enterprises", f"too many agents (at most {K.MAX_AGENTS - 2})")
+    if len(rows) + len(orgs) + 100_000 >= K.MAX_AGENTS - 100_000:
+        raise InputError(path, "enterprises",
+                         f"too many agents (at most {K.MAX_AGENTS - 200_002} enterprises "
+                         "and research organisations)")
+    n_service = len(orgs) + sum(1 for r in rows if r[0] == K.ROLE_VENDOR)
+    if capacity["offers"] <= n_service:
+        raise InputError(path, "capacity.offers",
+                         f"must hold the {n_service} standing service offers (one per research "
+                         f"organisation and vendor) and more: at least {n_service + 1}, "
+                         f"got {capacity['offers']}")
     RI0 = np.array(orgs, dtype=np.int64).reshape(-1, K.NRS)
     specs = parse_parameters(path, data["parameters"])
     return Profile(

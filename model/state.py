@@ -33,25 +33,71 @@ class State:
         Yearly budget of each task group, billion VND.
     key : uint64[2]
         The run's random key, from (seed, run).
+    profile : Profile
+        The province.
+    sizes : (int, int, int)
+        Current sizes of the task, intermediary and offer tables (they start at the
+        profile's ``[capacity]`` and double when a run fills one).
+    log : bool
+        Whether the transaction log is kept.
     """
 
-    s: K.RunState
+    s: K.RunState | None
     p: np.ndarray
     lev: np.ndarray
     key: np.ndarray
+
+    profile: Profile | None = None
+    sizes: tuple[int, int, int] = (0, 0, 0)
+    log: bool = True
 
     @classmethod
     def new(cls, profile: Profile, p: np.ndarray, lev: np.ndarray, seed: int, run: int,
             log: bool = True) -> State:
         """Allocate and initialise a run's state (agents' attributes drawn)."""
         cap = profile.capacity
-        s = K.allocate(profile.EI0, profile.RI0, cap["tasks"], cap["intermediaries"],
-                       cap["offers"], profile.n_months, TX_CAPACITY if log else 1)
-        st = cls(s=s, p=np.ascontiguousarray(p, dtype=np.float64),
-                 lev=np.ascontiguousarray(lev, dtype=np.float64), key=K.make_key(seed, run))
-        s.G[K.G_LOG] = 1.0 if log else 0.0
-        K.init_state(s, st.p, st.key)
+        st = cls(s=None, p=np.ascontiguousarray(p, dtype=np.float64),
+                 lev=np.ascontiguousarray(lev, dtype=np.float64), key=K.make_key(seed, run),
+                 profile=profile, sizes=(cap["tasks"], cap["intermediaries"], cap["offers"]),
+                 log=log)
+        st._start()
+        while st.s.G[K.G_OVERFLOW] != 0.0:  # the profile's tables are too small to start
+            st.sizes = K.grown(st.s.G[K.G_OVERFLOW], *st.sizes)
+            st._start()
         return st
+
+    def _start(self) -> None:
+        prof = self.profile
+        self.s = K.allocate(prof.EI0, prof.RI0, *self.sizes, prof.n_months,
+                            TX_CAPACITY if self.log else 1)
+        self.s.G[K.G_LOG] = 1.0 if self.log else 0.0
+        K.init_state(self.s, self.p, self.key)
+
+    def step(self, t: int) -> None:
+        """Month ``t`` in the core (the months before it done)."""
+        K.step_month(self.s, self.p, self.lev, self.key, t)
+        if self.s.G[K.G_OVERFLOW] != 0.0:
+            self.regrow(t + 1)
+
+    def regrow(self, months: int) -> None:
+        """A table was full: start again with it doubled and redo the first ``months``
+        months. A run is a pure function of its key, so this gives what an unbounded
+        table would (table sizes never change what happens)."""
+        while True:
+            self.sizes = K.grown(self.s.G[K.G_OVERFLOW], *self.sizes)
+            self._start()
+            for t in range(months):
+                K.step_month(self.s, self.p, self.lev, self.key, t)
+                if self.s.G[K.G_OVERFLOW] != 0.0:
+                    break
+            else:
+                if self.s.G[K.G_OVERFLOW] == 0.0:
+                    return
+
+    def replay(self, months: int) -> None:
+        """Run the first ``months`` months in the core."""
+        for t in range(months):
+            self.step(t)
 
     def __getattr__(self, name: str):
         # the parts of the run state: the agents' records as record arrays (fields as

@@ -122,13 +122,13 @@ def test_refresh_is_a_paired_comparison(refreshed):
     # the starting scenario is the same runs as before (cached, not rerun)
     assert no_tg4.result.Y["plan_2257"] is same.result.Y["plan_2257"]
     np.testing.assert_array_equal(t["p_base"], same.table().set_index("target")["p_base"])
-    # no intermediary budget: hardly ever an intermediary by 2030, and the paired
-    # interval of the difference lies well below zero
-    assert t.loc["intermediary_2030", "p_custom"] <= 0.05
-    assert t.loc["intermediary_2030", "p_base"] >= 0.5
+    # no intermediary budget: no public intermediary, so a connected one by 2030 is
+    # rarer (only private entrants remain), and the paired interval of the difference
+    # lies below zero
+    assert t.loc["intermediary_2030", "p_custom"] < t.loc["intermediary_2030", "p_base"]
     assert t.loc["intermediary_2030", "high_difference"] < 0
     cmp = no_tg4.comparison().set_index("target")
-    assert cmp.loc["intermediary_2030", "a_only"] == 0
+    assert cmp.loc["intermediary_2030", "a_only"] < cmp.loc["intermediary_2030", "b_only"]
     assert no_tg4.serial > same.serial
 
 

@@ -26,7 +26,8 @@ INTEGER_COLUMNS = (K.Y_COUNT, K.Y_N_TECH, K.Y_N_IP, K.Y_N_RESULT, K.Y_N_SERVICE,
                    K.Y_N_DIRECT, K.Y_N_INTERMEDIARY, K.Y_N_EVENT, K.Y_NEEDS,
                    K.Y_RESULTS_COMMERCIAL, K.Y_RESULTS_DIGITISED, K.Y_INT_ACTIVE,
                    K.Y_INT_CONNECTED, K.Y_PUBLIC_FORMED, K.Y_EVENTS, K.Y_OFFERS_ACTIVE,
-                   K.Y_TASKS_EC, K.Y_TASKS_NEW)
+                   K.Y_TASKS_EC, K.Y_TASKS_NEW, K.Y_RESULTS_PROTECTED, K.Y_RESULTS_PROVINCIAL,
+                   K.Y_INT_PRIVATE, K.Y_INT_DEALS)
 
 
 @st.composite
@@ -45,8 +46,11 @@ def parameter_vectors(draw, space):
     p = space.central()
     for name in space.uncertain:
         spec = space.specs[name]
-        p[space.names.index(name)] = draw(st.floats(spec.low, spec.high, allow_nan=False),
-                                          label=name)
+        if spec.prior == "choice":  # a structural switch: one of its alternatives
+            value = draw(st.sampled_from(spec.values), label=name)
+        else:
+            value = draw(st.floats(spec.low, spec.high, allow_nan=False), label=name)
+        p[space.names.index(name)] = value
     return p
 
 
@@ -88,7 +92,7 @@ def close(a, b):
     return np.allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-def check_accumulators(Y, lev, capacity, n_buyers):
+def check_accumulators(Y, lev, n_buyers):
     """Assert every accounting invariant of one run's yearly accumulators.
 
     Parameters
@@ -96,8 +100,6 @@ def check_accumulators(Y, lev, capacity, n_buyers):
     Y : float64[n_years, NY]
     lev : float64[6, n_years]
         The budgets the run was given.
-    capacity : int
-        Size of the intermediary table.
     n_buyers : int
     """
     assert np.all(np.isfinite(Y)) and np.all(Y >= 0.0)
@@ -123,19 +125,25 @@ def check_accumulators(Y, lev, capacity, n_buyers):
     assert np.all(c["value_research_domestic"] <= value - c["value_service"] + eps)
     assert np.all(c["value_technology_abroad"] <= c["value_technology"] + eps)
     assert np.all(c["value_technology_abroad"] <= c["value_origin_abroad"] + eps)
-    # intermediaries: a stock that only grows, within the table
+    # intermediaries open at the year's end: the connected and the private ones among
+    # them, the public one at most once; deals through them within all their deals
     active, connected = c["intermediaries_active"], c["intermediaries_connected"]
-    assert np.all(connected <= active) and np.all(active <= capacity)
-    assert np.all(np.diff(active) >= 0) and np.all(np.diff(connected) >= 0)
+    assert np.all(connected <= active)
+    assert np.all(c["intermediaries_private"] + c["public_intermediary"] == active)
     assert set(np.unique(c["public_intermediary"])) <= {0.0, 1.0}
-    assert np.all(np.diff(c["public_intermediary"]) >= 0)
+    assert np.array_equal(c["intermediary_deals"], c["count_intermediary"])
+    # capability stocks are never negative and stay zero without a budget
+    for g in range(6):
+        stock = Y[:, K.Y_K1 + g]
+        assert np.all(stock >= 0.0)
+        assert np.all(stock[np.cumsum(lev[g]) == 0.0] == 0.0)
     assert np.all(c["public_intermediary"] <= active)
-    if np.all(lev[3] == 0.0):
-        assert np.all(c["public_intermediary"] == 0.0)
-    assert np.all(active[c["count_intermediary"] > 0] >= 1)
+    assert np.all(c["public_intermediary"][np.cumsum(lev[3]) == 0.0] == 0.0)  # TG4 builds it
     # events, results, tasks, needs
     assert np.all(c["events"][c["count_event"] > 0] > 0)
     assert np.all(c["results_digitised"] <= c["results_commercial"])
+    assert np.all(c["results_commercial"] <= c["results_provincial"])
+    assert np.all(c["results_protected"] <= c["results_provincial"])
     assert np.all(c["tasks_enterprise_centred"] <= c["tasks_new"])
     assert np.all(c["needs_formed"] >= 0)
     # each purchase meets one need: one formed in the run or one in progress at the start
@@ -195,7 +203,7 @@ def test_invariants_hold_for_any_valid_input(small_profile, data, seed):
     Y = Yb[0]
     event("trades" if Y[:, K.Y_COUNT].sum() > 0 else "no trade")
     event("intermediary formed" if Y[-1, K.Y_INT_ACTIVE] > 0 else "no intermediary")
-    check_accumulators(Y, lev, prof.capacity["intermediaries"], prof.n_buyers)
+    check_accumulators(Y, lev, prof.n_buyers)
     check_indicators(Y, p[K.P_INFLATION])
     res = simulate(prof, as_scenario(lev, prof.years), seed=seed, params=p)
     assert np.array_equal(res.Y, Y) and res.draws == int(draws[0, 0])
@@ -210,7 +218,7 @@ def test_invariants_hold_on_a_larger_province(profile, scenarios):
         lev = sc.budgets(prof.years)
         Y, _ = run_batch(prof, P, lev, np.arange(8), 0)
         for b in range(len(P)):
-            check_accumulators(Y[b], lev, prof.capacity["intermediaries"], prof.n_buyers)
+            check_accumulators(Y[b], lev, prof.n_buyers)
             check_indicators(Y[b], P[b, K.P_INFLATION])
         if name == "plan_2257":
             assert Y[:, :, K.Y_N_INTERMEDIARY].sum() > 0
@@ -225,10 +233,8 @@ def test_checks_catch_broken_accounting(small_profile, scenarios, column, delta)
     sc = scenarios["plan_2257"]
     lev = sc.budgets(small_profile.years)
     res = simulate(small_profile, sc, seed=1)
-    check_accumulators(res.Y, lev, small_profile.capacity["intermediaries"],
-                       small_profile.n_buyers)
+    check_accumulators(res.Y, lev, small_profile.n_buyers)
     Y = res.Y.copy()
     Y[-1, column] += delta
     with pytest.raises(AssertionError):
-        check_accumulators(Y, lev, small_profile.capacity["intermediaries"],
-                           small_profile.n_buyers)
+        check_accumulators(Y, lev, small_profile.n_buyers)

@@ -2,12 +2,18 @@
 the state of a small province (``bac_kan`` scaled to 5%).
 
 Statistical checks use fixed keys, thousands of draws and tolerances of several
-standard errors, so they are deterministic and fail only if a rule changes.
+standard errors, so they are deterministic and fail only if a rule changes. Rules that
+take a draw are checked exactly where possible: the test draws the same number (draws
+are pure functions of their keys) and computes the decision the rule states.
+
+This file holds the shared helpers, random numbers, set-up and needs, search and
+purchase, events, the yearly update, prices, and the capability stocks the task groups'
+budgets build. Supply (research output, provincial tasks, the decisions to protect and
+to digitise), intermediaries and the tables that grow are in ``test_decisions.py``.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import inspect
 from functools import cache
@@ -25,7 +31,8 @@ Z = 5.0  # tolerance, in standard errors
 
 @pytest.fixture(scope="module")
 def prov():
-    """Bắc Kạn scaled to 5% (66 buyers, 4 vendors, 5 research organisations)."""
+    """Bắc Kạn scaled to 5% (66 buyers, 4 vendors, 5 research organisations: one in the
+    province, three elsewhere in Vietnam, one abroad)."""
     return load_profile("bac_kan").scaled(0.05)
 
 
@@ -92,6 +99,23 @@ def _within(x, mean, se, z=Z):
 def _bernoulli(hits, want):
     """Assert that the share of True in ``hits`` matches probability ``want``."""
     _within(np.mean(hits), want, np.sqrt(max(want * (1 - want), 1e-12) / len(hits)))
+
+
+def _normal(key, t, agent, purpose, k):
+    """The standard normal a kernel draws with this key (uncounted scratch scalars)."""
+    return K.normal(key, t, agent, purpose, k, np.zeros(K.NG))
+
+
+def _uniform(key, t, agent, purpose, k):
+    """The uniform a kernel draws with this key."""
+    return K.uniform(key, t, agent, purpose, k, np.zeros(K.NG))
+
+
+def _mixed(decisions):
+    """Assert that a rule's decisions go both ways (a check of a rule that always says
+    yes, or always no, would prove nothing)."""
+    share = np.mean(decisions)
+    assert 0.05 < share < 0.95, f"decisions are too one-sided to test the rule: {share}"
 
 
 # ---------------------------------------------------------------- random numbers
@@ -168,7 +192,42 @@ def test_buyer_order_is_a_permutation(prov):
     assert sum(o[0] == prov.n_buyers for o in orders) >= 8  # it changes monthly
 
 
-# ---------------------------------------------------------------- needs
+# ---------------------------------------------------------------- set-up and needs
+def test_initial_buyers_follow_their_draws(prov):
+    """Set-up: technology and absorptive capacity spread by ``init_sd``, willingness to
+    pay by size class (a service's by ``wtp_service_elasticity``), and the needs already
+    under way (``init_need_share`` of a patience's worth of need formation)."""
+    p = _p(prov, init_sd=0.2, wtp_service_elasticity=0.4, init_need_share=0.8,
+           need_rate=0.02)
+    st, n_b = _fresh(prov, p, seed=11), prov.n_buyers
+    e, key, t0 = st.ent, st.key, -1
+    wtp_size = p[[K.P_WTP_MICRO, K.P_WTP_SMALL, K.P_WTP_MEDIUM]]
+    opened = []
+    for i in range(n_b):
+        z1, z2 = K.normal_pair(key, t0, i, K.PU_INIT, 1, np.zeros(K.NG))
+        z3, z4 = K.normal_pair(key, t0, i, K.PU_INIT, 3, np.zeros(K.NG))
+        assert e.tech[i] == pytest.approx(np.clip(p[K.P_TECH0] + 0.2 * z1, 0, 1))
+        assert e.absorb[i] == pytest.approx(np.clip(p[K.P_ABSORB0] + 0.2 * z2, 0, 1))
+        scale = wtp_size[e.size_class[i]]
+        sigma = p[K.P_WTP_SIGMA]
+        assert e.wtp[i] == pytest.approx(scale * np.exp(sigma * z3))
+        assert e.wtp_service[i] == pytest.approx(
+            p[K.P_WTP_SERVICE] * (scale / wtp_size[0]) ** 0.4 * np.exp(sigma * z4))
+        open_p = min(1.0, 0.8 * p[K.P_PATIENCE] * K.need_probability(st.s, p, i))
+        opened.append(_uniform(key, t0, i, K.PU_INIT, 9) < open_p)
+        assert (e.need[i] != K.NEED_NONE) == opened[-1]
+        if opened[-1]:
+            tech = _uniform(key, t0, i, K.PU_INIT, 10) < K.tech_need_probability(st.s, p, i)
+            assert e.need[i] == (K.NEED_TECH if tech else K.NEED_SERVICE)
+            assert e.need_age[i] == int(_uniform(key, t0, i, K.PU_INIT, 11) * p[K.P_PATIENCE])
+    _mixed(opened)
+    assert len(set(e.size_class[:n_b])) == 3  # every size class was checked
+    st = _fresh(prov, _p(prov, init_sd=0.0, init_need_share=0.0))
+    assert (st.ent.tech[:n_b] == st.p[K.P_TECH0]).all()  # no spread
+    assert (st.ent.absorb[:n_b] == st.p[K.P_ABSORB0]).all()
+    assert (st.ent.need[:n_b] == K.NEED_NONE).all()  # the market starts empty
+
+
 def test_need_probability_rules(prov):
     st = _fresh(prov)
     p, s = st.p, st.s._replace(G=np.zeros(K.NG))  # scratch scalars: no lever effect
@@ -177,9 +236,11 @@ def test_need_probability_rules(prov):
     ent.size_class[0] = ent.sector[0] = ent.coop[0] = ent.rd[0] = 0
     base = K.need_probability(s, p, 0)
     assert base == pytest.approx(p[K.P_NEED_RATE] * p[K.P_SEC_AGRO])
-    G[K.G_E2] = 0.5  # TG2
+    G[K.G_E2] = 0.5  # TG2's capability
     assert K.need_probability(s, p, 0) == pytest.approx(base * (1 + 0.5 * p[K.P_NEED_GAIN]))
-    G[K.G_E2], ent.size_class[0] = 0.0, 2
+    G[K.G_E2], G[K.G_E2_COFUND] = 0.0, 1.0  # co-funding purchases raises no need
+    assert K.need_probability(s, p, 0) == base
+    ent.size_class[0] = 2
     assert K.need_probability(s, p, 0) == pytest.approx(base * p[K.P_SIZE_MEDIUM])
     ent.tech[0] = 1.0
     assert K.need_probability(s, p, 0) == 0.0  # at the frontier: no need
@@ -198,12 +259,16 @@ def test_need_forms_with_probability_one_and_never_with_zero(prov):
         assert formed[::2].all() and not formed[1::2].any()
     assert st.Y[0, K.Y_NEEDS] == (n_b + 1) // 2  # formed once, in month 1, and kept
     tech = []
-    for t in _trials(st, 4, 40, [30]):  # technology-level w.p. share * (0.5 + absorb)
+    for t in _trials(st, 4, 40, [30]):  # technology-level w.p. share * absorb factor
         st.ent.need[:n_b:2] = K.NEED_NONE
         for i in range(0, n_b, 2):
             _k(st, K.enterprise_step, t, i)
         tech.extend(st.ent.need[:n_b:2] == K.NEED_TECH)
-    _bernoulli(tech, st.p[K.P_TECH_NEED])
+    _bernoulli(tech, st.p[K.P_TECH_NEED])  # absorb 0.5: factor 1 whatever absorb_weight
+    st.p[K.P_ABSORB_W] = 2.0
+    st.ent.absorb[0] = 0.8
+    assert K.tech_need_probability(st.s, st.p, 0) == pytest.approx(
+        st.p[K.P_TECH_NEED] * (1 + 2.0 * 0.3))
 
 
 @pytest.mark.parametrize("patience", [3, 12])
@@ -233,22 +298,31 @@ def test_search_probability_rises_with_tg6(prov):
 
 
 # ---------------------------------------------------------------- search and purchase
-def _one_offer(prov, origin=K.LOC_PROVINCE, kind=K.KIND_TECH, licences=3, dig=0, **over):
-    """A market whose only technology offer (research seller 2, sector 1, quality 0.8,
-    price 0.5) every search sees, deals always close, and every buyer has a
-    technology need in sector 1 with a huge willingness to pay."""
+def _one_offer(prov, origin=K.LOC_PROVINCE, kind=K.KIND_TECH, licences=3, dig=0,
+               provincial=0, seller=2, **over):
+    """A market whose only technology offer (research organisation ``seller``, sector 1,
+    quality 0.8, price 0.5) every direct search sees, deals always close, and every buyer
+    has a technology need in sector 1 with a huge willingness to pay."""
     p = _p(prov, **{"close_base": 1.0, "vis_local": 1.0, "vis_vn": 1.0, "vis_abroad": 1.0,
                     "k_direct": 4, "attend_prob": 0.0, **over})
     st, n_b = _fresh(prov, p), prov.n_buyers
     for o in _live(st):
         K.remove_offer(st.s, o)
     st.G[K.G_EVENT] = 0
-    o = K.add_offer(st.s, 2, K.SELLER_RESEARCH, origin, kind, 1, 0.8, 0.5, dig, licences,
-                    1000, 0)
+    o = K.add_offer(st.s, seller, K.SELLER_RESEARCH, origin, kind, 1, 0.8, 0.5, dig,
+                    licences, 1000, provincial)
     e = st.ent
     e.need[:n_b], e.sector[:n_b], e.pref[:n_b] = K.NEED_TECH, 1, -1
     e.wtp[:n_b], e.tech[:n_b], e.absorb[:n_b] = 1e6, 0.2, 0.4
     return st, o
+
+
+def _unit_benefit(p, tech=0.2, absorb=0.4, quality=0.8, fit=1.0):
+    """What a buyer expects from an offer per unit of its willingness to pay: absorptive
+    capacity (``absorb_weight``), technology complement (``tech_complement``), the
+    valuation discount, fit and quality (``quality_weight``)."""
+    return (1 + p[K.P_ABSORB_W] * (absorb - 0.5)) * (1 + p[K.P_TECH_COMPLEMENT] * tech) \
+        * (1 - p[K.P_VAL_UNCERT]) * fit * (1 + p[K.P_QUALITY_W] * (quality - 0.5))
 
 
 @pytest.mark.parametrize("origin,kind", [(K.LOC_PROVINCE, K.KIND_TECH),
@@ -274,6 +348,38 @@ def test_purchase_is_recorded_and_buyer_learns(prov, origin, kind):
     assert st.ent.absorb[i] == pytest.approx(0.4 + p[K.P_ABSORB_LEARN] * 0.6)
     assert st.G[K.G_SPILL0 + 1] == pytest.approx(gain)  # the sector's spill-over pool
     assert st.ent.need[i] == K.NEED_NONE and st.ent.purchases[i] == 1
+    assert st.res.sold[2] == 1  # the seller's track record
+
+
+def test_a_service_teaches_service_learn_share_of_a_technology(prov):
+    st = _fresh(prov, _p(prov, service_learn_share=0.3))
+    p, i, k = st.p, 3, 0  # slot 0: research organisation 0's standing service offer
+    assert st.offers.kind[k] == K.KIND_SERVICE and st.offers.seller_type[k] == K.SELLER_RESEARCH
+    st.ent.tech[i], st.ent.absorb[i], st.ent.need[i] = 0.1, 0.6, K.NEED_SERVICE
+    q, licences = st.offers.quality[k], st.offers.licences[k]
+    assert q > 0.1
+    _k(st, K.transact, 4, i, k, K.CH_DIRECT, -1)
+    assert st.ent.tech[i] == pytest.approx(0.1 + p[K.P_LEARN] * 0.6 * (q - 0.1) * 0.3)
+    assert st.offers.licences[k] == licences and st.offers.active[k] == 1  # it stands
+    assert st.res.sold[0] == 0  # services are no part of a research record
+    assert st.Y[0, K.Y_N_SERVICE] == 1
+
+
+@pytest.mark.parametrize("qw,aw,tc,same_sector", [(1.0, 1.0, 0.5, True),
+                                                   (0.0, 2.0, 0.0, False),
+                                                   (2.0, 0.0, 3.0, True)])
+def test_a_buyer_buys_iff_its_valuation_exceeds_the_price(prov, qw, aw, tc, same_sector):
+    st, o = _one_offer(prov, quality_weight=qw, absorb_weight=aw, tech_complement=tc,
+                       licences=100)
+    p = st.p
+    if not same_sector:
+        st.ent.sector[:] = 0  # the offer is for sector 1: fit is cross_fit
+    fit = 1.0 if same_sector else p[K.P_CROSS_FIT]
+    unit = _unit_benefit(p, fit=fit)
+    for i, margin in enumerate((1.001, 0.999, 1.01, 0.99)):
+        st.ent.wtp[i] = 0.5 * margin / unit
+        _k(st, K.search_and_buy, 1, i)
+    assert st.TX[: int(st.G[K.G_NTX]), K.TX_BUYER].tolist() == [0, 2]
 
 
 def test_no_willingness_no_purchase_and_licences_run_out(prov):
@@ -296,11 +402,14 @@ def test_tg2_co_funding_makes_a_dear_offer_affordable(prov):
     p = st.p
     benefit = 0.4  # below the price 0.5, above the price net of the full co-funding
     assert 0.5 * (1 - p[K.P_SUBSIDY]) < benefit
-    st.ent.wtp[:] = benefit / ((0.5 + 0.4) * (1 - p[K.P_VAL_UNCERT]) * (0.5 + 0.8))
+    st.ent.wtp[:] = benefit / _unit_benefit(p)
     _k(st, K.search_and_buy, 1, 0)
     assert st.G[K.G_NTX] == 0
-    st.G[K.G_E2] = 1.0
+    st.G[K.G_E2] = 1.0  # TG2's capability stock does not co-fund
     _k(st, K.search_and_buy, 2, 0)
+    assert st.G[K.G_NTX] == 0
+    st.G[K.G_E2_COFUND] = 1.0  # this year's co-funding does
+    _k(st, K.search_and_buy, 3, 0)
     assert st.G[K.G_NTX] == 1 and st.TX[0, K.TX_VALUE] == 0.5  # value at the full price
 
 
@@ -315,11 +424,12 @@ def test_an_offer_is_seen_with_its_visibility(prov, dig):
 
 
 def test_channels_event_and_intermediary(prov):
-    st, o = _one_offer(prov, attend_prob=1.0, p_use_int=1.0, int_cap_base=3.0, licences=100)
+    st, o = _one_offer(prov, attend_prob=1.0, p_use_int=1.0, int_cap_base=3.0, licences=100,
+                       vis_event=1.0, vis_int_local=1.0)
     st.G[K.G_EVENT] = 1
     _k(st, K.search_and_buy, 3, 0)
     st.G[K.G_EVENT] = 0
-    k = K.form_intermediary(st.s, st.p, 3, 0)
+    k = K.open_intermediary(st.s, st.p, 3, 0)
     for i in range(1, 5):
         _k(st, K.search_and_buy, 4, i)
     assert st.TX[:5, K.TX_CHANNEL].tolist() == [K.CH_EVENT] + [K.CH_INTERMEDIARY] * 3 + [
@@ -330,7 +440,7 @@ def test_channels_event_and_intermediary(prov):
 
 @pytest.mark.parametrize("n_events", [1, 3])
 def test_each_event_is_attended_with_attend_prob(prov, n_events):
-    st, o = _one_offer(prov, attend_prob=0.25, licences=10**9)
+    st, o = _one_offer(prov, attend_prob=0.25, licences=10**9, vis_event=1.0)
     st.G[K.G_EVENT] = n_events
     for t in _trials(st, 9, 15, range(100)):
         st.ent.need[0] = K.NEED_TECH
@@ -355,27 +465,51 @@ def test_offers_expire_and_the_live_list_stays_consistent(prov):
     assert n_live[int(st.p[K.P_OFFER_LIFE])] == 0  # the initial stock is gone after a life
 
 
-def test_closing_probability_rises_with_tg1(prov):
+@pytest.mark.parametrize("origin,provincial", [(K.LOC_PROVINCE, 0), (K.LOC_VIETNAM, 1),
+                                               (K.LOC_VIETNAM, 0)])
+def test_closing_probability_rises_with_tg1(prov, origin, provincial):
     fracs = []
     for e1 in (0.0, 1.0):
-        st, o = _one_offer(prov, close_base=0.45, licences=10**9)
+        st, o = _one_offer(prov, origin, provincial=provincial, close_base=0.45,
+                           licences=10**9, tg1_outside_reach=0.5)
         st.G[K.G_E1] = e1
         for t in _trials(st, 8, 15, range(100)):
             st.ent.need[0] = K.NEED_TECH
             _k(st, K.search_and_buy, t, 0)
         bought = np.arange(1500) < st.G[K.G_NTX]
-        _bernoulli(bought, 0.45 + 0.55 * st.p[K.P_CLOSE_GAIN] * e1)
+        # TG1 reaches outside sellers' own offers less
+        reach = 1.0 if origin == K.LOC_PROVINCE or provincial else 0.5
+        _bernoulli(bought, 0.45 + 0.55 * st.p[K.P_CLOSE_GAIN] * e1 * reach)
         fracs.append(bought.mean())
     assert fracs[1] > fracs[0]
 
 
+@pytest.mark.parametrize("reach", [0.0, 0.3, 1.0])
+def test_tg1_raises_closing_for_in_province_and_provincial_offers(prov, reach):
+    """TG1's commercialisation policy acts on offers of in-province sellers and of
+    provincial tasks; on others only through ``tg1_outside_reach``."""
+    st, _ = _one_offer(prov, tg1_outside_reach=reach, close_base=0.3)
+    p = st.p
+    cases = [(K.LOC_PROVINCE, 0, 1.0), (K.LOC_VIETNAM, 1, 1.0), (K.LOC_VIETNAM, 0, reach),
+             (K.LOC_ABROAD, 0, reach)]
+    slots = [K.add_offer(st.s, 1, K.SELLER_RESEARCH, origin, K.KIND_TECH, 1, 0.5, 0.5, 0,
+                         3, 1000, provincial) for origin, provincial, _ in cases]
+    for e1 in (0.0, 0.4, 1.0):
+        st.G[K.G_E1] = e1
+        for k, (_, _, r) in zip(slots, cases, strict=True):
+            want = 0.3 + 0.7 * p[K.P_CLOSE_GAIN] * e1 * r
+            assert K.close_probability(st.s, p, k) == pytest.approx(want, abs=1e-15)
+
+
 def test_channel_visibility(prov):
-    p, vis = _p(prov), K.channel_visibility
+    p, vis = _p(prov, vis_event=0.9, vis_int_local=0.7), K.channel_visibility
     s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)  # G: NG zeroed scalars
-    assert vis(s, p, K.CH_EVENT, K.LOC_ABROAD, 0) == 1.0
+    for origin in (K.LOC_PROVINCE, K.LOC_ABROAD):  # at an event: vis_event, any origin
+        assert vis(s, p, K.CH_EVENT, origin, 0) == vis(s, p, K.CH_EVENT, origin, 1) == 0.9
     assert vis(s, p, K.CH_DIRECT, K.LOC_PROVINCE, 0) == p[K.P_VIS_LOCAL]
     assert vis(s, p, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
-    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 0) == 1.0
+    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 0) == 0.7  # vis_int_local
+    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 1) == 0.7
     assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 0) == p[K.P_INT_VIS_UNCONN]
     assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 1) == 1.0
     direct_abroad = vis(s, p, K.CH_DIRECT, K.LOC_ABROAD, 0)
@@ -385,210 +519,21 @@ def test_channel_visibility(prov):
     assert vis(s, p, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
 
 
-# ---------------------------------------------------------------- supply
-def _research_offers(prov, loc, rate, months, **G_set):
-    """Run the first research organisation at ``loc`` alone for ``months`` months at
-    ``rate`` offers a month, with G columns set by name (``G_E1=1.0``); return the
-    state and the slots of the new offers."""
-    st = _fresh(prov, seed=5, months=months, offers=int(rate * months * 1.5) + 300)
-    r = int(np.flatnonzero(prov.RI0[:, K.RS_LOC] == loc)[0])
-    for name, v in G_set.items():
-        st.G[getattr(K, name)] = v
-    st.res.rate[r], st.res.exp_rate[r] = rate, np.exp(-rate)
-    n0 = int(st.G[K.G_N_LIVE])
-    for t in range(months):
-        _k(st, K.research_step, t, r)
-    new = _live(st)[n0:]  # nothing expires or sells: new offers are appended
-    assert (st.offers.seller[new] == r).all() and (st.offers.origin[new] == loc).all()
-    return st, new
-
-
-def test_research_output_at_poisson_rate(prov):
-    st, new = _research_offers(prov, K.LOC_PROVINCE, 0.4, 3000)
-    _within(len(new), 0.4 * 3000, np.sqrt(0.4 * 3000))
-    assert (st.offers.provincial[new] == 1).all()
-    assert (st.offers.licences[new] == st.p[K.P_LICENCES]).all()
-    month = st.offers.expires[new] - st.p[K.P_OFFER_LIFE]
-    _within(np.bincount(month.astype(int)).var(), 0.4, 0.05)  # Poisson: variance = mean
-
-
-def test_ip_protection_rises_with_tg1(prov):
-    shares = []
-    for e1 in (0.0, 1.0):
-        st, new = _research_offers(prov, K.LOC_VIETNAM, 3.0, 1000, G_E1=e1)
-        ip = st.offers.kind[new] == K.KIND_IP
-        _bernoulli(ip, st.p[K.P_IP_BASE] + st.p[K.P_IP_GAIN] * e1)
-        shares.append(ip.mean())
-    assert shares[1] > shares[0] + 0.1
-
-
-def test_digitisation_rises_with_tg3_for_provincial_results_only(prov):
-    outside = []
-    for e3 in (0.0, 1.0):
-        st, new = _research_offers(prov, K.LOC_PROVINCE, 3.0, 1000, G_E3=e3)
-        dig = st.offers.digitised[new]
-        _bernoulli(dig, st.p[K.P_DIG_BASE] + st.p[K.P_DIG_GAIN] * e3)
-        commercial = st.offers.kind[new] != K.KIND_RESULT
-        assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == commercial.sum()
-        assert st.Y[:, K.Y_RESULTS_DIGITISED].sum() == dig[commercial].sum()
-        st, new = _research_offers(prov, K.LOC_VIETNAM, 3.0, 300, G_E3=e3)
-        ints = [f for f in st.offers.dtype.names if f not in ("quality", "price")]
-        outside.append(np.stack([st.offers[f][new] for f in ints]))  # every integer attribute
-        assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == 0  # not provincial
-    assert np.array_equal(outside[0], outside[1])  # same draws, national rate: unchanged
-
-
-def test_enterprise_centred_share_rises_with_tg3(prov):
-    share = []
-    for e3 in (0.0, 0.5, 1.0):
-        st = _fresh(prov)
-        p, ec, local = st.p, [], []
-        st.G[K.G_E3] = e3
-        for t in range(100):
-            st.tasks[:] = 0
-            for j in range(20):
-                _k(st, K.new_task, t, j, False)
-            ti = st.tasks[st.tasks.active == 1]  # the active tasks
-            dur = ti.end - t
-            assert len(ti.active) == 20 and (dur >= p[K.P_TASK_DMIN]).all()
-            assert (dur < p[K.P_TASK_DMAX]).all()
-            assert ((ti.partner >= 0) == (ti.ec == 1)).all()
-            with_ec = ti.ec == 1
-            assert (st.ent.sector[ti.partner[with_ec]] == ti.sector[with_ec]).all()
-            ec.extend(ti.ec)
-            local.extend(st.res.loc[ti.org] == K.LOC_PROVINCE)
-        _bernoulli(ec, p[K.P_EC_BASE] + (p[K.P_EC_MAX] - p[K.P_EC_BASE]) * e3)
-        _bernoulli(local, p[K.P_LOCAL_TASK])
-        assert st.Y[:, K.Y_TASKS_NEW].sum() == 2000 and st.Y[:, K.Y_TASKS_EC].sum() == sum(ec)
-        share.append(np.mean(ec))
-    assert share[0] < share[1] < share[2]
-
-
-def _finish_task(st, t, partner):
-    """Make slot 0 the only task: enterprise-centred, in-province, sector 1, ending at ``t``."""
-    org = int(np.flatnonzero(st.res.loc == K.LOC_PROVINCE)[0])
-    # active, org, sector, ec, end, partner
-    st.tasks[:] = 0
-    st.tasks[0] = (1, org, 1, 1, t, partner)
-    st.G[K.G_TASK_HIGH] = 1
-
-
-@pytest.mark.parametrize("uptake", [0.0, 1.0])
-def test_task_completion_delivers_offers_and_partner_need(prov, uptake):
-    p = _p(prov, partner_uptake=uptake, mr_ec=1.0, ip_protect_base=0.0, close_base=1.0,
-           k_direct=0, results_per_task=1.0)
-    st, b, t = _fresh(prov, p), 4, 7
-    st.ent.need[b], st.ent.pref[b], st.ent.sector[b] = K.NEED_NONE, -1, 1
-    _finish_task(st, t, b)
-    n0 = int(st.G[K.G_N_LIVE])
-    _k(st, K.month_end, t)
-    assert st.tasks.active[0] == 0 and st.G[K.G_N_LIVE] == n0 + 1
-    o = _live(st)[n0]
-    assert st.offers.kind[o] == K.KIND_TECH and st.offers.provincial[o] == 1
-    if uptake == 0.0:
-        assert st.ent.need[b] == K.NEED_NONE and st.Y[0, K.Y_NEEDS] == 0
-        return
-    assert st.ent.need[b] == K.NEED_TECH and st.ent.pref[b] == o
-    assert st.Y[0, K.Y_NEEDS] == 1
-    st.ent.wtp[b] = 1e6
-    stale = copy.deepcopy(st)  # the result sells out and its slot goes to another offer
-    K.remove_offer(stale.s, o)
-    assert K.add_offer(stale.s, 0, K.SELLER_ENTERPRISE, K.LOC_ABROAD, K.KIND_TECH, 1, 0.9,
-                       0.1, 0, 3, 100, 0) == o
-    _k(stale, K.search_and_buy, t + 1, b)
-    assert stale.G[K.G_NTX] == 0  # a preference is for that offer, not for the slot
-    _k(st, K.search_and_buy, t + 1, b)  # looks at nothing (k_direct 0) but its own result
-    assert st.G[K.G_NTX] == 1 and st.TX[0, K.TX_OFFER] == o
-
-
-def test_results_per_task_mean(prov):
-    st = _fresh(prov, _p(prov, results_per_task=2.0), offers=6000)
-    n0 = st.G[K.G_N_LIVE]
-    for t in _trials(st, 3, 20, range(100)):
-        _finish_task(st, t, -1)
-        _k(st, K.month_end, t)
-    _within((st.G[K.G_N_LIVE] - n0) / 2000, 2.0, np.sqrt(1.0 / 2000))
-
-
-# ---------------------------------------------------------------- intermediaries, events
-def test_public_intermediary_hazard_grows_with_tg4_budget(prov):
-    fracs = []
-    for b4 in (0.0, 0.5, 2.0, 8.0):
-        st, formed = _fresh(prov, budget=(0, 0, 0, b4, 0, 0)), []
-        p = st.p
-        st.G[K.G_E4] = 0.5
-        for t in _trials(st, 11, 25):
-            m = st.ints
-            st.tasks[:] = 0
-            for a in (m.active, m.public, m.connected, m.formed):
-                a[:] = 0
-            st.G[[K.G_PUBLIC_FORMED, K.G_N_INT]] = 0
-            _k(st, K.month_end, t)
-            formed.append(st.G[K.G_PUBLIC_FORMED])
-            if formed[-1]:
-                assert [m.active[0], m.public[0], m.connected[0], m.formed[0]] == [1, 1, 0, t]
-                assert st.G[K.G_N_INT] == 1
-                assert st.ints.capacity[0] == pytest.approx(
-                    p[K.P_INT_CAP] + 0.5 * p[K.P_INT_CAP_GAIN])
-        _bernoulli(formed, 1 - np.exp(-(b4 / 12) / p[K.P_INT_SETUP]))
-        fracs.append(np.mean(formed))
-    assert fracs[0] == 0.0 and fracs[1] < fracs[2] < fracs[3]
-
-
-def test_private_intermediary_forms_once_the_market_is_large(prov):
-    st = _fresh(prov, _p(prov, private_rate=1.0, private_threshold=10.0))
-    _k(st, K.month_end, 20)
-    assert st.G[K.G_N_INT] == 0
-    st.G[K.G_MV0 + 9: K.G_MV0 + 21] = 1.0  # 12 bn VND over the last 12 months
-    _k(st, K.month_end, 20)
-    assert st.G[K.G_N_INT] == 1 and st.ints.public[0] == 0
-    assert st.G[K.G_PUBLIC_FORMED] == 0
-
-
-def test_connection_hazard_rises_with_tg4(prov):
-    st = _fresh(prov)
-    k = K.form_intermediary(st.s, st.p, 0, 1)
-    fracs = []
-    for e4 in (0.0, 1.0):
-        st.G[K.G_E4], hits = e4, []
-        for t in _trials(st, 13, 100, range(100)):
-            st.ints.connected[k] = 0
-            _k(st, K.intermediary_step, t, k)
-            hits.append(st.ints.connected[k])
-        _bernoulli(hits, st.p[K.P_CONN_BASE] + st.p[K.P_CONN_GAIN] * e4)
-        fracs.append(np.mean(hits))
-    assert fracs[1] > fracs[0]
-
-
-@pytest.mark.parametrize("public", [0, 1])
-def test_skill_rises_with_tg6_and_capacity_with_tg4(prov, public):
-    st = _fresh(prov)
-    p = st.p
-    k = K.form_intermediary(st.s, p, 0, public)
-    s0 = st.ints.skill[k]
-    for e6, months in ((0.0, 12), (0.6, 24)):
-        st.G[[K.G_E4, K.G_E6]] = [0.5, e6]
-        s = st.ints.skill[k]
-        for t in range(months):
-            _k(st, K.intermediary_step, t, k)
-        want = 1 - (1 - s) * (1 - p[K.P_SKILL_TRAIN] * e6 / 12) ** months
-        assert st.ints.skill[k] == pytest.approx(want)
-    assert st.ints.skill[k] > s0
-    assert st.ints.capacity[k] == pytest.approx(
-        p[K.P_INT_CAP] + public * 0.5 * p[K.P_INT_CAP_GAIN])
-
-
+# ---------------------------------------------------------------- events, the year
 def test_events_per_month_rise_with_tg5(prov):
     st, means = _fresh(prov), []
     p = st.p
-    for e5 in (0.0, 1.0):
-        counts, st.Y[:] = [], 0
-        st.G[K.G_E5] = e5
+    for k5 in (0.0, 50.0):  # TG5's capability stock at the start of the month
+        counts, rates, st.Y[:] = [], [], 0
         for t in _trials(st, 17, 20, [t for t in range(120) if t % 12]):  # no January
+            st.G[K.G_K5], st.G[K.G_P5] = k5, 0.0
             _k(st, K.month_begin, t)
+            e5 = st.G[K.G_E5]  # the stock after a month's depreciation, saturated
+            assert e5 == pytest.approx(K.saturating(k5 * np.exp(-p[K.P_DECAY5] / 12),
+                                                    p[K.P_H5]))
+            rates.append((p[K.P_EVENT_BASE] + (p[K.P_EVENT_MAX] - p[K.P_EVENT_BASE]) * e5) / 12)
             counts.append(st.G[K.G_EVENT])
-        rate = (p[K.P_EVENT_BASE] + (p[K.P_EVENT_MAX] - p[K.P_EVENT_BASE]) * e5) / 12
-        _within(np.mean(counts), rate, np.sqrt(rate / len(counts)))
+        _within(np.mean(counts), np.mean(rates), np.sqrt(np.mean(rates) / len(counts)))
         assert st.Y[:, K.Y_EVENTS].sum() == sum(counts)
         means.append(np.mean(counts))
     assert means[1] > 2 * means[0]
@@ -604,12 +549,17 @@ def test_year_update_levers_capacity_and_spillover(prov):
     _k(st, K.year_update, 0)
     assert np.array_equal(st.ent.absorb[:n_b], absorb0)  # nothing learnt before t = 0
     assert np.array_equal(st.ent.tech[:n_b], tech0)
-    for g in range(6):
-        assert st.G[K.G_E1 + g] == pytest.approx(K.saturating(budget[g], p[K.P_H1 + g]))
+    # the year's budget builds capability only through the stocks (build_stocks) ...
+    assert (st.G[K.G_E1: K.G_E1 + 6] == 0).all() and (st.G[K.G_K1: K.G_K1 + 6] == 0).all()
+    # ... but TG2's co-funding share pays for purchases at once (a fast instrument)
+    assert st.G[K.G_E2_COFUND] == pytest.approx(
+        K.saturating(p[K.P_COFUND_SHARE] * 1.5, p[K.P_H2_COFUND]))
+    st.lev[1, 1] = 0.0  # no TG2 budget in year 1: no co-funding, whatever its capability
+    st.G[K.G_E2] = 0.4  # TG2's capability
     st.G[K.G_SPILL0 + 1] = 0.5  # last year's technology gains in sector 1
     _k(st, K.year_update, 12)
-    e2 = st.G[K.G_E2]
-    assert np.allclose(st.ent.absorb[:n_b], absorb0 + p[K.P_ABSORB_GAIN] * e2 * (1 - absorb0))
+    assert st.G[K.G_E2_COFUND] == 0.0
+    assert np.allclose(st.ent.absorb[:n_b], absorb0 + p[K.P_ABSORB_GAIN] * 0.4 * (1 - absorb0))
     # sector 1's firms share spill_rate x its pool, in proportion to absorptive capacity
     in_1 = st.ent.sector[:n_b] == 1
     gain = st.ent.tech[:n_b] - tech0
@@ -620,4 +570,160 @@ def test_year_update_levers_capacity_and_spillover(prov):
     assert (st.G[K.G_SPILL0: K.G_SPILL0 + 4] == 0).all()
     need = [K.need_probability(st.s, p, i) for i in range(n_b)]
     assert np.allclose(st.ent.need_p[:n_b], need)
-    assert st.Y[1, K.Y_BUDGET] == pytest.approx(sum(budget))
+    assert st.Y[1, K.Y_BUDGET] == pytest.approx(sum(budget) - 1.5)
+
+
+def test_prices_grow_with_incomes_as_willingness_to_pay_does(prov):
+    """Standing services' prices, new offers' prices and buyers' willingness to pay all
+    grow with the income index: no drift between them."""
+    st, n_b = _fresh(prov, _p(prov, economic_growth=0.07)), prov.n_buyers
+    p, n_s = st.p, int(st.G[K.G_N_SERVICE])
+    price0, wtp0 = st.offers.price[:n_s].copy(), st.ent.wtp[:n_b].copy()
+    wtps0 = st.ent.wtp_service[:n_b].copy()
+    goods = [(kind, origin) for kind in range(4) for origin in range(3)]
+    draw0 = [K.draw_price(st.s, p, st.key, 30, 5, 2, kind, o, 0.6) for kind, o in goods]
+    for t in (0, 12, 24, 36):
+        _k(st, K.year_update, t)
+    g = 1.07**3
+    assert st.G[K.G_INCOME] == pytest.approx(g, rel=1e-14)
+    assert np.allclose(st.offers.price[:n_s] / price0, g, rtol=1e-12, atol=0)
+    assert np.allclose(st.ent.wtp[:n_b] / wtp0, g, rtol=1e-12, atol=0)
+    assert np.allclose(st.ent.wtp_service[:n_b] / wtps0, g, rtol=1e-12, atol=0)
+    draw3 = [K.draw_price(st.s, p, st.key, 30, 5, 2, kind, o, 0.6) for kind, o in goods]
+    assert np.allclose(np.divide(draw3, draw0), g, rtol=1e-12, atol=0)  # same draw
+    mult = (1.0, p[K.P_PMULT_VN], p[K.P_PMULT_ABROAD])
+    for kind, origin in goods:
+        want = K.kind_price(p, kind) * mult[origin] * (1 + p[K.P_QUALITY_W] * 0.1) * g
+        assert K.median_price(st.s, p, kind, origin, 0.6) == pytest.approx(want, rel=1e-12)
+    assert K.kind_price(p, K.KIND_IP) == p[K.P_PRICE_IP]
+    assert K.kind_price(p, K.KIND_SERVICE) == p[K.P_PRICE_SERV]
+
+
+# ---------------------------------------------------------------- capability stocks
+BUDGET = np.array([0.3, 0.9, 0.8, 0.5, 0.3, 0.2])  # bn VND a year, per task group
+
+
+def _stocks(prov, lev, **over):
+    """Capability stocks month by month under yearly budgets ``lev`` (float64[6, years]),
+    from :func:`build_stocks` alone.
+
+    Returns
+    -------
+    p : float64[NP]
+    K_, pipe, E : float64[months, 6]
+        Each group's stock, budget still in the pipeline, and effect, after each month.
+    """
+    p = _p(prov, **over)
+    s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)
+    lev = np.ascontiguousarray(lev, dtype=np.float64)
+    n, G = 12 * lev.shape[1], s.G
+    out = np.zeros((3, n, 6))
+    for t in range(n):
+        K.build_stocks(s, p, lev, t)
+        out[0, t] = G[K.G_K1: K.G_K1 + 6]
+        out[1, t] = G[K.G_P1: K.G_P1 + 6] + G[K.G_Q1: K.G_Q1 + 6]
+        out[2, t] = G[K.G_E1: K.G_E1 + 6]
+    return p, *out
+
+
+def _decays(p):
+    return p[K.P_DECAY1: K.P_DECAY1 + 6]
+
+
+def _capability_share(p):
+    """The share of each group's budget that builds capability: all of it, but TG2's
+    co-funding share, spent on purchases in the year."""
+    share = np.ones(6)
+    share[1] = 1.0 - p[K.P_COFUND_SHARE]
+    return share
+
+
+@pytest.mark.parametrize("lag_form", [0, 1])
+def test_capability_stock_approaches_budget_over_decay(prov, lag_form):
+    p, k, pipe, e = _stocks(prov, np.tile(BUDGET[:, None], (1, 100)), lag_form=lag_form)
+    d, h = _decays(p), p[K.P_H1: K.P_H1 + 6]
+    # steady state of monthly spending B/12 and monthly depreciation 1 - exp(-d/12)
+    b = BUDGET * _capability_share(p)
+    assert 0 < b[1] < BUDGET[1]
+    assert np.allclose(k[-1], b / 12 / (1 - np.exp(-d / 12)), rtol=1e-4, atol=0)
+    assert np.allclose(k[-1], b / d, rtol=0.05, atol=0)  # about budget over decay
+    assert (np.diff(k[:, 0]) > 0).all()  # it grows all the way
+    assert np.allclose(e, k / (k + h), rtol=1e-14, atol=0)  # effect: stock / (stock + h)
+    # each group's stock is built by its own budget only
+    one = np.zeros((6, 3))
+    one[3] = 0.5
+    _, k4, _, e4 = _stocks(prov, one, lag_form=lag_form)
+    assert (k4[:, 3] > 0).all() and (np.delete(k4, 3, axis=1) == 0).all()
+    assert (np.delete(e4, 3, axis=1) == 0).all()
+
+
+def test_first_order_delay_builds_more_capability_in_the_first_year(prov):
+    lev = np.tile(BUDGET[:, None], (1, 5))
+    p, k1, _, _ = _stocks(prov, lev, lag_form=0)
+    _, k2, _, _ = _stocks(prov, lev, lag_form=1)
+    slow = p[K.P_BUILD1: K.P_BUILD1 + 6] >= 1.0  # build-up of a year or more
+    assert slow.sum() >= 4
+    assert (k1[11, slow] > k2[11, slow]).all() and (k2[11] > 0).all()  # after one year
+    assert (k1[0] > k2[0]).all()  # first order starts at once, second slowly
+    assert np.allclose(k1[-1], k2[-1], rtol=0.05)  # to much the same level
+
+
+@pytest.mark.parametrize("lag_form", [0, 1])
+def test_capability_arrives_after_the_build_up_time_and_nothing_leaks(prov, lag_form):
+    """One year's budget (spent evenly, mean month 5.5), no depreciation: all of it
+    becomes capability, on average ``build_tgN`` years after it is spent."""
+    lev = np.zeros((6, 40))
+    lev[:, 0] = BUDGET
+    p, k, pipe, _ = _stocks(prov, lev, lag_form=lag_form,
+                            **{f"decay_tg{g}": 0.0 for g in range(1, 7)})
+    b = BUDGET * _capability_share(p)
+    spent = b * np.minimum(np.arange(1, 481), 12)[:, None] / 12
+    assert np.allclose(k + pipe, spent, rtol=1e-12, atol=0)  # spending in pipeline or stock
+    assert np.allclose(k[-1], b, rtol=1e-6, atol=0)
+    inflow = np.diff(k, axis=0, prepend=0.0)
+    arrival = (np.arange(480)[:, None] * inflow).sum(0) / inflow.sum(0)
+    build = p[K.P_BUILD1: K.P_BUILD1 + 6]
+    assert np.all(np.abs(arrival - 5.5 - 12 * build) < 1.0), arrival - 5.5 - 12 * build
+
+
+@pytest.mark.parametrize("lag_form", [0, 1])
+def test_capability_depreciates_at_its_decay_rate(prov, lag_form):
+    p = _p(prov, lag_form=lag_form)
+    s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)
+    s.G[K.G_K1: K.G_K1 + 6] = 2.0  # a stock and an empty pipeline, no budget
+    for t in range(24):
+        K.build_stocks(s, p, np.zeros((6, 2)), t)
+    assert np.allclose(s.G[K.G_K1: K.G_K1 + 6], 2.0 * np.exp(-2 * _decays(p)), rtol=1e-12)
+    # after a budget stops, the pipeline empties and the stock falls at the same rate
+    lev = np.zeros((6, 27))
+    lev[:, :10] = BUDGET[:, None]
+    p, k, pipe, _ = _stocks(prov, lev, lag_form=lag_form)
+    d = _decays(p)
+    assert (k[12 * 10 + 11] / k[12 * 10 - 1] > np.exp(-d)).all()  # the pipeline delivers
+    assert np.allclose(k[12 * 26 + 11] / k[12 * 25 + 11], np.exp(-d), rtol=2e-3)
+
+
+@pytest.mark.parametrize("cofund", [0.0, 1.0])
+def test_tg2_splits_its_budget_between_co_funding_and_capability(prov, cofund):
+    p, k, _, _ = _stocks(prov, np.tile(BUDGET[:, None], (1, 3)), cofund_share=cofund)
+    assert (k[-1, 1] > 0) == (cofund < 1.0)  # all to co-funding: no capability
+    _, k_half, _, _ = _stocks(prov, np.tile(BUDGET[:, None], (1, 3)), cofund_share=0.5)
+    assert k_half[-1, 1] == pytest.approx(0.5 * _stocks(prov, np.tile(BUDGET[:, None], (1, 3)),
+                                                         cofund_share=0.0)[1][-1, 1])
+    st = _fresh(prov, p, budget=BUDGET)
+    _k(st, K.year_update, 0)
+    assert st.G[K.G_E2_COFUND] == pytest.approx(K.saturating(cofund * BUDGET[1],
+                                                             p[K.P_H2_COFUND]))
+    assert (st.G[K.G_E2_COFUND] > 0) == (cofund > 0)
+
+
+def test_month_begin_builds_the_stocks(prov):
+    st = _fresh(prov, budget=BUDGET, months=36)
+    _, k, _, e = _stocks(prov, np.tile(BUDGET[:, None], (1, 3)))
+    for t in range(36):
+        _k(st, K.month_begin, t)
+        assert np.array_equal(st.G[K.G_K1: K.G_K1 + 6], k[t])
+        assert np.array_equal(st.G[K.G_E1: K.G_E1 + 6], e[t])
+        if t % 12 == 11:  # recorded in December
+            _k(st, K.month_end, t)
+            assert np.array_equal(st.Y[t // 12, K.Y_K1: K.Y_K1 + 6], k[t])

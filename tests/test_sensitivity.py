@@ -287,11 +287,11 @@ def test_market_model_at_the_base_levels_is_the_base_scenario(small_profile, sce
     assert set(got) == set(outs) and len(outs) == 7 + len(targets.ids) + 1
     # a lever input scales its task group's whole schedule (start year and ramp kept)
     X2 = X.copy()
-    g = pb.names.index("tg4_intermediary")
-    X2[:, g] = 2.5 * plan.levers["tg4_intermediary"]["level"]
+    g = pb.names.index("tg2_demand")
+    X2[:, g] = 2.5 * plan.levers["tg2_demand"]["level"]
     LEV = plan.budgets(small_profile.years)
-    LEV[3] *= 2.5
-    assert LEV[3, 0] == 0.0 and LEV[3, 1] < LEV[3, 2]  # 2021 without, 2022 ramping up
+    LEV[1] *= 2.5
+    assert LEV[1, 0] == 0.0 and LEV[1, 1] < LEV[1, 2]  # 2021 without, 2022 ramping up
     ref2 = evaluate(small_profile, targets, P, LEV, seeds, runs)
     got2 = model(X2, seeds, runs)
     np.testing.assert_array_equal(got2["value_nominal_2030"], ref2.at("value_nominal"))
@@ -391,3 +391,14 @@ def test_cli_bad_input_is_an_input_error(argv, match, tmp_path):
 def test_cli_rejects_bad_values(argv):
     with pytest.raises((SystemExit, argparse.ArgumentError)):
         parser().parse_args(["sensitivity", *argv])
+
+
+def test_a_structural_switch_is_sampled_over_its_alternatives(small_profile, scenarios):
+    """A switch (``prior = "choice"``) is an input like a parameter, its unit column cut
+    into equal shares, one per alternative: half the points use each of two structures."""
+    pb, _ = market_problem(small_profile, scenarios["plan_2257"], ["digit_rule", "lag_form"],
+                           levers=False)
+    u = np.linspace(0.0, 0.999, 10)
+    for inp in pb.inputs:
+        x = inp.ppf(u)
+        assert set(x) == {0.0, 1.0} and (x == 1.0).sum() == 5, inp.name

@@ -47,7 +47,7 @@ def market_problem(profile: Profile, scenario: Scenario, parameters: Sequence[st
         raise InputError("argument", "parameters", f"not uncertain parameters of "
                                                    f"{profile.id}: {', '.join(bad)}")
     inputs = [Input(p, "parameter", space.specs[p].low, space.specs[p].high,
-                    space.specs[p].prior) for p in dict.fromkeys(names)]
+                    space.specs[p].prior, space.specs[p].values) for p in dict.fromkeys(names)]
     fixed: dict[str, str] = {}
     if levers:
         if not (isinstance(lever_max, (int, float)) and 0 < lever_max <= 100):

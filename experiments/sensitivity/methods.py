@@ -181,11 +181,12 @@ def sensitivity(method: str = "sobol", *, profile: str | Path | Profile = "bac_k
         r (default 40: ``r (D + 1)`` points).
     seeds : int
         Seed replicates per point (default 4). Runs = (points + noise_samples) x seeds;
-        the core does about 1,000 runs a second on 2 idle cores, so the default Sobol
-        with the 84 parameters and 6 levers (11,776 points + 512, 49,152 runs) takes
-        about a minute. Indices' intervals shrink as 1/sqrt(N): to halve them, quadruple
-        N. The noise in a per-point mean falls as 1/seeds: raise seeds to rank the
-        noise-dominated outcomes.
+        the core does about 500 runs a second on 2 idle cores, so the default Sobol
+        with the 122 uncertain parameters (three structural switches among them) and 6
+        levers (16,640 points + 512, 68,608 runs) takes 2-3 minutes. Indices'
+        intervals shrink as 1/sqrt(N): to halve them, quadruple N. The noise in a
+        per-point mean falls as 1/seeds: raise seeds to rank the noise-dominated
+        outcomes.
     seed : int
     n_threads : int, optional
         numba threads (results do not depend on it).

@@ -30,7 +30,9 @@ SAMPLE_STREAM, BOOT_STREAM, NOISE_STREAM = 1, 2, 3
 
 @dataclass(frozen=True)
 class Input:
-    """One input: a uniform or log-uniform distribution on ``[low, high]``.
+    """One input: a uniform or log-uniform distribution on ``[low, high]``, or, for a
+    structural switch, a choice among ``values`` (each equally likely: the unit interval
+    is cut into as many equal parts).
 
     ``kind`` is ``"parameter"`` (an uncertain parameter's prior) or ``"lever"`` (a task
     group's yearly level).
@@ -41,10 +43,14 @@ class Input:
     low: float
     high: float
     prior: str = "uniform"
+    values: tuple[float, ...] = ()
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Quantiles of the distribution at uniforms ``u`` in [0, 1]."""
         u = np.asarray(u, dtype=float)
+        if self.prior == "choice":
+            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
+            return np.asarray(self.values, dtype=float)[idx]
         if self.prior == "loguniform":
             lo, hi = math.log(self.low), math.log(self.high)
             return np.exp(lo + u * (hi - lo))

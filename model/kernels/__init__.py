@@ -18,8 +18,9 @@ Modules, by responsibility:
 ``rng``          counter-based random numbers and numerical helpers
 ``offers``       the offer table, prices, results entering the market
 ``enterprises``  buyers' needs, search, choice and purchase; vendors
-``province``     the year's lever effects, provincial tasks, events, research
-                 organisations, intermediaries, the buyers' order
+``province``     capability stocks, the year, provincial tasks, events, research
+                 organisations, the buyers' order
+``intermediaries`` the public and private intermediaries as businesses
 ``run``          set-up, one month, whole runs, batches
 
 Every name is re-exported here (``from stmarket.model import kernels as K;
@@ -34,6 +35,7 @@ from stmarket.model.kernels import _cache
 _cache.install()
 
 from stmarket.model.kernels.enterprises import *  # noqa: E402,F403
+from stmarket.model.kernels.intermediaries import *  # noqa: E402,F403
 from stmarket.model.kernels.layout import *  # noqa: E402,F403
 from stmarket.model.kernels.offers import *  # noqa: E402,F403
 from stmarket.model.kernels.province import *  # noqa: E402,F403

@@ -17,8 +17,10 @@ from stmarket.model.kernels.layout import (
     CH_DIRECT,
     CH_EVENT,
     CH_INTERMEDIARY,
+    G_DEALS0,
     G_E1,
     G_E2,
+    G_E2_COFUND,
     G_E6,
     G_EVENT,
     G_LOG,
@@ -39,6 +41,7 @@ from stmarket.model.kernels.layout import (
     NEED_SERVICE,
     NEED_TECH,
     P_ABSORB_LEARN,
+    P_ABSORB_W,
     P_ATTEND,
     P_AWARE_GAIN,
     P_CLOSE_BASE,
@@ -59,15 +62,20 @@ from stmarket.model.kernels.layout import (
     P_RD_MULT,
     P_SEARCH,
     P_SEC_AGRO,
+    P_SERVICE_LEARN,
     P_SIZE_MEDIUM,
     P_SIZE_SMALL,
     P_SUBSIDY,
     P_TECH0,
+    P_TECH_COMPLEMENT,
     P_TECH_NEED,
+    P_TG1_OUTSIDE,
     P_USE_INT,
     P_VAL_UNCERT,
     P_VENDOR_RATE,
     P_VIS_ABROAD,
+    P_VIS_EVENT,
+    P_VIS_INT_LOCAL,
     P_VIS_LOCAL,
     P_VIS_VN,
     PU_CHANNEL,
@@ -91,6 +99,7 @@ from stmarket.model.kernels.layout import (
     TX_SELLER_TYPE,
     TX_VALUE,
     Y_COUNT,
+    Y_INT_DEALS,
     Y_N_DIRECT,
     Y_N_TECH,
     Y_NEEDS,
@@ -103,7 +112,13 @@ from stmarket.model.kernels.layout import (
     Y_V_TECH_ABROAD,
     Y_VALUE,
 )
-from stmarket.model.kernels.offers import new_result, offer_sector, origin_quality, remove_offer
+from stmarket.model.kernels.offers import (
+    new_result,
+    offer_sector,
+    origin_quality,
+    quality_factor,
+    remove_offer,
+)
 from stmarket.model.kernels.rng import clip01, poisson_e, uniform
 
 
@@ -125,10 +140,17 @@ def need_probability(s, p, i):
 
 
 @njit(cache=True, error_model="numpy")
+def absorb_factor(p, a):
+    """How absorptive capacity ``a`` scales what a firm can get out of a technology:
+    1 at a = 0.5, changing by ``absorb_weight`` per unit."""
+    return max(0.0, 1.0 + p[P_ABSORB_W] * (a - 0.5))
+
+
+@njit(cache=True, error_model="numpy")
 def tech_need_probability(s, p, i):
     """Probability that a new need of buyer ``i`` is for a technology rather than a
-    service: ``tech_need_share`` scaled by (0.5 + absorptive capacity)."""
-    return clip01(p[P_TECH_NEED] * (0.5 + s.ent[i].absorb))
+    service: ``tech_need_share`` scaled by its :func:`absorb_factor`."""
+    return clip01(p[P_TECH_NEED] * absorb_factor(p, s.ent[i].absorb))
 
 
 @njit(cache=True, error_model="numpy")
@@ -139,7 +161,7 @@ def vendor_step(s, p, key, t, i):
     loc = e[i].loc
     n = poisson_e(p[P_VENDOR_RATE], s.G[G_VENDOR_EXP], uniform(key, t, i, PU_OUTPUT, 0, s.G))
     for j in range(n):
-        sector = offer_sector(s, key, t, i, j, e[i].sector)
+        sector = offer_sector(s, p, key, t, i, j, e[i].sector)
         new_result(s, s.Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector, 1.0, 0,
                    origin_quality(p, loc))
 
@@ -147,13 +169,13 @@ def vendor_step(s, p, key, t, i):
 @njit(cache=True, error_model="numpy")
 def channel_visibility(s, p, channel, origin, connected):
     """Probability that a sampled, non-digitised offer of this origin is actually
-    seen through a channel (events show everything; an intermediary sees every
-    in-province offer, and outside ones in full once connected to the national
-    network; TG6 raises the visibility of foreign offers)."""
+    seen through a channel (at an event, ``vis_event``; an intermediary sees
+    in-province offers with ``vis_int_local``, and outside ones in full once connected
+    to the national network; TG6 raises the visibility of foreign offers)."""
     if channel == CH_EVENT:
-        return 1.0
+        return p[P_VIS_EVENT]
     if origin == LOC_PROVINCE:
-        v = 1.0 if channel == CH_INTERMEDIARY else p[P_VIS_LOCAL]
+        v = p[P_VIS_INT_LOCAL] if channel == CH_INTERMEDIARY else p[P_VIS_LOCAL]
     elif channel == CH_INTERMEDIARY:
         v = 1.0 if connected else p[P_INT_VIS_UNCONN]
     elif origin == LOC_VIETNAM:
@@ -166,14 +188,15 @@ def channel_visibility(s, p, channel, origin, connected):
 
 
 @njit(cache=True, error_model="numpy")
-def surplus(scale, fit, quality, price, price_factor):
+def surplus(p, scale, fit, quality, price, price_factor):
     """A buyer's expected surplus from an offer (billion VND).
 
-    ``scale`` is the buyer's willingness to pay times (0.5 + absorptive capacity)
-    times (1 - valuation discount); the benefit is ``scale * fit * (0.5 + quality)``;
-    the price is net of the TG2 co-funding (``price_factor = 1 - subsidy``).
+    ``scale`` is the buyer's willingness to pay times its :func:`absorb_factor`, its
+    technology complement (1 + ``tech_complement`` x technology level) and
+    (1 - valuation discount); the benefit is ``scale * fit * quality_factor``; the
+    price is net of the TG2 co-funding (``price_factor = 1 - subsidy``).
     """
-    return scale * fit * (0.5 + quality) - price * price_factor
+    return scale * fit * quality_factor(p, quality) - price * price_factor
 
 
 @njit(cache=True, error_model="numpy")
@@ -266,8 +289,9 @@ def search_and_buy(s, p, key, t, i):
         connected = s.ints[kint].connected
     need = e[i].need
     wtp = e[i].wtp if need == NEED_TECH else e[i].wtp_service
-    scale = wtp * (0.5 + e[i].absorb) * (1.0 - discount)
-    price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2]
+    scale = wtp * absorb_factor(p, e[i].absorb) * (1.0 + p[P_TECH_COMPLEMENT] * e[i].tech) \
+        * (1.0 - discount)
+    price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2_COFUND]
     sector = e[i].sector
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
@@ -279,7 +303,7 @@ def search_and_buy(s, p, key, t, i):
     pref = e[i].pref
     if pref >= 0 and o[pref].active == 1 and o[pref].serial == e[i].pref_id:
         fit = 1.0 if o[pref].sector == sector else cross
-        v = surplus(scale, fit, o[pref].quality, o[pref].price, price_factor)
+        v = surplus(p, scale, fit, o[pref].quality, o[pref].price, price_factor)
         if v > best_s:
             best = pref
             best_s = v
@@ -307,21 +331,32 @@ def search_and_buy(s, p, key, t, i):
                 fit = 1.0
             else:
                 fit = cross
-            v = surplus(scale, fit, o[k].quality, o[k].price, price_factor)
+            v = surplus(p, scale, fit, o[k].quality, o[k].price, price_factor)
             if v > best_s:
                 best = k
                 best_s = v
     if best < 0:
         return
-    close_p = p[P_CLOSE_BASE] + (1.0 - p[P_CLOSE_BASE]) * p[P_CLOSE_GAIN] * G[G_E1]
-    if uniform(key, t, i, PU_CLOSE, 0, G) >= close_p:
+    if uniform(key, t, i, PU_CLOSE, 0, G) >= close_probability(s, p, best):
         return
-    transact(s, p, t, i, best, channel)
+    transact(s, p, t, i, best, channel, kint)
 
 
 @njit(cache=True, error_model="numpy")
-def transact(s, p, t, i, k, channel):
-    """Record buyer ``i``'s purchase of offer ``k`` and let the buyer learn."""
+def close_probability(s, p, k):
+    """Probability that a deal for offer ``k`` closes: ``close_base``, raised by TG1's
+    commercialisation policy for offers of in-province sellers and provincial tasks
+    (``tg1_outside_reach`` of that for others)."""
+    o = s.offers[k]
+    reach = 1.0 if o.provincial == 1 or o.origin == LOC_PROVINCE else p[P_TG1_OUTSIDE]
+    return p[P_CLOSE_BASE] + (1.0 - p[P_CLOSE_BASE]) * p[P_CLOSE_GAIN] * s.G[G_E1] * reach
+
+
+@njit(cache=True, error_model="numpy")
+def transact(s, p, t, i, k, channel, kint):
+    """Record buyer ``i``'s purchase of offer ``k`` (through intermediary ``kint``, or
+    -1), credit the seller's and the intermediary's track records, and let the buyer
+    learn."""
     e, o, G, Y, TX = s.ent, s.offers, s.G, s.Y, s.TX
     yr = t // 12
     v = o[k].price
@@ -344,6 +379,12 @@ def transact(s, p, t, i, k, channel):
     Y[yr, Y_V_DIRECT + channel] += v
     Y[yr, Y_N_DIRECT + channel] += 1.0
     G[G_MV0 + t] += v
+    G[G_DEALS0 + t % 12] += 1.0
+    if stype == SELLER_RESEARCH and kind != KIND_SERVICE:
+        s.res[o[k].seller].sold += 1.0
+    if kint >= 0:
+        s.ints[kint].deals += 1.0
+        Y[yr, Y_INT_DEALS] += 1.0
     if G[G_LOG] == 1.0:
         n = int(G[G_NTX])
         if n < TX.shape[0]:
@@ -366,7 +407,7 @@ def transact(s, p, t, i, k, channel):
     a = e[i].absorb
     gain = p[P_LEARN] * a * max(0.0, o[k].quality - e[i].tech)
     if kind == KIND_SERVICE:
-        gain *= 0.25
+        gain *= p[P_SERVICE_LEARN]
     e[i].tech = min(1.0, e[i].tech + gain)
     G[G_SPILL0 + e[i].sector] += gain
     e[i].absorb = a + p[P_ABSORB_LEARN] * (1.0 - a)

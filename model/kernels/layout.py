@@ -41,46 +41,71 @@ PARAM_NAMES = (
     "sector_need_agro", "sector_need_construction", "sector_need_manufacturing",
     "sector_need_services", "rd_share", "rd_need_mult", "tech_need_share",
     "wtp_micro", "wtp_small", "wtp_medium", "wtp_service", "wtp_sigma",
-    "tech_init_mean", "absorb_init_mean", "need_patience", "search_prob",
-    "learn_rate", "absorb_learn", "spill_rate", "cross_fit",
+    "wtp_service_elasticity", "tech_init_mean", "absorb_init_mean", "init_sd",
+    "need_patience", "init_need_share", "search_prob", "learn_rate", "absorb_learn",
+    "service_learn_share", "spill_rate", "cross_fit", "quality_weight", "absorb_weight",
+    "tech_complement",
     # supply
     "new_tasks_per_year", "initial_active_tasks", "task_duration_min",
     "task_duration_max", "task_agro_share", "local_task_share", "results_per_task",
     "ec_base", "ec_max", "mr_base", "mr_ec", "partner_uptake", "local_offer_rate",
-    "outside_offer_rate", "vendor_offer_rate", "ip_protect_base", "ip_protect_gain",
-    "digit_base", "digit_gain", "digit_national", "quality_local", "quality_vn",
-    "quality_abroad", "quality_sd", "price_service", "price_result", "price_tech",
-    "price_ip", "price_sigma", "price_mult_vn", "price_mult_abroad", "licences_max",
-    "offer_life",
+    "outside_offer_rate", "vendor_offer_rate", "own_sector_share", "quality_local",
+    "quality_vn", "quality_abroad", "quality_sd", "price_service", "price_result",
+    "price_tech", "price_ip", "price_sigma", "price_mult_vn", "price_mult_abroad",
+    "licences_max", "offer_life",
+    # research organisations' decisions: protect as IP, digitise
+    "sale_belief", "belief_weight", "ip_cost", "ip_premium", "ip_support", "dig_cost",
+    "dig_fixed_cost", "dig_support", "platform_support", "dig_network_bonus",
+    "decision_cost_sigma", "digit_rule",
     # search and intermediation
-    "k_direct", "vis_local", "vis_vn", "vis_abroad", "digit_vis_mult", "k_int",
-    "int_vis_unconnected", "val_uncert", "int_uncert_cut", "p_use_int",
-    "int_cap_base", "int_cap_gain", "int_skill_init", "skill_train",
-    "int_setup_cost", "connect_base", "connect_gain", "private_threshold",
-    "private_rate", "event_base", "event_max", "attend_prob", "k_event",
-    # levers: half-saturation budgets and mechanism gains
-    "h1", "h2", "h3", "h4", "h5", "h6", "close_base", "close_gain",
-    "subsidy_max", "need_gain", "absorb_gain", "aware_gain", "intl_gain",
-    "inflation", "economic_growth",
+    "k_direct", "vis_local", "vis_vn", "vis_abroad", "vis_int_local", "vis_event",
+    "digit_vis_mult", "k_int", "int_vis_unconnected", "val_uncert", "int_uncert_cut",
+    "p_use_int", "int_cap_base", "int_cap_gain", "int_skill_init", "skill_train",
+    "skill_learn", "int_setup_stock", "int_stall_share", "int_breakeven_deals",
+    "int_exit_share", "private_rate", "connect_rule", "connect_deals", "connect_skill",
+    "connect_rate",
+    "event_base", "event_max", "attend_prob", "k_event",
+    # levers: capability stocks (build-up time in years, depreciation a year,
+    # half-saturation stock in bn VND) and what the capabilities do
+    "lag_form",
+    "build_tg1", "build_tg2", "build_tg3", "build_tg4", "build_tg5", "build_tg6",
+    "decay_tg1", "decay_tg2", "decay_tg3", "decay_tg4", "decay_tg5", "decay_tg6",
+    "h1", "h2", "h3", "h4", "h5", "h6", "cofund_share", "h2_cofund",
+    "close_base", "close_gain", "tg1_outside_reach", "subsidy_max", "need_gain",
+    "absorb_gain", "aware_gain", "intl_gain", "inflation", "economic_growth",
 )
 NP = len(PARAM_NAMES)
 (P_NEED_RATE, P_SIZE_SMALL, P_SIZE_MEDIUM, P_COOP_MULT, P_SEC_AGRO, P_SEC_CONSTR,
  P_SEC_MANUF, P_SEC_SERV, P_RD_SHARE, P_RD_MULT, P_TECH_NEED, P_WTP_MICRO,
- P_WTP_SMALL, P_WTP_MEDIUM, P_WTP_SERVICE, P_WTP_SIGMA, P_TECH0, P_ABSORB0,
- P_PATIENCE, P_SEARCH, P_LEARN, P_ABSORB_LEARN, P_SPILL, P_CROSS_FIT,
+ P_WTP_SMALL, P_WTP_MEDIUM, P_WTP_SERVICE, P_WTP_SIGMA, P_WTP_SERV_ELAST, P_TECH0,
+ P_ABSORB0, P_INIT_SD, P_PATIENCE, P_INIT_NEED_SHARE, P_SEARCH, P_LEARN, P_ABSORB_LEARN,
+ P_SERVICE_LEARN, P_SPILL, P_CROSS_FIT, P_QUALITY_W, P_ABSORB_W, P_TECH_COMPLEMENT,
  P_NEW_TASKS, P_INIT_TASKS, P_TASK_DMIN, P_TASK_DMAX, P_TASK_AGRO, P_LOCAL_TASK,
  P_RESULTS_TASK, P_EC_BASE, P_EC_MAX, P_MR_BASE, P_MR_EC, P_PARTNER,
- P_LOCAL_RATE, P_OUTSIDE_RATE, P_VENDOR_RATE, P_IP_BASE, P_IP_GAIN, P_DIG_BASE,
- P_DIG_GAIN, P_DIG_NAT, P_Q_LOCAL, P_Q_VN, P_Q_ABROAD, P_Q_SD, P_PRICE_SERV,
- P_PRICE_RES, P_PRICE_TECH, P_PRICE_IP, P_PRICE_SIGMA, P_PMULT_VN,
- P_PMULT_ABROAD, P_LICENCES, P_OFFER_LIFE,
- P_K_DIRECT, P_VIS_LOCAL, P_VIS_VN, P_VIS_ABROAD, P_DIG_VIS, P_K_INT,
- P_INT_VIS_UNCONN, P_VAL_UNCERT, P_INT_UNCERT_CUT, P_USE_INT, P_INT_CAP,
- P_INT_CAP_GAIN, P_INT_SKILL0, P_SKILL_TRAIN, P_INT_SETUP, P_CONN_BASE,
- P_CONN_GAIN, P_PRIV_THRESH, P_PRIV_RATE, P_EVENT_BASE, P_EVENT_MAX, P_ATTEND,
- P_K_EVENT,
- P_H1, P_H2, P_H3, P_H4, P_H5, P_H6, P_CLOSE_BASE, P_CLOSE_GAIN, P_SUBSIDY,
- P_NEED_GAIN, P_ABSORB_GAIN, P_AWARE_GAIN, P_INTL_GAIN, P_INFLATION, P_ECON_GROWTH) = range(NP)
+ P_LOCAL_RATE, P_OUTSIDE_RATE, P_VENDOR_RATE, P_OWN_SECTOR, P_Q_LOCAL, P_Q_VN,
+ P_Q_ABROAD, P_Q_SD, P_PRICE_SERV, P_PRICE_RES, P_PRICE_TECH, P_PRICE_IP, P_PRICE_SIGMA,
+ P_PMULT_VN, P_PMULT_ABROAD, P_LICENCES, P_OFFER_LIFE,
+ P_SALE_BELIEF, P_BELIEF_W, P_IP_COST, P_IP_PREMIUM, P_IP_SUPPORT, P_DIG_COST,
+ P_DIG_FIXED, P_DIG_SUPPORT, P_PLATFORM_SUPPORT, P_DIG_NET_BONUS, P_DECISION_SIGMA,
+ P_DIGIT_RULE,
+ P_K_DIRECT, P_VIS_LOCAL, P_VIS_VN, P_VIS_ABROAD, P_VIS_INT_LOCAL, P_VIS_EVENT,
+ P_DIG_VIS, P_K_INT, P_INT_VIS_UNCONN, P_VAL_UNCERT, P_INT_UNCERT_CUT, P_USE_INT,
+ P_INT_CAP, P_INT_CAP_GAIN, P_INT_SKILL0, P_SKILL_TRAIN, P_SKILL_LEARN, P_INT_SETUP,
+ P_INT_STALL, P_BREAKEVEN, P_EXIT_SHARE, P_PRIV_RATE, P_CONNECT_RULE,
+ P_CONN_DEALS,
+ P_CONN_SKILL, P_CONN_RATE, P_EVENT_BASE, P_EVENT_MAX, P_ATTEND, P_K_EVENT,
+ P_LAG_FORM,
+ P_BUILD1, P_BUILD2, P_BUILD3, P_BUILD4, P_BUILD5, P_BUILD6,
+ P_DECAY1, P_DECAY2, P_DECAY3, P_DECAY4, P_DECAY5, P_DECAY6,
+ P_H1, P_H2, P_H3, P_H4, P_H5, P_H6, P_COFUND_SHARE, P_H2_COFUND,
+ P_CLOSE_BASE, P_CLOSE_GAIN, P_TG1_OUTSIDE, P_SUBSIDY, P_NEED_GAIN, P_ABSORB_GAIN,
+ P_AWARE_GAIN, P_INTL_GAIN, P_INFLATION, P_ECON_GROWTH) = range(NP)
+#: the structural switches: parameters that choose between alternative rules
+SWITCHES = {
+    "lag_form": ("first_order", "second_order"),
+    "digit_rule": ("per_result", "organisation"),
+    "connect_rule": ("track_record", "activity_hazard"),
+}
 
 # ----------------------------------------------------------------------------
 # Categorical codes
@@ -126,18 +151,25 @@ ENTERPRISE = np.dtype([
     ("role", _I), ("sector", _I), ("size_class", _I), ("coop", _I), ("rd", _I), ("loc", _I),
     ("need", _I), ("need_age", _I), ("pref", _I), ("pref_id", _I), ("purchases", _I)],
     align=True)
-#: Research organisations: output rate (offers a month), exp(-rate), mean quality;
-#: location, main sector, university (0/1).
-RESEARCH = np.dtype([("rate", _F), ("exp_rate", _F), ("quality", _F), ("loc", _I),
-                     ("sector", _I), ("university", _I)], align=True)
+#: Research organisations: output rate (offers a month), exp(-rate), mean quality,
+#: results offered and sold so far (its track record, read by its decisions); location,
+#: main sector, university (0/1), digitises all its results (0/1; the organisation-level
+#: digitisation rule).
+RESEARCH = np.dtype([("rate", _F), ("exp_rate", _F), ("quality", _F), ("offered", _F),
+                     ("sold", _F), ("loc", _I), ("sector", _I), ("university", _I),
+                     ("digitises", _I)], align=True)
 #: Provincial S&T tasks: slot in use (0/1), leading organisation, sector,
-#: enterprise-centred (0/1), month it ends, partner buyer (-1 if none).
+#: enterprise-centred (0/1), month it ends, partner buyer (-1 if none), serial number
+#: (its agent number in random keys is n_enterprises + n_research + serial).
 TASK = np.dtype([("active", _I), ("org", _I), ("sector", _I), ("ec", _I), ("end", _I),
-                 ("partner", _I)], align=True)
-#: Intermediaries: client capacity a month, staff skill, clients served this month;
-#: active (0/1), public (0/1), connected to the national network (0/1), month formed.
-INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("active", _I),
-                         ("public", _I), ("connected", _I), ("formed", _I)], align=True)
+                 ("partner", _I), ("serial", _I)], align=True)
+#: Intermediaries: client capacity a month, staff skill, clients served this month,
+#: deals brokered this month and over about the last 12 months (its track record);
+#: open (0/1), public (0/1), connected to the national network (0/1), month formed,
+#: month closed (-1 while open).
+INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("deals", _F),
+                         ("deals12", _F), ("active", _I), ("public", _I),
+                         ("connected", _I), ("formed", _I), ("closed", _I)], align=True)
 #: Offers: quality, asking price (billion VND); slot live (0/1), seller index, seller
 #: type, origin, kind, sector, digitised (0/1), licences left, month it expires, from a
 #: provincial task or organisation (0/1), serial number, position in the live list
@@ -156,17 +188,30 @@ RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "liv
 # ----------------------------------------------------------------------------
 # Run-level scalars G[G_*]
 # ----------------------------------------------------------------------------
-# G_E1..G_E6: this year's saturating effect of each task group's budget; G_EVENT:
-# promotion events this month; G_ORDER_*: this month's buyer order; G_NTX, G_LOG,
-# G_TX_OVERFLOW: transaction log; G_N_SERVICE: standing service offers (slots
-# [0, n)); G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_OFFER_EVICTED, G_OFFER_SERIAL: offer
-# table; G_N_INT, G_PUBLIC_FORMED: intermediaries; G_DRAWS, G_NORMALS: draws counted;
-# G_N_BUYERS; G_VENDOR_EXP: exp(-vendor_offer_rate); G_TASK_HIGH: task slots used;
-# G_SPILL0 + s: sector s's technology gains this year (spill-over source).
-(G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
+# G_E1..G_E6: each task group's effect, read off its capability stock this month;
+# G_E2_COFUND: this year's co-funding of purchases (TG2's fast instrument, on the year's
+# budget); G_K1..: the capability stocks (bn VND), G_P1.., G_Q1..: the budget still
+# being turned into capability (first and second stage of the build-up); G_INCOME: the
+# real income index of this year (1 in the first year); G_OVERFLOW: a table was full
+# (the run is repeated with larger tables); G_TASK_SERIAL: tasks started so far;
+# G_EVENT: promotion events this month; G_ORDER_*: this month's buyer order; G_NTX,
+# G_LOG, G_TX_OVERFLOW: transaction log; G_N_SERVICE: standing service offers (slots
+# [0, n)); G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_OFFER_SERIAL: offer table; G_N_INT:
+# intermediary slots used, G_N_OPEN: intermediaries open, G_PUBLIC_FORMED: the public
+# one was formed (open or closed since);
+# G_DRAWS, G_NORMALS: draws counted; G_N_BUYERS; G_VENDOR_EXP: exp(-vendor_offer_rate);
+# G_TASK_HIGH: task slots used; G_DEALS0 + m: deals in month m mod 12 (the market's
+# last twelve months); G_SPILL0 + s: sector s's technology gains this year.
+(G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_K1, G_K2, G_K3, G_K4, G_K5, G_K6,
+ G_P1, G_P2, G_P3, G_P4, G_P5, G_P6, G_Q1, G_Q2, G_Q3, G_Q4, G_Q5, G_Q6,
+ G_E2_COFUND, G_INCOME, G_OVERFLOW, G_TASK_SERIAL,
+ G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
  G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_N_INT,
  G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
- G_OFFER_EVICTED, G_OFFER_SERIAL, G_SPILL0) = range(26)
+ G_OFFER_SERIAL, G_N_OPEN, G_DEALS0) = range(48)
+#: which table was full (bits of G[G_OVERFLOW])
+FULL_OFFERS, FULL_TASKS, FULL_INTERMEDIARIES = 1, 2, 4
+G_SPILL0 = G_DEALS0 + 12
 G_MV0 = G_SPILL0 + N_SECTORS  # monthly transaction value (real, bn VND) from here on
 NG = G_MV0
 
@@ -177,8 +222,9 @@ NG = G_MV0
  Y_N_DIRECT, Y_N_INTERMEDIARY, Y_N_EVENT, Y_NEEDS, Y_RESULTS_COMMERCIAL,
  Y_RESULTS_DIGITISED, Y_INT_ACTIVE, Y_INT_CONNECTED, Y_PUBLIC_FORMED, Y_EVENTS,
  Y_TECH_MEAN, Y_ABSORB_MEAN, Y_OFFERS_ACTIVE, Y_TASKS_EC, Y_TASKS_NEW,
- Y_BUDGET, Y_V_DOMESTIC_TECH) = range(36)
-NY = 36
+ Y_BUDGET, Y_V_DOMESTIC_TECH, Y_K1, Y_K2, Y_K3, Y_K4, Y_K5, Y_K6, Y_RESULTS_PROTECTED,
+ Y_RESULTS_PROVINCIAL, Y_INT_PRIVATE, Y_INT_DEALS) = range(46)
+NY = 46
 Y_NAMES = (
     "value", "value_technology", "value_ip", "value_research_result", "value_service",
     "count", "count_technology", "count_ip", "count_research_result", "count_service",
@@ -190,6 +236,9 @@ Y_NAMES = (
     "intermediaries_connected", "public_intermediary", "events", "tech_level_mean",
     "absorptive_capacity_mean", "offers_active", "tasks_enterprise_centred",
     "tasks_new", "budget", "value_domestic_technology",
+    "capability_tg1", "capability_tg2", "capability_tg3", "capability_tg4",
+    "capability_tg5", "capability_tg6", "results_protected", "results_provincial",
+    "intermediaries_private", "intermediary_deals",
 )
 
 # Transaction log columns
@@ -202,10 +251,16 @@ NTX = 9
  PU_OUTPUT, PU_OFFER_SECTOR, PU_QUALITY, PU_PRICE, PU_PROTECT, PU_READY, PU_DIGITISE,
  PU_EVENT, PU_ORDER, PU_FORM_PUBLIC, PU_FORM_PRIVATE, PU_CONNECT, PU_TASK_COUNT,
  PU_TASK, PU_RESULTS, PU_PARTNER, PU_INIT, PU_INIT_OFFERS, PU_LIFE) = range(26)
+#: the draw number ``k`` of an agent's yearly decisions (above any per-result k)
+YEARLY_K = 900_000
 
 
-#: agent number of the province itself in random keys (tasks, events, entry)
+#: agent number of the province itself in random keys (tasks, events, entry); the
+#: intermediary in slot k is agent INTERMEDIARY_AGENT0 - k, and the task with serial
+#: number q is agent n_enterprises + n_research + q, so that no random key depends on
+#: the size of a table
 MAX_AGENTS = 1 << 24
 PROVINCE_AGENT = MAX_AGENTS - 1
+INTERMEDIARY_AGENT0 = MAX_AGENTS - 2
 #: "never" for the licences and expiry of standing service offers
 HUGE = 1 << 40

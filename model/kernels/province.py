@@ -14,60 +14,65 @@ import numpy as np
 from numba import njit
 
 from stmarket.model.kernels.enterprises import need_probability
+from stmarket.model.kernels.intermediaries import book_month, intermediaries_enter, public_slot
 from stmarket.model.kernels.layout import (
+    FULL_TASKS,
+    G_DEALS0,
     G_E1,
     G_E2,
+    G_E2_COFUND,
     G_E3,
-    G_E4,
     G_E5,
-    G_E6,
     G_EVENT,
-    G_MV0,
+    G_INCOME,
+    G_K1,
     G_N_BUYERS,
-    G_N_INT,
     G_N_LIVE,
+    G_N_OPEN,
+    G_N_SERVICE,
     G_ORDER_OFF,
     G_ORDER_STRIDE,
-    G_PUBLIC_FORMED,
+    G_OVERFLOW,
+    G_P1,
+    G_Q1,
     G_SPILL0,
     G_TASK_HIGH,
+    G_TASK_SERIAL,
     KIND_RESULT,
+    KIND_TECH,
     LOC_PROVINCE,
     LOC_VIETNAM,
     N_SECTORS,
     NEED_NONE,
     NEED_TECH,
     P_ABSORB_GAIN,
-    P_CONN_BASE,
-    P_CONN_GAIN,
+    P_BUILD1,
+    P_COFUND_SHARE,
+    P_DECAY1,
+    P_DECISION_SIGMA,
+    P_DIG_FIXED,
+    P_DIGIT_RULE,
     P_EC_BASE,
     P_EC_MAX,
     P_ECON_GROWTH,
     P_EVENT_BASE,
     P_EVENT_MAX,
     P_H1,
-    P_INT_CAP,
-    P_INT_CAP_GAIN,
-    P_INT_SETUP,
-    P_INT_SKILL0,
+    P_H2_COFUND,
+    P_LAG_FORM,
     P_LOCAL_TASK,
     P_MR_BASE,
     P_MR_EC,
     P_NEW_TASKS,
     P_PARTNER,
-    P_PRIV_RATE,
-    P_PRIV_THRESH,
     P_RESULTS_TASK,
-    P_SKILL_TRAIN,
     P_SPILL,
     P_TASK_AGRO,
     P_TASK_DMAX,
     P_TASK_DMIN,
     PROVINCE_AGENT,
-    PU_CONNECT,
+    PU_DIGITISE,
     PU_EVENT,
-    PU_FORM_PRIVATE,
-    PU_FORM_PUBLIC,
     PU_ORDER,
     PU_OUTPUT,
     PU_PARTNER,
@@ -80,15 +85,26 @@ from stmarket.model.kernels.layout import (
     Y_EVENTS,
     Y_INT_ACTIVE,
     Y_INT_CONNECTED,
+    Y_INT_PRIVATE,
+    Y_K1,
     Y_NEEDS,
     Y_OFFERS_ACTIVE,
     Y_PUBLIC_FORMED,
     Y_TASKS_EC,
     Y_TASKS_NEW,
     Y_TECH_MEAN,
+    YEARLY_K,
 )
-from stmarket.model.kernels.offers import expire_offers, new_result, offer_sector
-from stmarket.model.kernels.rng import poisson, poisson_e, saturating, uniform
+from stmarket.model.kernels.offers import (
+    digitisation_support,
+    digitisation_uplift,
+    expire_offers,
+    median_price,
+    new_result,
+    offer_sector,
+    sale_chance,
+)
+from stmarket.model.kernels.rng import normal, poisson, poisson_e, saturating, uniform
 
 
 # ----------------------------------------------------------------------------
@@ -149,19 +165,71 @@ def _gcd(a, b):
 
 
 # ----------------------------------------------------------------------------
+# Capability stocks: what the task groups' spending builds
+# ----------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def build_stocks(s, p, lev, t):
+    """Month ``t``'s spending of each task group enters its capability stock.
+
+    The year's budget is spent evenly over its months. Spending becomes capability
+    with a delay of ``build_tgN`` years on average: a first-order delay (``lag_form``
+    0: capability starts at once and builds up exponentially) or a second-order one (1:
+    two stages of half the time each, so capability starts slowly, S-shaped).
+    Capability depreciates by ``decay_tgN`` a year (staff leave, contacts and rules go
+    stale). Each group's effect this month is its stock over the stock plus the
+    half-saturation stock ``hN`` (diminishing returns). See docs/ODD.md, 7.1.
+    """
+    G = s.G
+    yr = t // 12
+    second = p[P_LAG_FORM] >= 1.0
+    for g in range(6):
+        spend = max(0.0, lev[g, yr]) / 12.0
+        if g == 1:  # TG2: the co-funding share is spent on purchases in the year
+            spend *= 1.0 - p[P_COFUND_SHARE]
+        if spend == 0.0 and G[G_P1 + g] == 0.0 and G[G_Q1 + g] == 0.0 \
+                and G[G_K1 + g] == 0.0:
+            continue  # nothing spent yet: no stock, no effect (G_E stays 0)
+        tau = max(1e-6, p[P_BUILD1 + g]) * 12.0  # months
+        keep = np.exp(-p[P_DECAY1 + g] / 12.0)
+        G[G_P1 + g] += spend
+        if second:
+            stay = np.exp(-2.0 / tau)  # each stage holds the half-time tau / 2
+            f1 = G[G_P1 + g] * (1.0 - stay)
+            G[G_P1 + g] -= f1
+            G[G_Q1 + g] += f1
+            flow = G[G_Q1 + g] * (1.0 - stay)
+            G[G_Q1 + g] -= flow
+        else:
+            flow = G[G_P1 + g] * (1.0 - np.exp(-1.0 / tau))
+            G[G_P1 + g] -= flow
+        G[G_K1 + g] = G[G_K1 + g] * keep + flow
+        G[G_E1 + g] = saturating(G[G_K1 + g], p[P_H1 + g])
+
+
+# ----------------------------------------------------------------------------
 # The year and the month
 # ----------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
 def year_update(s, p, lev, key, t):
-    """January: the year's lever effects, learning spill-overs, TG2 capacity
-    building, growth of willingness to pay with the economy, need probabilities, and
-    the year's new provincial S&T tasks."""
+    """January: this year's budgets and co-funding (TG2's fast instrument), incomes
+    and the prices of standing services, learning spill-overs, TG2's capacity
+    building, need probabilities, research organisations' standing choices, and the
+    year's new provincial S&T tasks."""
     e, G = s.ent, s.G
     yr = t // 12
     for g in range(6):
-        G[G_E1 + g] = saturating(lev[g, yr], p[P_H1 + g])
         s.Y[yr, Y_BUDGET] += lev[g, yr]
+    # co-funding of purchases: cofund_share of the year's TG2 budget, acting in the year
+    # (a fast instrument); the rest of TG2 builds capability (build_stocks)
+    G[G_E2_COFUND] = saturating(p[P_COFUND_SHARE] * lev[1, yr], p[P_H2_COFUND])
+    growth = 1.0 + p[P_ECON_GROWTH]
     n_buyers = int(G[G_N_BUYERS])
+    if t > 0:
+        # incomes grow with the real economy; S&T goods are mostly skilled labour, so
+        # their prices grow with incomes too: no drift between the two
+        G[G_INCOME] *= growth
+        for k in range(int(G[G_N_SERVICE])):
+            s.offers[k].price *= growth
     absorb_sector = np.zeros(N_SECTORS)
     for i in range(n_buyers):
         absorb_sector[e[i].sector] += e[i].absorb
@@ -175,15 +243,37 @@ def year_update(s, p, lev, key, t):
             e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * G[G_SPILL0 + sec] * share)
             # TG2: capacity building raises absorptive capacity
             e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
-            # firms' willingness to pay grows with the province's real economy
-            e[i].wtp *= 1.0 + p[P_ECON_GROWTH]
-            e[i].wtp_service *= 1.0 + p[P_ECON_GROWTH]
+            e[i].wtp *= growth
+            e[i].wtp_service *= growth
         e[i].need_p = need_probability(s, p, i)
     for sec in range(N_SECTORS):
         G[G_SPILL0 + sec] = 0.0
+    for r in range(s.res.shape[0]):
+        research_year(s, p, key, t, r)
     n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
     for j in range(n_new):
         new_task(s, s.Y, p, key, t, j, False)
+
+
+@njit(cache=True, error_model="numpy")
+def research_year(s, p, key, t, r):
+    """January: under the organisation-level digitisation rule (``digit_rule`` 1),
+    research organisation ``r`` decides whether to digitise all its results this year:
+    yes when the extra sales it expects from a year of digitised results exceed the
+    yearly cost of the practice (``dig_fixed_cost``, its own draw, less the province's
+    support for in-province organisations)."""
+    if p[P_DIGIT_RULE] < 1.0:
+        return
+    res = s.res
+    a = research_agent(s, r)
+    provincial = res[r].loc == LOC_PROVINCE
+    psale = sale_chance(s, p, r, SELLER_RESEARCH)
+    price = median_price(s, p, KIND_TECH, res[r].loc, res[r].quality)
+    benefit = 12.0 * res[r].rate * psale * price * digitisation_uplift(s, p, res[r].loc)
+    z = normal(key, t, a, PU_DIGITISE, YEARLY_K, s.G)
+    cost = p[P_DIG_FIXED] * s.G[G_INCOME] * (1.0 - digitisation_support(s, p, provincial)) \
+        * np.exp(p[P_DECISION_SIGMA] * z)
+    res[r].digitises = 1 if benefit > cost else 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -191,9 +281,9 @@ def new_task(s, Y, p, key, t, j, carried):
     """A provincial S&T task starts. It is led by an in-province organisation with
     probability ``local_task_share`` (else by one elsewhere in Vietnam), is in
     agro-forestry with ``task_agro_share``, and is enterprise-centred with a
-    probability that TG3 raises from ``ec_base`` towards ``ec_max``; an
-    enterprise-centred task has a partner buyer of its sector. A carried-over
-    task (at set-up) ends within ``task_duration_max`` months."""
+    probability that TG3's capability raises from ``ec_base`` towards ``ec_max``; an
+    enterprise-centred task has a partner buyer of its sector. A carried-over task (at
+    set-up) ends within ``task_duration_max`` months."""
     tk, res, G = s.tasks, s.res, s.G
     slot = -1
     for q in range(tk.shape[0]):
@@ -201,9 +291,8 @@ def new_task(s, Y, p, key, t, j, carried):
             slot = q
             break
     if slot < 0:
+        G[G_OVERFLOW] = float(int(G[G_OVERFLOW]) | FULL_TASKS)
         return
-    if slot + 1 > G[G_TASK_HIGH]:
-        G[G_TASK_HIGH] = slot + 1
     k0 = 8 * j
     u_org = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0, G)
     u_pick = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 1, G)
@@ -232,6 +321,8 @@ def new_task(s, Y, p, key, t, j, carried):
             c += 1
     if org < 0:
         return
+    if slot + 1 > G[G_TASK_HIGH]:
+        G[G_TASK_HIGH] = slot + 1
     agro = p[P_TASK_AGRO]
     if u_sec < agro:
         sector = 0
@@ -243,6 +334,8 @@ def new_task(s, Y, p, key, t, j, carried):
     tk[slot].org = org
     tk[slot].sector = sector
     tk[slot].ec = ec
+    tk[slot].serial = int(G[G_TASK_SERIAL])
+    G[G_TASK_SERIAL] += 1.0
     if carried:
         tk[slot].end = int(u_dur * p[P_TASK_DMAX])
     else:
@@ -267,12 +360,14 @@ def new_task(s, Y, p, key, t, j, carried):
 
 @njit(cache=True, error_model="numpy")
 def month_begin(s, p, lev, key, t):
-    """Province-level start of month ``t``: the yearly update in January, offers
-    whose life has ended leave the market, this month's promotion events (TG5), and
-    the order in which buyers act."""
+    """Province-level start of month ``t``: the yearly update in January, this month's
+    spending into the capability stocks, offers whose life has ended leave the market,
+    this month's promotion events (TG5's contacts), and the order in which buyers act."""
     G = s.G
+    G[G_DEALS0 + t % 12] = 0.0  # the slot of this month last year: the last 12 months
     if t % 12 == 0:
         year_update(s, p, lev, key, t)
+    build_stocks(s, p, lev, t)
     expire_offers(s, t)
     rate = (p[P_EVENT_BASE] + (p[P_EVENT_MAX] - p[P_EVENT_BASE]) * G[G_E5]) / 12.0
     n_ev = poisson(rate, uniform(key, t, PROVINCE_AGENT, PU_EVENT, 0, G))
@@ -298,60 +393,25 @@ def research_agent(s, r):
 def research_step(s, p, key, t, r):
     """Research organisation ``r`` puts this month's new results and technologies on
     the market (a Poisson number at its output rate). In-province organisations'
-    results count as provincial (digitised under TG3)."""
+    results are provincial."""
     res = s.res
     a = research_agent(s, r)
     loc = res[r].loc
     n = poisson_e(res[r].rate, res[r].exp_rate, uniform(key, t, a, PU_OUTPUT, 0, s.G))
     for j in range(n):
-        sector = offer_sector(s, key, t, a, j, res[r].sector)
+        sector = offer_sector(s, p, key, t, a, j, res[r].sector)
         new_result(s, s.Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
                    p[P_MR_BASE], 1 if loc == LOC_PROVINCE else 0, res[r].quality)
 
 
-@njit(cache=True, error_model="numpy")
-def intermediary_step(s, p, key, t, k):
-    """Intermediary ``k`` starts its month: capacity (TG4 for the public one), staff
-    skill (TG6 training), and a chance to connect to the national network."""
-    m, G = s.ints, s.G
-    a = s.ent.shape[0] + s.res.shape[0] + s.tasks.shape[0] + k
-    m[k].used = 0.0
-    cap = p[P_INT_CAP]
-    if m[k].public == 1:
-        cap += p[P_INT_CAP_GAIN] * G[G_E4]
-    m[k].capacity = cap
-    sk = m[k].skill
-    m[k].skill = sk + p[P_SKILL_TRAIN] * G[G_E6] * (1.0 - sk) / 12.0
-    if m[k].connected == 0:
-        hazard = p[P_CONN_BASE] + p[P_CONN_GAIN] * G[G_E4]
-        if uniform(key, t, a, PU_CONNECT, 0, G) < hazard:
-            m[k].connected = 1
-
-
-@njit(cache=True, error_model="numpy")
-def form_intermediary(s, p, t, public):
-    """Open the next intermediary slot (public under TG4, or private)."""
-    m, G = s.ints, s.G
-    k = int(G[G_N_INT])
-    if k >= m.shape[0]:
-        return -1
-    m[k].active = 1
-    m[k].public = public
-    m[k].connected = 0
-    m[k].formed = t
-    m[k].capacity = p[P_INT_CAP] + (p[P_INT_CAP_GAIN] * G[G_E4] if public else 0.0)
-    m[k].skill = p[P_INT_SKILL0]
-    m[k].used = 0.0
-    G[G_N_INT] += 1.0
-    if public:
-        G[G_PUBLIC_FORMED] = 1.0
-    return k
-
-
+# ----------------------------------------------------------------------------
+# The end of the month
+# ----------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
 def finish_tasks(s, p, key, t):
-    """Provincial tasks ending this month deliver their results; a partner enterprise
-    without a need may take up the first one (if it has commercial potential)."""
+    """Provincial tasks ending this month deliver their results; an enterprise-centred
+    task's partner firm, if it has no need, may take up (``partner_uptake``) its first
+    result with commercial potential."""
     tk, e, o, G, Y = s.tasks, s.ent, s.offers, s.G, s.Y
     yr = t // 12
     base = s.ent.shape[0] + s.res.shape[0]
@@ -359,56 +419,52 @@ def finish_tasks(s, p, key, t):
         if tk[q].active == 0 or tk[q].end != t:
             continue
         tk[q].active = 0
-        a = base + q
+        a = base + tk[q].serial
         r = tk[q].org
         ready = p[P_MR_EC] if tk[q].ec == 1 else p[P_MR_BASE]
         extra = max(0.0, p[P_RESULTS_TASK] - 1.0)
         n_out = 1 + poisson(extra, uniform(key, t, a, PU_RESULTS, 0, G))
+        partner = tk[q].partner
         for m in range(n_out):
             k = new_result(s, Y, p, key, t, a, 2 * m, r, SELLER_RESEARCH, s.res[r].loc,
                            tk[q].sector, ready, 1, s.res[r].quality)
-            partner = tk[q].partner
-            if m == 0 and partner >= 0 and e[partner].need == NEED_NONE \
-                    and o[k].kind != KIND_RESULT \
-                    and uniform(key, t, a, PU_PARTNER, 0, G) < p[P_PARTNER]:
+            if k < 0 or partner < 0 or e[partner].need != NEED_NONE \
+                    or o[k].kind == KIND_RESULT:
+                continue
+            if uniform(key, t, a, PU_PARTNER, m, G) < p[P_PARTNER]:
                 e[partner].need = NEED_TECH
                 e[partner].need_age = 0
                 e[partner].pref = k
                 e[partner].pref_id = o[k].serial
                 Y[yr, Y_NEEDS] += 1.0
+            partner = -1  # one decision per task: on its first commercial result
 
 
 @njit(cache=True, error_model="numpy")
 def month_end(s, p, lev, key, t):
-    """Province-level end of month ``t``: finished S&T tasks deliver results (a
-    partner enterprise may take up an enterprise-centred one), intermediaries form
-    (public under TG4; private when the last 12 months' value warrants), and in
-    December the year's stock indicators are recorded."""
+    """Province-level end of month ``t``: finished S&T tasks deliver results,
+    intermediaries book the month, the public one opens or a private one enters
+    (:func:`intermediaries_enter`), and in December the year's stock indicators are
+    recorded."""
     G, Y, m = s.G, s.Y, s.ints
     yr = t // 12
     finish_tasks(s, p, key, t)
-    b4 = lev[3, yr]
-    if G[G_PUBLIC_FORMED] == 0.0 and b4 > 0.0:
-        hazard = 1.0 - np.exp(-(b4 / 12.0) / p[P_INT_SETUP])
-        if uniform(key, t, PROVINCE_AGENT, PU_FORM_PUBLIC, 0, G) < hazard:
-            form_intermediary(s, p, t, 1)
-    # private entry; the last free slot is kept for the public intermediary until it forms
-    reserved = 0 if G[G_PUBLIC_FORMED] == 1.0 else 1
-    if G[G_N_INT] < m.shape[0] - reserved:
-        trailing = 0.0
-        for q in range(max(0, t - 11), t + 1):
-            trailing += G[G_MV0 + q]
-        if trailing >= p[P_PRIV_THRESH]:
-            if uniform(key, t, PROVINCE_AGENT, PU_FORM_PRIVATE, 0, G) < p[P_PRIV_RATE]:
-                form_intermediary(s, p, t, 0)
+    book_month(s, p)
+    intermediaries_enter(s, p, key, t)
     if t % 12 == 11:
         connected = 0.0
+        private = 0.0
         for k in range(m.shape[0]):
-            if m[k].active == 1 and m[k].connected == 1:
-                connected += 1.0
-        Y[yr, Y_INT_ACTIVE] = G[G_N_INT]
+            if m[k].active == 1:
+                connected += m[k].connected
+                private += 1 - m[k].public
+        Y[yr, Y_INT_ACTIVE] = G[G_N_OPEN]
         Y[yr, Y_INT_CONNECTED] = connected
-        Y[yr, Y_PUBLIC_FORMED] = G[G_PUBLIC_FORMED]
+        Y[yr, Y_INT_PRIVATE] = private
+        k = public_slot(s)
+        Y[yr, Y_PUBLIC_FORMED] = 1.0 if k >= 0 and m[k].active == 1 else 0.0
+        for g in range(6):
+            Y[yr, Y_K1 + g] = G[G_K1 + g]
         n_b = int(G[G_N_BUYERS])
         tech = 0.0
         absorb = 0.0

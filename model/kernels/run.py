@@ -14,15 +14,21 @@ from stmarket.model.kernels.enterprises import (
     tech_need_probability,
     vendor_step,
 )
+from stmarket.model.kernels.intermediaries import intermediary_step
 from stmarket.model.kernels.layout import (
     ENTERPRISE,
+    FULL_INTERMEDIARIES,
+    FULL_OFFERS,
+    FULL_TASKS,
     G_DRAWS,
+    G_INCOME,
     G_N_BUYERS,
     G_N_FREE,
     G_N_LIVE,
     G_N_SERVICE,
     G_NORMALS,
     G_OFFER_HIGH,
+    G_OVERFLOW,
     G_VENDOR_EXP,
     HUGE,
     INTERMEDIARY,
@@ -36,6 +42,8 @@ from stmarket.model.kernels.layout import (
     NY,
     OFFER,
     P_ABSORB0,
+    P_INIT_NEED_SHARE,
+    P_INIT_SD,
     P_INIT_TASKS,
     P_LOCAL_RATE,
     P_MR_BASE,
@@ -48,6 +56,7 @@ from stmarket.model.kernels.layout import (
     P_VENDOR_RATE,
     P_WTP_MEDIUM,
     P_WTP_MICRO,
+    P_WTP_SERV_ELAST,
     P_WTP_SERVICE,
     P_WTP_SIGMA,
     P_WTP_SMALL,
@@ -75,7 +84,6 @@ from stmarket.model.kernels.layout import (
 from stmarket.model.kernels.offers import draw_price, new_result, offer_sector, origin_quality
 from stmarket.model.kernels.province import (
     in_buyer_order,
-    intermediary_step,
     month_begin,
     month_end,
     new_task,
@@ -163,18 +171,21 @@ def init_buyers(s, p, key):
             continue
         e[i].rd = 1 if uniform(key, t0, i, PU_INIT, 0, G) < p[P_RD_SHARE] else 0
         z1, z2 = normal_pair(key, t0, i, PU_INIT, 1, G)
-        e[i].tech = clip01(p[P_TECH0] + 0.1 * z1)
-        e[i].absorb = clip01(p[P_ABSORB0] + 0.1 * z2)
+        e[i].tech = clip01(p[P_TECH0] + p[P_INIT_SD] * z1)
+        e[i].absorb = clip01(p[P_ABSORB0] + p[P_INIT_SD] * z2)
         z3, z4 = normal_pair(key, t0, i, PU_INIT, 3, G)
         scale = wtp_size[e[i].size_class]
         e[i].wtp = scale * np.exp(p[P_WTP_SIGMA] * z3)
-        e[i].wtp_service = p[P_WTP_SERVICE] * np.sqrt(scale / p[P_WTP_MICRO]) * np.exp(
-            p[P_WTP_SIGMA] * z4)
-    # needs already in progress in January of the first year: about half of a need's
-    # patience worth of need formation, at random ages (the market does not start empty)
+        # a service is worth less than proportionally more to a larger firm
+        e[i].wtp_service = p[P_WTP_SERVICE] * (scale / p[P_WTP_MICRO]) ** p[P_WTP_SERV_ELAST] \
+            * np.exp(p[P_WTP_SIGMA] * z4)
+    # needs already in progress in January of the first year: init_need_share of a
+    # need's patience worth of need formation, at random ages (the market does not
+    # start empty)
     for i in range(n_b):
         p_need = need_probability(s, p, i)
-        if uniform(key, t0, i, PU_INIT, 9, G) < min(1.0, 0.5 * p[P_PATIENCE] * p_need):
+        open_p = min(1.0, p[P_INIT_NEED_SHARE] * p[P_PATIENCE] * p_need)
+        if uniform(key, t0, i, PU_INIT, 9, G) < open_p:
             u_level = uniform(key, t0, i, PU_INIT, 10, G)
             e[i].need = NEED_TECH if u_level < tech_need_probability(s, p, i) \
                 else NEED_SERVICE
@@ -241,15 +252,16 @@ def init_offers(s, p, key):
         n0 = poisson(life * rate, uniform(key, t0, a, PU_INIT_OFFERS, 0, G))
         for j in range(n0):
             if r < n_r:
-                sector = offer_sector(s, key, t0, a, j, res[r].sector)
+                sector = offer_sector(s, p, key, t0, a, j, res[r].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, r, SELLER_RESEARCH,
                                res[r].loc, sector, p[P_MR_BASE],
                                1 if res[r].loc == LOC_PROVINCE else 0, res[r].quality)
             else:
-                sector = offer_sector(s, key, t0, a, j, e[a].sector)
+                sector = offer_sector(s, p, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
                                e[a].loc, sector, 1.0, 0, origin_quality(p, e[a].loc))
-            o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
+            if k >= 0:
+                o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
 
 
 @njit(cache=True, error_model="numpy")
@@ -257,6 +269,7 @@ def init_state(s, p, key):
     """Draw every agent's initial attributes (month -1) and the first year's stocks:
     buyers, research organisations' rates, the offer table, and the provincial tasks
     already under way. Buyers must come first among the enterprises, then vendors."""
+    s.G[G_INCOME] = 1.0
     init_buyers(s, p, key)
     init_offers(s, p, key)
     no_y = np.zeros((1, NY))
@@ -320,10 +333,33 @@ def step_month(s, p, lev, key, t):
 
 @njit(cache=True, error_model="numpy")
 def run_one(s, p, lev, key, n_months):
-    """Set up and run one simulation in place; ``s.Y`` holds the yearly results."""
+    """Set up and run one simulation in place; ``s.Y`` holds the yearly results.
+
+    Returns False if a table was too small (``G[G_OVERFLOW]`` says which): the caller
+    then runs it again with larger tables. A run is a pure function of its key, so the
+    result is the one an unbounded table would give: table sizes never change what
+    happens.
+    """
     init_state(s, p, key)
+    if s.G[G_OVERFLOW] != 0.0:
+        return False
     for t in range(n_months):
         step_month(s, p, lev, key, t)
+        if s.G[G_OVERFLOW] != 0.0:
+            return False
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def grown(full, n_tasks, n_ints, n_offers):
+    """Table sizes after an overflow: the full tables doubled."""
+    if int(full) & FULL_TASKS:
+        n_tasks *= 2
+    if int(full) & FULL_INTERMEDIARIES:
+        n_ints *= 2
+    if int(full) & FULL_OFFERS:
+        n_offers *= 2
+    return n_tasks, n_ints, n_offers
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -345,16 +381,20 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
     RI0 : int64[n_res, NRS]
         Research organisation structure (location, sector, university).
     n_tasks, n_ints, n_offers, n_months : int
-        Capacities of the task, intermediary and offer tables; months to simulate.
+        Starting sizes of the task, intermediary and offer tables (a run that fills one
+        is run again with it doubled); months to simulate.
     Y_out : float64[n_runs, n_years, NY]
         Output: yearly accumulators of each run (written in place).
     draws_out : float64[n_runs, 2]
         Output: uniforms (all of them) and standard normals each run drew.
     """
     for b in prange(P.shape[0]):
-        s = allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, 1)
         key = make_key(seeds[b], runs[b])
-        run_one(s, P[b], LEV[b], key, n_months)
+        n_t, n_i, n_o = n_tasks, n_ints, n_offers
+        s = allocate(EI0, RI0, n_t, n_i, n_o, n_months, 1)
+        while not run_one(s, P[b], LEV[b], key, n_months):
+            n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
+            s = allocate(EI0, RI0, n_t, n_i, n_o, n_months, 1)
         Y_out[b, :, :] = s.Y
         draws_out[b, 0] = s.G[G_DRAWS]
         draws_out[b, 1] = s.G[G_NORMALS]
