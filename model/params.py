@@ -50,7 +50,7 @@ _DOMAIN = {
     "digit_vis_mult": (1.0, 10.0), "intl_gain": (0.0, 20.0), "need_gain": (0.0, 20.0),
     "quality_weight": (0.0, 2.0), "absorb_weight": (0.0, 2.0), "tech_complement": (0.0, 5.0),
     "belief_weight": (0.0, 1000.0), "ip_cost": (0.0, 10.0), "dig_cost": (0.0, 10.0),
-    "dig_fixed_cost": (0.0, 10.0), "dig_network_bonus": (0.0, 10.0),
+    "dig_network_bonus": (0.0, 10.0),
     "decision_cost_sigma": (0.0, 3.0), "int_setup_stock": (1e-3, 100.0),
     "int_breakeven_deals": (1.0, 10000.0), "connect_deals": (0.0, 1000.0),
     **{f"build_tg{g}": (0.01, 20.0) for g in range(1, 7)},

@@ -435,16 +435,18 @@ def test_tg3_and_tg4_support_digitisation_of_provincial_results_only(prov):
 
 
 def _org_digitises(st, t, r):
-    """The organisation-level rule: a year of digitised results pays when 12 x rate x
-    sale chance x median technology price x uplift exceeds the cost draw,
-    ``dig_fixed_cost`` x income x (1 - support for in-province organisations)."""
+    """The organisation-level rule: digitising its results pays when its sale chance x
+    the median price of its mix (``mr_base`` technologies, the rest research results) x
+    uplift exceeds one yearly cost draw, ``dig_cost`` x income x (1 - support for
+    in-province organisations)."""
     p, res = st.p, st.res
     a = st.ent.shape[0] + r
-    price = K.median_price(st.s, p, K.KIND_TECH, res.loc[r], res.quality[r])
-    benefit = 12 * res.rate[r] * _sale_chance(p, res.sold[r], res.offered[r]) * price \
-        * _uplift(st, res.loc[r])
+    ready = p[K.P_MR_BASE]
+    price = ready * K.median_price(st.s, p, K.KIND_TECH, res.loc[r], res.quality[r]) \
+        + (1 - ready) * K.median_price(st.s, p, K.KIND_RESULT, res.loc[r], res.quality[r])
+    benefit = _sale_chance(p, res.sold[r], res.offered[r]) * price * _uplift(st, res.loc[r])
     z = _normal(st.key, t, a, K.PU_DIGITISE, K.YEARLY_K)
-    cost = p[K.P_DIG_FIXED] * st.G[K.G_INCOME] \
+    cost = p[K.P_DIG_COST] * st.G[K.G_INCOME] \
         * (1 - _dig_support(st, res.loc[r] == K.LOC_PROVINCE)) * np.exp(p[K.P_DECISION_SIGMA] * z)
     return benefit > cost
 
@@ -636,14 +638,19 @@ def test_a_private_intermediary_exits_after_a_year_without_enough_deals(prov):
     p, m = st.p, st.ints
     floor = p[K.P_EXIT_SHARE] * p[K.P_BREAKEVEN]
     short, enough = K.open_intermediary(st.s, p, 0, 0), K.open_intermediary(st.s, p, 0, 0)
-    m.deals12[short], m.deals12[enough] = floor * 0.999, floor
+    rate = {short: floor * 0.999, enough: floor * 1.001}  # deals a year, steady
     for t in range(1, 30):
         for k in (short, enough):
             if m.active[k] == 1:
+                # t - 1 months booked at the start of month t: the weighted record of a
+                # steady flow, which deals_a_year turns back into the yearly rate
+                m.booked[k] = t - 1
+                m.deals12[k] = rate[k] * (1 - (11 / 12) ** (t - 1))
+                assert K.deals_a_year(st.s, k) == pytest.approx(rate[k] if t > 1 else 0.0)
                 _k(st, K.intermediary_step, t, k)
-        assert m.active[short] == (t < 12)  # a year to prove itself
+        assert m.active[short] == (t < 13)  # a year (12 months booked) to prove itself
         assert m.active[enough] == 1
-    assert m.closed[short] == 12 and st.G[K.G_N_OPEN] == 1
+    assert m.closed[short] == 13 and st.G[K.G_N_OPEN] == 1
     # the public one never exits for want of deals, only when TG4's capability runs down
     st.G[K.G_K4] = p[K.P_INT_SETUP]
     pub = K.open_intermediary(st.s, p, 30, 1)
@@ -675,6 +682,7 @@ def test_track_record_connection_needs_deals_and_skill_not_a_budget(prov, public
     p, m = st.p, st.ints
     cd, cs = p[K.P_CONN_DEALS], p[K.P_CONN_SKILL]
     k = K.open_intermediary(st.s, p, 0, public)
+    m.booked[k] = 1e9  # a long record: deals_a_year is the weighted record itself
     for e4, k4 in ((0.0, p[K.P_INT_SETUP]), (1.0, 50.0)):  # TG4's capability plays no part
         st.G[K.G_E4], st.G[K.G_K4] = e4, k4
         for deals in (0.0, 0.5 * cd, cd * (1 - 1e-9), cd, 3 * cd):
@@ -700,6 +708,7 @@ def test_activity_hazard_connection_rises_with_skill_and_record_not_a_budget(pro
     p, m = st.p, st.ints
     cd = p[K.P_CONN_DEALS]
     k = K.open_intermediary(st.s, p, 0, 0)
+    m.booked[k] = 1e9  # a long record: deals_a_year is the weighted record itself
     agent = K.INTERMEDIARY_AGENT0 - k  # its random keys do not depend on the table
     share = {}
     for skill in (0.2, 0.8):
@@ -835,3 +844,15 @@ def test_table_sizes_never_change_results_on_the_mesa_path(prov):
         assert len(model.intermediaries) == model.state.G[K.G_N_INT]
     assert model.state.sizes[1] > ints0  # the intermediaries' table grew during the run
     assert len(model.intermediaries) >= 2
+
+
+def test_an_entrant_expects_no_more_deals_than_it_can_serve(prov):
+    """A would-be private intermediary counts the deals it can expect, at most one per
+    client it can serve in a year (12 x int_cap_base): a market with many deals does not
+    make an office of a few staff viable beyond its capacity."""
+    st = _fresh(prov)
+    p = st.p
+    st.G[K.G_DEALS0:K.G_DEALS0 + 12] = 1000.0  # a very busy year
+    assert K.entrant_deals(st.s, p) == pytest.approx(12 * p[K.P_INT_CAP])
+    st.G[K.G_DEALS0:K.G_DEALS0 + 12] = 1.0  # a quiet one: the market's share binds
+    assert K.entrant_deals(st.s, p) == pytest.approx(p[K.P_USE_INT] * 12 / (st.G[K.G_N_OPEN] + 1))

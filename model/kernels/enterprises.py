@@ -25,8 +25,8 @@ from stmarket.model.kernels.layout import (
     G_EVENT,
     G_LOG,
     G_MV0,
-    G_N_INT,
     G_N_LIVE,
+    G_N_OPEN,
     G_N_SERVICE,
     G_NTX,
     G_SPILL0,
@@ -263,7 +263,7 @@ def choose_channel(s, p, key, t, i):
     if G[G_EVENT] > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < \
             1.0 - (1.0 - p[P_ATTEND]) ** G[G_EVENT]:
         return CH_EVENT, -1
-    if G[G_N_INT] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
+    if G[G_N_OPEN] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
         for k in range(m.shape[0]):
             if m[k].active == 1 and m[k].used < np.floor(m[k].capacity):
                 m[k].used += 1.0

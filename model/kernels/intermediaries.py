@@ -61,18 +61,15 @@ def intermediary_step(s, p, key, t, k):
         if G[G_K4] < p[P_INT_STALL] * p[P_INT_SETUP]:
             close_intermediary(s, k, t)
             return
-    elif t - m[k].formed >= 12 and m[k].deals12 < p[P_EXIT_SHARE] * p[P_BREAKEVEN]:
+    elif m[k].booked >= 12.0 and deals_a_year(s, k) < p[P_EXIT_SHARE] * p[P_BREAKEVEN]:
         close_intermediary(s, k, t)
         return
     m[k].used = 0.0
-    cap = p[P_INT_CAP]
-    if m[k].public == 1:
-        cap += p[P_INT_CAP_GAIN] * G[G_E4]
-    m[k].capacity = cap
+    m[k].capacity = capacity(s, p, k)
     sk = m[k].skill
     m[k].skill = sk + p[P_SKILL_TRAIN] * G[G_E6] * (1.0 - sk) / 12.0
     if m[k].connected == 0:
-        track = m[k].deals12 / max(1e-9, p[P_CONN_DEALS])
+        track = deals_a_year(s, k) / max(1e-9, p[P_CONN_DEALS])
         if p[P_CONNECT_RULE] < 1.0:
             # the network admits members with a record of deals and trained staff
             if track >= 1.0 and m[k].skill >= p[P_CONN_SKILL]:
@@ -80,6 +77,28 @@ def intermediary_step(s, p, key, t, k):
         elif uniform(key, t, a, PU_CONNECT, 0, G) < \
                 p[P_CONN_RATE] * m[k].skill * min(1.0, track):
             m[k].connected = 1
+
+
+@njit(cache=True, error_model="numpy")
+def capacity(s, p, k):
+    """Clients intermediary ``k`` can serve a month: ``int_cap_base``, and for the public
+    one what TG4's capability adds (``int_cap_gain`` at full effect)."""
+    cap = p[P_INT_CAP]
+    if s.ints[k].public == 1:
+        cap += p[P_INT_CAP_GAIN] * s.G[G_E4]
+    return cap
+
+
+@njit(cache=True, error_model="numpy")
+def deals_a_year(s, k):
+    """Intermediary ``k``'s deals over the last year, from its record: the
+    exponentially weighted sum, divided by the weight its months so far carry
+    (1 - (11/12)^months), so that a young intermediary is not judged on a partial
+    year."""
+    m = s.ints[k]
+    if m.booked <= 0.0:
+        return 0.0
+    return m.deals12 / (1.0 - (11.0 / 12.0) ** m.booked)
 
 
 @njit(cache=True, error_model="numpy")
@@ -104,6 +123,7 @@ def book_month(s, p):
         sk = m[k].skill
         m[k].skill = sk + (1.0 - sk) * (1.0 - (1.0 - p[P_SKILL_LEARN]) ** m[k].deals)
         m[k].deals12 = m[k].deals12 * keep + m[k].deals
+        m[k].booked += 1.0
         m[k].deals = 0.0
 
 
@@ -122,11 +142,12 @@ def open_intermediary(s, p, t, public):
     m[k].connected = 0
     m[k].formed = t
     m[k].closed = -1
-    m[k].capacity = p[P_INT_CAP] + (p[P_INT_CAP_GAIN] * G[G_E4] if public else 0.0)
+    m[k].capacity = capacity(s, p, k)
     m[k].skill = p[P_INT_SKILL0]
     m[k].used = 0.0
     m[k].deals = 0.0
     m[k].deals12 = 0.0
+    m[k].booked = 0.0
     G[G_N_INT] += 1.0
     G[G_N_OPEN] += 1.0
     if public:
@@ -147,11 +168,12 @@ def public_slot(s):
 def entrant_deals(s, p):
     """Deals a year a new private intermediary can expect: the share of last year's
     deals that would go through an intermediary (``p_use_int``), split among the open
-    intermediaries and itself."""
+    intermediaries and itself, and at most the clients it can serve in a year
+    (12 x ``int_cap_base``: each client is at most one deal)."""
     deals = 0.0
     for m in range(12):
         deals += s.G[G_DEALS0 + m]
-    return p[P_USE_INT] * deals / (s.G[G_N_OPEN] + 1.0)
+    return min(p[P_USE_INT] * deals / (s.G[G_N_OPEN] + 1.0), 12.0 * p[P_INT_CAP])
 
 
 @njit(cache=True, error_model="numpy")
@@ -159,9 +181,9 @@ def intermediaries_enter(s, p, key, t):
     """The province opens its public intermediary once TG4 has built the capability
     it needs (``int_setup_stock``: staff, platform; it reopens when a stalled one's
     capability is back). A would-be private intermediary comes along with probability
-    ``private_rate`` a month and opens when the deals it can expect reach the deals it
-    needs to break even (``int_breakeven_deals``): its costs are counted in deals, so
-    the test scales with the market."""
+    ``private_rate`` a month and opens when the deals it can expect (within its
+    capacity) reach the deals it needs to break even (``int_breakeven_deals``): its
+    costs are counted in deals, so the test scales with the market."""
     G = s.G
     if G[G_K4] >= p[P_INT_SETUP]:
         k = public_slot(s)
@@ -171,6 +193,7 @@ def intermediaries_enter(s, p, key, t):
             s.ints[k].active = 1
             s.ints[k].closed = -1
             s.ints[k].deals12 = 0.0
+            s.ints[k].booked = 0.0
             G[G_N_OPEN] += 1.0
     if entrant_deals(s, p) >= p[P_BREAKEVEN]:
         if uniform(key, t, PROVINCE_AGENT, PU_FORM_PRIVATE, 0, G) < p[P_PRIV_RATE]:

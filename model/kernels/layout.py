@@ -55,7 +55,7 @@ PARAM_NAMES = (
     "licences_max", "offer_life",
     # research organisations' decisions: protect as IP, digitise
     "sale_belief", "belief_weight", "ip_cost", "ip_premium", "ip_support", "dig_cost",
-    "dig_fixed_cost", "dig_support", "platform_support", "dig_network_bonus",
+    "dig_support", "platform_support", "dig_network_bonus",
     "decision_cost_sigma", "digit_rule",
     # search and intermediation
     "k_direct", "vis_local", "vis_vn", "vis_abroad", "vis_int_local", "vis_event",
@@ -86,7 +86,7 @@ NP = len(PARAM_NAMES)
  P_Q_ABROAD, P_Q_SD, P_PRICE_SERV, P_PRICE_RES, P_PRICE_TECH, P_PRICE_IP, P_PRICE_SIGMA,
  P_PMULT_VN, P_PMULT_ABROAD, P_LICENCES, P_OFFER_LIFE,
  P_SALE_BELIEF, P_BELIEF_W, P_IP_COST, P_IP_PREMIUM, P_IP_SUPPORT, P_DIG_COST,
- P_DIG_FIXED, P_DIG_SUPPORT, P_PLATFORM_SUPPORT, P_DIG_NET_BONUS, P_DECISION_SIGMA,
+ P_DIG_SUPPORT, P_PLATFORM_SUPPORT, P_DIG_NET_BONUS, P_DECISION_SIGMA,
  P_DIGIT_RULE,
  P_K_DIRECT, P_VIS_LOCAL, P_VIS_VN, P_VIS_ABROAD, P_VIS_INT_LOCAL, P_VIS_EVENT,
  P_DIG_VIS, P_K_INT, P_INT_VIS_UNCONN, P_VAL_UNCERT, P_INT_UNCERT_CUT, P_USE_INT,
@@ -164,11 +164,12 @@ RESEARCH = np.dtype([("rate", _F), ("exp_rate", _F), ("quality", _F), ("offered"
 TASK = np.dtype([("active", _I), ("org", _I), ("sector", _I), ("ec", _I), ("end", _I),
                  ("partner", _I), ("serial", _I)], align=True)
 #: Intermediaries: client capacity a month, staff skill, clients served this month,
-#: deals brokered this month and over about the last 12 months (its track record);
+#: deals brokered this month and over about the last 12 months (its track record: an
+#: exponentially weighted sum), months booked into that record since it (re)opened;
 #: open (0/1), public (0/1), connected to the national network (0/1), month formed,
 #: month closed (-1 while open).
 INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("deals", _F),
-                         ("deals12", _F), ("active", _I), ("public", _I),
+                         ("deals12", _F), ("booked", _F), ("active", _I), ("public", _I),
                          ("connected", _I), ("formed", _I), ("closed", _I)], align=True)
 #: Offers: quality, asking price (billion VND); slot live (0/1), seller index, seller
 #: type, origin, kind, sector, digitised (0/1), licences left, month it expires, from a

@@ -50,7 +50,7 @@ from stmarket.model.kernels.layout import (
     P_COFUND_SHARE,
     P_DECAY1,
     P_DECISION_SIGMA,
-    P_DIG_FIXED,
+    P_DIG_COST,
     P_DIGIT_RULE,
     P_EC_BASE,
     P_EC_MAX,
@@ -257,21 +257,27 @@ def year_update(s, p, lev, key, t):
 
 @njit(cache=True, error_model="numpy")
 def research_year(s, p, key, t, r):
-    """January: under the organisation-level digitisation rule (``digit_rule`` 1),
-    research organisation ``r`` decides whether to digitise all its results this year:
-    yes when the extra sales it expects from a year of digitised results exceed the
-    yearly cost of the practice (``dig_fixed_cost``, its own draw, less the province's
-    support for in-province organisations)."""
+    """January (and at set-up): under the organisation-level digitisation rule
+    (``digit_rule`` 1), research organisation ``r`` decides whether to digitise all its
+    results this year. It weighs a year of results as the per-result rule weighs one:
+    the extra sales it expects from its typical result (its chance of sale times the
+    median price of its mix of market-ready results and research results, times the
+    uplift) against the cost of digitising a result (``dig_cost``, less the province's
+    support for in-province organisations), but with one cost draw for the year: the
+    two rules differ in who decides and how often, not in what things cost."""
     if p[P_DIGIT_RULE] < 1.0:
         return
     res = s.res
     a = research_agent(s, r)
-    provincial = res[r].loc == LOC_PROVINCE
+    loc = res[r].loc
+    provincial = loc == LOC_PROVINCE
     psale = sale_chance(s, p, r, SELLER_RESEARCH)
-    price = median_price(s, p, KIND_TECH, res[r].loc, res[r].quality)
-    benefit = 12.0 * res[r].rate * psale * price * digitisation_uplift(s, p, res[r].loc)
+    ready = p[P_MR_BASE]
+    price = ready * median_price(s, p, KIND_TECH, loc, res[r].quality) \
+        + (1.0 - ready) * median_price(s, p, KIND_RESULT, loc, res[r].quality)
+    benefit = psale * price * digitisation_uplift(s, p, loc)
     z = normal(key, t, a, PU_DIGITISE, YEARLY_K, s.G)
-    cost = p[P_DIG_FIXED] * s.G[G_INCOME] * (1.0 - digitisation_support(s, p, provincial)) \
+    cost = p[P_DIG_COST] * s.G[G_INCOME] * (1.0 - digitisation_support(s, p, provincial)) \
         * np.exp(p[P_DECISION_SIGMA] * z)
     res[r].digitises = 1 if benefit > cost else 0
 

@@ -88,6 +88,7 @@ from stmarket.model.kernels.province import (
     month_end,
     new_task,
     research_step,
+    research_year,
 )
 from stmarket.model.kernels.rng import (
     clip01,
@@ -211,6 +212,11 @@ def init_offers(s, p, key):
     G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
     n_slots_all = o.shape[0]
+    if n_slots_all <= n_r + n_v:  # no room for the standing offers: a larger table
+        G[G_OVERFLOW] = float(int(G[G_OVERFLOW]) | FULL_OFFERS)
+        return
+    for r in range(n_r):  # standing choices under the organisation rule, for the stock too
+        research_year(s, p, key, t0, r)
     G[G_N_SERVICE] = n_r + n_v
     G[G_OFFER_HIGH] = n_r + n_v
     n_slots = n_slots_all - (n_r + n_v)
