@@ -4,7 +4,7 @@
 # the pyenv versions selected: try the plain command, then pyenv's own installs.
 set -euo pipefail
 v="$1"
-works() { "$1" -c 'import sys, venv' >/dev/null 2>&1; }
+works() { "$1" -c 'import sys, venv, ensurepip' >/dev/null 2>&1; }
 if works "python$v"; then command -v "python$v"; exit 0; fi
 root="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
 for c in "$root"/versions/"$v"*/bin/"python$v" /usr/bin/"python$v" /usr/local/bin/"python$v"; do

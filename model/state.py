@@ -82,7 +82,9 @@ class State:
     def regrow(self, months: int) -> None:
         """A table was full: start again with it doubled and redo the first ``months``
         months. A run is a pure function of its key, so this gives what an unbounded
-        table would (table sizes never change what happens)."""
+        table would (table sizes never change what happens). Values set by hand on the
+        state or on agents before are not replayed: to keep such edits, start from
+        larger tables (the profile's ``[capacity]``)."""
         while True:
             self.sizes = K.grown(self.s.G[K.G_OVERFLOW], *self.sizes)
             self._start()

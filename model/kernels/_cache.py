@@ -6,6 +6,8 @@ inlined would keep the old code after that module changed. The kernels of this p
 are split over several files, so their cache stamp is the stamp of the whole package:
 a change to any kernel file recompiles every kernel on next use. The stamp is part of
 the cache files' names as well, so an index written for other sources is never read.
+Such files stay in ``model/kernels/__pycache__`` until deleted (``find model -name
+'*.nb?' -delete``): nothing deletes files on import.
 
 :func:`install` registers the locator once (the package's ``__init__`` calls it before
 any kernel is decorated). It answers only for this package's files; every other
