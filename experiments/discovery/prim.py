@@ -40,12 +40,13 @@ box with the **highest coverage among those whose density reaches the threshold*
 default); if none reaches it, EMA's own selection, the last box. Then, by default, every
 restriction whose quasi-p-value exceeds 0.05 is dropped, the least significant first, with
 EMA's ``drop_restriction`` (which recomputes the box's statistics and quasi-p-values and
-adds it to the trajectory). With over a hundred uncertain parameters and outcomes that depend as much on
-the runs' chance as on the parameters, peeling picks up many restrictions that only fit the
-noise of this sample (tens of restricted parameters at density 0.8); pruning keeps the ones
-the data support. The pruned box may fall below the threshold, and the result says so
-(``meets_threshold``). ``prune=False`` (``--no-prune``) keeps PRIM's box as selected.
-A second box (``boxes=2``) is EMA's ``find_box`` again on the runs outside the first.
+adds it to the trajectory). With over a hundred uncertain parameters and outcomes that
+depend as much on the runs' chance as on the parameters, peeling picks up many restrictions
+that only fit the noise of this sample (tens of restricted parameters at density 0.8);
+pruning keeps the ones the data support. The pruned box may fall below the threshold, and
+the result says so (``meets_threshold``). ``prune=False`` (``--no-prune``) keeps PRIM's
+box as selected. A second box (``boxes=2``) is EMA's ``find_box`` again on the runs
+outside the first.
 
 EMA's own ``threshold`` is set near zero: for a binary ``y`` it only defines the cases of
 interest (``y >= threshold``) and makes ``find_box`` discard the trajectory when the last

@@ -182,8 +182,8 @@ def sensitivity(method: str = "sobol", *, profile: str | Path | Profile = "bac_k
     seeds : int
         Seed replicates per point (default 4). Runs = (points + noise_samples) x seeds;
         the core does about 500 runs a second on 2 idle cores, so the default Sobol
-        with the 122 uncertain parameters (three structural switches among them) and 6
-        levers (16,640 points + 512, 68,608 runs) takes 2-3 minutes. Indices'
+        with the 121 uncertain parameters (three structural switches among them) and 6
+        levers (16,512 points + 512, 68,096 runs) takes 2-3 minutes. Indices'
         intervals shrink as 1/sqrt(N): to halve them, quadruple N. The noise in a
         per-point mean falls as 1/seeds: raise seeds to rank the noise-dominated
         outcomes.
