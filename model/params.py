@@ -122,9 +122,15 @@ class ParamSpec:
         if self.prior == "loguniform":
             return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
         if self.prior == "choice":
-            idx = np.minimum((np.asarray(u) * len(self.values)).astype(int), len(self.values) - 1)
-            return np.asarray(self.values, dtype=float)[idx]
+            return choice_ppf(self.values, u)
         return self.low + u * (self.high - self.low)
+
+
+def choice_ppf(values: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+    """Quantiles of a structural switch: the unit interval cut into ``len(values)`` equal
+    parts, one per alternative."""
+    idx = np.minimum((np.asarray(u) * len(values)).astype(int), len(values) - 1)
+    return np.asarray(values, dtype=float)[idx]
 
 
 def parse_parameters(source: str | Path, table: dict) -> dict[str, ParamSpec]:

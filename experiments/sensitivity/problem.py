@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from stmarket.model.errors import InputError
+from stmarket.model.params import choice_ppf
 
 METHODS = ("sobol", "morris")
 #: Base samples N of Sobol (a power of 2) and trajectories r of Morris, by default.
@@ -49,8 +50,7 @@ class Input:
         """Quantiles of the distribution at uniforms ``u`` in [0, 1]."""
         u = np.asarray(u, dtype=float)
         if self.prior == "choice":
-            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
-            return np.asarray(self.values, dtype=float)[idx]
+            return choice_ppf(self.values, u)
         if self.prior == "loguniform":
             lo, hi = math.log(self.low), math.log(self.high)
             return np.exp(lo + u * (hi - lo))

@@ -73,11 +73,8 @@ from stmarket.model.kernels.layout import (
     P_USE_INT,
     P_VAL_UNCERT,
     P_VENDOR_RATE,
-    P_VIS_ABROAD,
     P_VIS_EVENT,
     P_VIS_INT_LOCAL,
-    P_VIS_LOCAL,
-    P_VIS_VN,
     PU_CHANNEL,
     PU_CLOSE,
     PU_LOOK,
@@ -113,6 +110,7 @@ from stmarket.model.kernels.layout import (
     Y_VALUE,
 )
 from stmarket.model.kernels.offers import (
+    direct_visibility,
     new_result,
     offer_sector,
     origin_quality,
@@ -174,14 +172,12 @@ def channel_visibility(s, p, channel, origin, connected):
     to the national network; TG6 raises the visibility of foreign offers)."""
     if channel == CH_EVENT:
         return p[P_VIS_EVENT]
-    if origin == LOC_PROVINCE:
-        v = p[P_VIS_INT_LOCAL] if channel == CH_INTERMEDIARY else p[P_VIS_LOCAL]
-    elif channel == CH_INTERMEDIARY:
-        v = 1.0 if connected else p[P_INT_VIS_UNCONN]
-    elif origin == LOC_VIETNAM:
-        v = p[P_VIS_VN]
+    if channel != CH_INTERMEDIARY:
+        v = direct_visibility(p, origin)
+    elif origin == LOC_PROVINCE:
+        v = p[P_VIS_INT_LOCAL]
     else:
-        v = p[P_VIS_ABROAD]
+        v = 1.0 if connected else p[P_INT_VIS_UNCONN]
     if origin == LOC_ABROAD:
         v *= 1.0 + p[P_INTL_GAIN] * s.G[G_E6]  # TG6: international integration
     return min(1.0, v)

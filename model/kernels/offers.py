@@ -229,18 +229,31 @@ def digitisation_support(s, p, provincial):
 
 
 @njit(cache=True, error_model="numpy")
+def direct_visibility(p, origin):
+    """Chance that a buyer searching on its own sees a sampled, non-digitised offer of
+    this origin (``vis_local``, ``vis_vn``, ``vis_abroad``)."""
+    if origin == LOC_PROVINCE:
+        return p[P_VIS_LOCAL]
+    if origin == LOC_VIETNAM:
+        return p[P_VIS_VN]
+    return p[P_VIS_ABROAD]
+
+
+@njit(cache=True, error_model="numpy")
+def decision_cost(s, p, base, support, z):
+    """An organisation's own cost of protecting or digitising a result: the typical
+    cost ``base`` at this year's prices, less the province's ``support``, times its
+    lognormal draw ``exp(decision_cost_sigma * z)``."""
+    return base * s.G[G_INCOME] * (1.0 - support) * np.exp(p[P_DECISION_SIGMA] * z)
+
+
+@njit(cache=True, error_model="numpy")
 def digitisation_uplift(s, p, origin):
     """Relative rise in a result's chance of being seen by a buyer who looks at it
     directly, once digitised: visibility ``v`` of its origin becomes
     min(1, v x ``digit_vis_mult``), and more when a connected intermediary lists it on
     the national network (``dig_network_bonus``)."""
-    if origin == LOC_PROVINCE:
-        v = p[P_VIS_LOCAL]
-    elif origin == LOC_VIETNAM:
-        v = p[P_VIS_VN]
-    else:
-        v = p[P_VIS_ABROAD]
-    v = max(v, 1e-9)
+    v = max(direct_visibility(p, origin), 1e-9)
     bonus = p[P_DIG_NET_BONUS] if any_connected(s) else 0.0
     return (min(1.0, v * p[P_DIG_VIS]) / v - 1.0) * (1.0 + bonus)
 
@@ -256,7 +269,7 @@ def decides_to_protect(s, p, key, t, agent, k, seller, origin, provincial, psale
     reach = 1.0 if provincial or origin == LOC_PROVINCE else p[P_TG1_OUTSIDE]
     support = min(0.95, p[P_IP_SUPPORT] * s.G[G_E1] * reach)
     z = normal(key, t, agent, PU_PROTECT, k, s.G)
-    cost = p[P_IP_COST] * s.G[G_INCOME] * (1.0 - support) * np.exp(p[P_DECISION_SIGMA] * z)
+    cost = decision_cost(s, p, p[P_IP_COST], support, z)
     gain = psale * p[P_IP_PREMIUM] * median_price(s, p, KIND_IP, origin, quality)
     return gain > cost
 
@@ -274,7 +287,7 @@ def decides_to_digitise(s, p, key, t, agent, k, seller, seller_type, origin, pro
         return s.res[seller].digitises == 1
     z = normal(key, t, agent, PU_DIGITISE, k, s.G)
     support = digitisation_support(s, p, provincial)
-    cost = p[P_DIG_COST] * s.G[G_INCOME] * (1.0 - support) * np.exp(p[P_DECISION_SIGMA] * z)
+    cost = decision_cost(s, p, p[P_DIG_COST], support, z)
     return psale * price * digitisation_uplift(s, p, origin) > cost
 
 

@@ -49,7 +49,6 @@ from stmarket.model.kernels.layout import (
     P_BUILD1,
     P_COFUND_SHARE,
     P_DECAY1,
-    P_DECISION_SIGMA,
     P_DIG_COST,
     P_DIGIT_RULE,
     P_EC_BASE,
@@ -96,6 +95,7 @@ from stmarket.model.kernels.layout import (
     YEARLY_K,
 )
 from stmarket.model.kernels.offers import (
+    decision_cost,
     digitisation_support,
     digitisation_uplift,
     expire_offers,
@@ -277,8 +277,7 @@ def research_year(s, p, key, t, r):
         + (1.0 - ready) * median_price(s, p, KIND_RESULT, loc, res[r].quality)
     benefit = psale * price * digitisation_uplift(s, p, loc)
     z = normal(key, t, a, PU_DIGITISE, YEARLY_K, s.G)
-    cost = p[P_DIG_COST] * s.G[G_INCOME] * (1.0 - digitisation_support(s, p, provincial)) \
-        * np.exp(p[P_DECISION_SIGMA] * z)
+    cost = decision_cost(s, p, p[P_DIG_COST], digitisation_support(s, p, provincial), z)
     res[r].digitises = 1 if benefit > cost else 0
 
 
