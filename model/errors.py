@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -35,24 +37,127 @@ class InputError(ValueError):
         super().__init__(text)
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file as data, turning every failure into an :class:`InputError`."""
+#: Largest TOML input (profiles, scenarios, targets, worlds, designs, observations).
+MAX_TOML_BYTES = 5 * 2**20
+#: Largest CSV input (a calibrated posterior: 10,000 particles of 130 parameters is ~25 MB).
+MAX_CSV_BYTES = 100 * 2**20
+#: Deepest nesting of tables and arrays in a TOML input (the bundled files use 4).
+MAX_DEPTH = 32
+
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _refuse_special(path: Path, mode: int, what: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise InputError(path, "", f"is a folder, not a {what} file")
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+        raise InputError(path, "", f"is {kind}, not a {what} file: refused before reading")
+
+
+def read_input(path: str | Path, what: str = "TOML", limit: int = MAX_TOML_BYTES) -> bytes:
+    """The bytes of an input file, refusing what is not a regular file before reading.
+
+    Folders, named pipes, devices and sockets are refused from their ``stat`` (a pipe is
+    never opened for reading, so it cannot block), and again from the open file's
+    ``fstat`` (the path may have changed in between; the open does not block either).
+    A file over ``limit`` bytes is refused.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        The kind of file, for messages (``"TOML"``, ``"CSV"``).
+    limit : int
+        Largest size in bytes.
+
+    Raises
+    ------
+    InputError
+        One line naming the file and what is allowed.
+    """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
+        _refuse_special(path, path.stat().st_mode, what)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError(path, "", "file not found") from None
     except IsADirectoryError:
-        raise InputError(path, "", "is a folder, not a TOML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.__class__.__name__
-        raise InputError(path, "", f"cannot read as UTF-8 text ({reason})") from None
+        raise InputError(path, "", f"is a folder, not a {what} file") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise InputError(path, "", f"cannot read ({exc.__class__.__name__})") from None
+    try:
+        st = os.fstat(fd)
+        _refuse_special(path, st.st_mode, what)
+        if st.st_size > limit:
+            raise InputError(path, "", f"is {_size(st.st_size)}; a {what} input may have at "
+                                       f"most {_size(limit)}")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise InputError(path, "", f"cannot read ({exc.__class__.__name__})") from None
+    finally:
+        os.close(fd)
+    if total > limit:  # grew while being read
+        raise InputError(path, "", f"is over {_size(limit)}; a {what} input may have at most "
+                                   f"{_size(limit)}")
+    return b"".join(chunks)
+
+
+def _too_deep(data: Any, limit: int) -> str | None:
+    """The dotted key of the first value nested deeper than ``limit``, or None."""
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    while stack:
+        obj, depth, key = stack.pop()
+        if isinstance(obj, (dict, list)):
+            if depth > limit:
+                return key or "(top level)"
+            items = obj.items() if isinstance(obj, dict) else \
+                ((f"[{i}]", v) for i, v in enumerate(obj))
+            for k, v in items:
+                sub = f"{key}{k}" if str(k).startswith("[") else \
+                    (f"{key}.{k}" if key else str(k))
+                stack.append((v, depth + 1, sub))
+    return None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file as data, turning every failure into an :class:`InputError`.
+
+    The file goes through :func:`read_input` (regular files of at most
+    :data:`MAX_TOML_BYTES`); tables and arrays may nest :data:`MAX_DEPTH` deep.
+    """
+    path = Path(path)
+    raw = read_input(path, "TOML", MAX_TOML_BYTES)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, "", f"cannot read as UTF-8 text ({exc.__class__.__name__})"
+                         ) from None
     if not text.strip():
         raise InputError(path, "", "file is empty")
+    deep = f"tables and arrays may be nested at most {MAX_DEPTH} deep"
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, "", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(path, "", f"nested too deep to parse: {deep}") from None
+    key = _too_deep(data, MAX_DEPTH)
+    if key is not None:
+        raise InputError(path, key[:200], f"nested too deep: {deep}")
+    return data
 
 
 def check_keys(source: str | Path, where: str, table: dict, allowed: set[str],

@@ -20,6 +20,11 @@ Definitions (see docs/ODD.md, "Observation"):
   potential from provincial tasks and in-province organisations, over the last
   five years up to the year.
 - A share whose denominator is zero is 0.
+
+Each indicator's range (:func:`indicator_range`, beside the definitions): shares lie in
+[0, 1]; growth rates in [-1, inf) (a value can fall to nothing, not below); the mean
+technology level and absorptive capacity in [0, 1]; every value (bn VND), count and
+stock in [0, inf). Targets are checked against these ranges when they are loaded.
 """
 
 from __future__ import annotations
@@ -37,6 +42,32 @@ INDICATORS = K.Y_NAMES + (
     "research_origin_share_domestic", "imported_tech_share", "intermediary_channel_share",
     "digitised_share", "value_growth", "value_growth_mean",
 )
+INF = float("inf")
+GROWTH_RANGE = (-1.0, INF)
+#: Ranges that are not [0, inf) (values in bn VND, counts and stocks).
+RANGES: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 1.0) for name in SHARES},
+    "value_growth": GROWTH_RANGE,
+    "value_growth_mean": GROWTH_RANGE,
+    "tech_level_mean": (0.0, 1.0),            # technology level, 0-1 (ODD 2, buyers)
+    "absorptive_capacity_mean": (0.0, 1.0),   # absorptive capacity, 0-1 (ODD 2, buyers)
+}
+
+
+def indicator_range(name: str) -> tuple[float, float]:
+    """The range ``(low, high)`` of an indicator's yearly values.
+
+    Named ranges first (:data:`RANGES`); otherwise by name: ``*_share`` (or
+    ``*_share_*``) in [0, 1], ``*growth*`` in [-1, inf), anything else (values,
+    counts, stocks) in [0, inf).
+    """
+    if name in RANGES:
+        return RANGES[name]
+    if name.endswith("_share") or "_share_" in name:
+        return (0.0, 1.0)
+    if "growth" in name:
+        return GROWTH_RANGE
+    return (0.0, INF)
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
