@@ -79,9 +79,9 @@ def table_html(r: Refresh, lang: str) -> str:
     rows = []
     for row in tab.itertuples():
         tg = by_id.get(row.target)
-        crit = (i18n.criterion(tg.op, tg.threshold, tg.indicator, tg.kind, lang) if tg
-                else i18n.t("missing", lang))
-        tip = i18n.t_or(f"reading.{row.target}", lang, tg.definition if tg else "")
+        crit = i18n.target_criterion(tg, lang) if tg else i18n.t("missing", lang)
+        tip = ((tg.definition_vi or tg.definition) if lang == "vi" else tg.definition) \
+            if tg else ""
         clear = row.low_difference > 0 or row.high_difference < 0
         diff = i18n.signed_interval(row.difference, row.low_difference, row.high_difference,
                                     lang)
@@ -90,7 +90,8 @@ def table_html(r: Refresh, lang: str) -> str:
         rows.append(
             f'<tr data-target="{e(row.target)}" data-p-base="{row.p_base:.6f}" '
             f'data-p-custom="{row.p_custom:.6f}" data-difference="{row.difference:.6f}">'
-            f'<td class="stm-target" title="{e(tip)}">{e(i18n.target_label(row.target, lang))}'
+            f'<td class="stm-target" title="{e(tip)}">'
+            f'{e(i18n.target_label(tg or row.target, lang))}'
             f'{" †" if tg and tg.interpretation else ""}</td><td>{e(crit)}</td>'
             f'<td class="stm-p-base">{e(p_base)}</td>'
             f'<td class="stm-p-custom">{e(p_custom)}</td>'

@@ -114,14 +114,18 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
                 ax.plot(x, d["q50"].to_numpy(float), color=c, lw=1.8)
                 medians[sc] = pd.Series(d["q50"].to_numpy(float), index=d["year"].astype(int))
             for tg in by_ind.get(ind, []):
-                label = i18n.target_label(tg.id, lang)
-                crit = i18n.criterion(tg.op, tg.threshold, tg.indicator, tg.kind, lang)
-                if tg.kind == "level":
-                    ax.plot([tg.year - 0.35, tg.year + 0.35], [tg.threshold] * 2, color="k",
-                            lw=2.5, solid_capstyle="butt")
-                    ax.annotate(f"{label} {crit}", (tg.year, tg.threshold),
+                label = i18n.target_label(tg, lang)
+                crit = i18n.target_criterion(tg, lang)
+                if tg.kind in ("level", "by_year"):
+                    marks = [tg.threshold] + ([] if tg.high is None else [tg.high])
+                    for mark in marks:
+                        ax.plot([tg.year - 0.35, tg.year + 0.35], [mark] * 2, color="k",
+                                lw=2.5, solid_capstyle="butt")
+                    ax.annotate(f"{label} {crit}", (tg.year, marks[-1]),
                                 textcoords="offset points", xytext=(-6, 5), ha="right",
                                 fontsize=7)
+                    continue
+                if tg.kind != "cagr":  # sums, means, counts of years: not a point or a path
                     continue
                 ends = []
                 for sc, med in medians.items():

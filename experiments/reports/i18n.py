@@ -49,78 +49,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit.per_year": ("/yr", "/năm"),
     "axis.year": ("year", "năm"),
     "axis.digitised_share": ("digitised share of results", "tỷ lệ kết quả được số hóa"),
-    # ---- targets: short labels ------------------------------------------------------------
-    "target.value_growth_2025": ("Value growth 2021–2025 (average per year)",
-                                 "Giá trị giao dịch tăng bình quân 2021–2025"),
-    "target.ip_share_2025": ("IP-asset share 2025", "Tỷ trọng giao dịch tài sản trí tuệ 2025"),
-    "target.tech_share_2025": ("Technology share 2025",
-                               "Tỷ trọng giao dịch các công nghệ 2025"),
-    "target.value_growth_2030": ("Value growth 2025–2030 (average per year)",
-                                 "Giá trị giao dịch tăng bình quân 2025–2030"),
-    "target.ip_share_2030": ("IP-asset share 2030", "Tỷ trọng giao dịch tài sản trí tuệ 2030"),
-    "target.research_origin_share_2030": (
-        "Share from research institutes and universities 2030",
-        "Tỷ trọng giao dịch có nguồn gốc từ viện nghiên cứu, trường đại học 2030"),
-    "target.tech_share_2030": ("Technology share 2030",
-                               "Tỷ trọng giao dịch các công nghệ 2030"),
-    "target.intermediary_2030": (
-        "Intermediary formed and connected to the national network by 2030",
-        "Hình thành tổ chức trung gian, kết nối mạng lưới quốc gia 2030"),
-    "target.digitised_2030": ("Digitised research results and IP 2030",
-                              "Số hóa kết quả nghiên cứu, tài sản trí tuệ 2030"),
+    # ---- targets (each target's own label and reading come from its targets file) -----
     "target.all_targets": ("All targets in the same run",
                            "Đạt tất cả mục tiêu trong cùng một lần chạy"),
-    # ---- targets: the model's reading (the English report uses the targets file's
-    # definition; these are its Vietnamese rendering, and an English fallback) ---------
-    "reading.value_growth_2025": (
-        "Compound annual growth of the nominal transaction value from 2021 to 2025.",
-        "Tốc độ tăng bình quân năm (tăng trưởng kép) của giá trị giao dịch hàng hóa khoa học "
-        "và công nghệ theo giá hiện hành, từ năm 2021 (năm ban hành Kế hoạch, trước khi các "
-        "nhiệm vụ có tác động) đến năm 2025. Trung bình cộng của các tốc độ tăng hằng năm "
-        "được báo cáo kèm theo nhưng không dùng để đánh giá."),
-    "reading.ip_share_2025": (
-        "Value of IP-asset transactions over the value of all transactions in 2025.",
-        "Giá trị giao dịch tài sản trí tuệ (chuyển quyền sử dụng và chuyển nhượng các kết quả "
-        "được bảo hộ) trên tổng giá trị giao dịch hàng hóa khoa học và công nghệ năm 2025."),
-    "reading.tech_share_2025": (
-        "Value of technology transactions over the value of all transactions in 2025; "
-        "the range 5-10 % passes at 5 %.",
-        "Giá trị giao dịch chuyển giao công nghệ trên tổng giá trị giao dịch hàng hóa khoa "
-        "học và công nghệ năm 2025; khoảng 5-10% được tính là đạt từ mức 5%."),
-    "reading.value_growth_2030": (
-        "Compound annual growth of the nominal transaction value from 2025 to 2030.",
-        "Tốc độ tăng bình quân năm (tăng trưởng kép) của giá trị giao dịch theo giá hiện hành "
-        "trong giai đoạn thứ hai của Kế hoạch, từ năm 2025 đến năm 2030 (giá trị năm 2025 là "
-        "gốc so sánh)."),
-    "reading.ip_share_2030": (
-        "IP-asset share of transaction value in 2030.",
-        "Tỷ trọng giá trị giao dịch tài sản trí tuệ trong tổng giá trị giao dịch hàng hóa "
-        "khoa học và công nghệ năm 2030."),
-    "reading.research_origin_share_2030": (
-        "Interpretation of the repeated line: the share of transaction value in technologies, "
-        "IP and research results from Vietnamese research institutes and universities.",
-        "Cách hiểu dòng lặp lại \u201ctỷ trọng giao dịch tài sản trí tuệ đạt trên 5%\u201d: tỷ "
-        "trọng giá trị giao dịch công nghệ, tài sản trí tuệ và kết quả nghiên cứu có nguồn gốc "
-        "từ các viện nghiên cứu, trường đại học trong nước (chỉ tiêu tỷ trọng thứ ba của "
-        "Chương trình phát triển thị trường khoa học và công nghệ quốc gia, Quyết định "
-        "1158/QĐ-TTg; Khánh Hòa đặt mức 5% và 10%). Có thể đổi ngưỡng thành 10% theo cách "
-        "hiểu của Khánh Hòa."),
-    "reading.tech_share_2030": (
-        "Technology share of transaction value in 2030; the range 10-20 % passes at 10 %.",
-        "Tỷ trọng giá trị giao dịch chuyển giao công nghệ trong tổng giá trị giao dịch năm "
-        "2030; khoảng 10-20% được tính là đạt từ mức 10%."),
-    "reading.intermediary_2030": (
-        "At least one intermediary organisation formed and connected to the national "
-        "network by the end of 2030.",
-        "Đến cuối năm 2030 có ít nhất một tổ chức trung gian được hình thành và kết nối vào "
-        "mạng lưới các tổ chức trung gian khoa học và công nghệ quốc gia."),
-    "reading.digitised_2030": (
-        "Interpretation: at least 80 % of the research results with commercial potential from "
-        "provincial tasks and in-province organisations in 2026-2030 digitised.",
-        "Cách hiểu của mô hình (Kế hoạch không nêu con số): đạt khi ít nhất 80% kết quả "
-        "nghiên cứu có tiềm năng thương mại hóa (sẵn sàng đưa ra thị trường hoặc đã được bảo "
-        "hộ) của các nhiệm vụ cấp tỉnh và các tổ chức trong tỉnh giai đoạn 2026-2030 được "
-        "số hóa."),
     # ---- report: title and headings -------------------------------------------------------
     "title": ("{plan}: probability of meeting the targets",
               "{plan}: xác suất đạt các mục tiêu"),
@@ -244,6 +175,15 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "hiểu dưới đây."),
     "def.reading": ("How the model scores it: {text}", "Cách tính trong mô hình: {text}"),
     "def.growth_from": ("average growth from {base}", "tăng bình quân từ năm {base}"),
+    "crit.mean_growth": ("{criterion} (mean of the yearly rates)",
+                         "{criterion} (trung bình cộng các tốc độ tăng hằng năm)"),
+    "crit.sum": ("total {first}\u2013{last} {criterion}", "tổng {first}\u2013{last} {criterion}"),
+    "crit.mean": ("mean {first}\u2013{last} {criterion}",
+                  "bình quân {first}\u2013{last} {criterion}"),
+    "crit.years": ("{condition} in {criterion} years of {first}\u2013{last}",
+                   "{condition} trong {criterion} năm của giai đoạn {first}\u2013{last}"),
+    "crit.by_year": ("{criterion} in some year up to {last}",
+                     "{criterion} vào một năm bất kỳ đến năm {last}"),
     # ---- table columns --------------------------------------------------------------------
     "col.target": ("Target", "Mục tiêu"),
     "col.year": ("Year", "Năm"),
@@ -342,9 +282,13 @@ def indicator_name(indicator: str, lang: str) -> str:
     return t_or(f"ind.{indicator}", lang, indicator)
 
 
-def target_label(target_id: str, lang: str) -> str:
-    """Short label of a target (its identifier when there is none)."""
-    return t_or(f"target.{target_id}", lang, target_id)
+def target_label(target, lang: str) -> str:
+    """Short label of a target: a :class:`~stmarket.model.targets.Target`'s own label
+    from its targets file, or for an id, the string ``target.<id>`` (the row of all
+    targets together), else the id itself."""
+    if isinstance(target, str):
+        return t_or(f"target.{target}", lang, target)
+    return target.label(lang)
 
 
 def axis_label(indicator: str, lang: str) -> str:
@@ -503,13 +447,45 @@ def pvalue(p: float, lang: str) -> str:
     return number(p, lang, 3)
 
 
-def criterion(op: str, threshold: float, indicator: str, kind: str, lang: str) -> str:
-    """A target's pass mark: ``≥ 5 %/yr``, ``> 10 %``, ``≥ 1`` (and the Vietnamese forms)."""
-    sym = {">": ">", ">=": "\u2265"}.get(op, op)
-    if kind == "cagr":
-        return f"{sym} {percent(threshold, lang)}{t('unit.per_year', lang)}"
-    if indicator_unit(indicator) in ("share", "rate"):
-        return f"{sym} {percent(threshold, lang)}"
-    if float(threshold) == int(threshold):
-        return f"{sym} {integer(int(threshold), lang)}"
-    return f"{sym} {number(threshold, lang)}"
+def _mark(value: float, indicator: str, kind: str, lang: str) -> str:
+    if kind in ("cagr", "mean_growth"):
+        return f"{percent(value, lang)}{t('unit.per_year', lang)}"
+    if kind != "years" and indicator_unit(indicator) in ("share", "rate"):
+        return percent(value, lang)
+    if float(value) == int(value):
+        return integer(int(value), lang)
+    return number(value, lang)
+
+
+def criterion(op: str, threshold: float, indicator: str, kind: str, lang: str,
+              high: float | None = None, inclusive: str = "both") -> str:
+    """A pass mark: ``≥ 5 %/yr``, ``> 10 %``, ``≥ 1``, ``≤ 20 %``, ``5 % to 10 %`` (and the
+    Vietnamese forms); ``high`` and ``inclusive`` for ``op = "between"``."""
+    if op == "between":
+        lo, hi = _mark(threshold, indicator, kind, lang), _mark(high, indicator, kind, lang)
+        if inclusive == "both":
+            return t("range_to", lang, lo=lo, hi=hi)
+        return (f"{'[' if inclusive == 'low' else '('}{lo}, {hi}"
+                f"{']' if inclusive == 'high' else ')'}")
+    sym = {">": ">", ">=": "\u2265", "<": "<", "<=": "\u2264"}.get(op, op)
+    return f"{sym} {_mark(threshold, indicator, kind, lang)}"
+
+
+def target_criterion(tg, lang: str, threshold: float | None = None) -> str:
+    """A :class:`~stmarket.model.targets.Target`'s pass mark with its kind: ``≥ 5 %/yr``,
+    ``total 2026–2030 ≥ 1,000``, ``> 5 % in ≥ 3 years of 2026–2030``, ``≥ 1 in some year
+    up to 2030`` (``threshold``: instead of the target's own, e.g. from a results table)."""
+    thr = tg.threshold if threshold is None else threshold
+    crit = criterion(tg.op, thr, tg.indicator, tg.kind, lang, tg.high, tg.inclusive)
+    first, last = tg.first_year, tg.year
+    if tg.kind == "mean_growth":
+        return t("crit.mean_growth", lang, criterion=crit)
+    if tg.kind in ("sum", "mean"):
+        return t(f"crit.{tg.kind}", lang, criterion=crit, first=first, last=last)
+    if tg.kind == "years":
+        c = tg.condition
+        cond = criterion(c.op, c.threshold, tg.indicator, "level", lang, c.high, c.inclusive)
+        return t("crit.years", lang, condition=cond, criterion=crit, first=first, last=last)
+    if tg.kind == "by_year":
+        return t("crit.by_year", lang, criterion=crit, last=last)
+    return crit

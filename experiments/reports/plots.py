@@ -46,13 +46,13 @@ def single_run_figure(runs, targets: TargetSet, title: str = ""):
         n_label = 0
         for name in names:
             for t in by_ind.get(name, []):
-                if t.kind == "level":
+                if t.kind in ("level", "by_year"):
                     ax.plot([t.year], [t.threshold], marker="_", ms=30, mew=2, color="k")
                     ax.annotate(f"{t.id} {t.op} {t.threshold:g}", (t.year, t.threshold),
                                 textcoords="offset points", xytext=(-110, 6 + 10 * n_label),
                                 fontsize=7)
                     n_label += 1
-                else:
+                elif t.kind == "cagr":  # sums, means and counts of years are not drawn
                     for c, run in enumerate(runs):
                         base = run.indicators.loc[t.base_year, name]
                         yrs = np.arange(t.base_year, t.year + 1)

@@ -146,15 +146,15 @@ def _repeats(targets: TargetSet) -> dict[str, Target]:
 
 
 def _label(target_id: str, by_id: dict[str, Target], lang: str) -> str:
-    label = i18n.target_label(target_id, lang)
     tg = by_id.get(target_id)
+    label = i18n.target_label(target_id if tg is None else tg, lang)
     return f"{label} {MARK}" if tg is not None and tg.interpretation else label
 
 
 def _year_cell(target_id: str, year: int, by_id: dict[str, Target]) -> str:
     tg = by_id.get(target_id)
-    if tg is not None and tg.kind == "cagr" and tg.base_year is not None:
-        return f"{tg.base_year}{i18n.DASH}{int(year)}"
+    if tg is not None and tg.first_year is not None:
+        return f"{tg.first_year}{i18n.DASH}{int(year)}"
     return str(int(year))
 
 
@@ -162,7 +162,7 @@ def _criterion(target_id: str, threshold: float, by_id: dict[str, Target], lang:
     tg = by_id.get(target_id)
     if tg is None or threshold is None or not math.isfinite(float(threshold)):
         return t("missing", lang)
-    return i18n.criterion(tg.op, float(threshold), tg.indicator, tg.kind, lang)
+    return i18n.target_criterion(tg, lang, float(threshold))
 
 
 def _capitalise(text: str) -> str:
@@ -201,7 +201,7 @@ def _how_to_read(meta: dict, targets: TargetSet, lang: str, names: dict[str, str
 
 
 def _key_answer(table: pd.DataFrame, scenarios: list[str], target_ids: list[str],
-                names: dict[str, str], lang: str) -> list[Block]:
+                names: dict[str, str], lang: str, by_id: dict[str, Target]) -> list[Block]:
     rows = {(r.scenario, r.target): r for r in table.itertuples(index=False)}
     items = []
     for sc in scenarios:
@@ -213,7 +213,8 @@ def _key_answer(table: pd.DataFrame, scenarios: list[str], target_ids: list[str]
         text = t("key.scenario", lang, scenario=names.get(sc, sc), k=k, n=len(own), p=p)
         groups: dict[str, list[str]] = {"likely": [], "uncertain": [], "unlikely": []}
         for r in own:
-            groups[_verdict(r.ci_low, r.ci_high)].append(i18n.target_label(r.target, lang))
+            groups[_verdict(r.ci_low, r.ci_high)].append(
+                i18n.target_label(by_id.get(r.target, r.target), lang))
         sep = t("list_sep", lang)  # labels may contain commas
         text += "".join(f" {_capitalise(t('verdict.' + v, lang))}: {sep.join(labels)}."
                         for v, labels in groups.items() if labels)
@@ -264,7 +265,7 @@ def _comparison_section(cmp: pd.DataFrame, by_id: dict[str, Target], names: dict
                          i18n.integer(int(r.b_only), lang),
                          i18n.signed_interval(r.difference, r.ci_low, r.ci_high, lang),
                          i18n.pvalue(r.mcnemar_p, lang)))
-            plain = i18n.target_label(r.target, lang)
+            plain = i18n.target_label(by_id.get(r.target, r.target), lang)
             if r.ci_low > 0:
                 separated.append(t("cmp.a_higher", lang, target=plain))
             elif r.ci_high < 0:
@@ -312,19 +313,16 @@ def _definitions(targets: TargetSet, lang: str) -> list[Block]:
     repeats = _repeats(targets)
     for tg in targets.targets:
         out.append(Heading(3, _label(tg.id, by_id, lang), code=tg.id))
-        crit = i18n.criterion(tg.op, tg.threshold, tg.indicator, tg.kind, lang)
+        crit = i18n.target_criterion(tg, lang)
         if tg.kind == "cagr" and tg.base_year is not None:
             crit = f"{crit} ({t('def.growth_from', lang, base=tg.base_year)})"
         out.append(Paragraph(t("def.criterion", lang, criterion=crit, year=tg.year)))
         if tg.text_vi:
             out.append(Paragraph(t("def.plan_text", lang, text=tg.text_vi)))
         if tg.id in repeats:  # said outside the quotation: not the plan's words
-            earlier = i18n.target_label(repeats[tg.id].id, lang)
+            earlier = i18n.target_label(repeats[tg.id], lang)
             out.append(Paragraph(t("def.repeats", lang, target=earlier)))
-        if lang == "vi":
-            reading = i18n.t_or(f"reading.{tg.id}", lang, tg.definition)
-        else:
-            reading = tg.definition or i18n.t_or(f"reading.{tg.id}", lang, "")
+        reading = (tg.definition_vi or tg.definition) if lang == "vi" else tg.definition
         if reading:
             out.append(Paragraph(t("def.reading", lang, text=reading)))
     return out
@@ -371,7 +369,7 @@ def build_blocks(*, lang: str, meta: dict, targets: TargetSet, target_table: pd.
                           [x for x in target_table["target"] if x != ALL])
     blocks: list[Block] = [Heading(1, _title(targets, lang))]
     blocks += _how_to_read(meta, targets, lang, names, scenarios)
-    blocks += _key_answer(target_table, scenarios, target_ids, names, lang)
+    blocks += _key_answer(target_table, scenarios, target_ids, names, lang, by_id)
     blocks += _target_section(target_table, scenarios, target_ids, by_id, names, lang)
     if comparisons is not None and len(comparisons):
         _check_columns(comparisons, COMPARISON_COLUMNS, "comparisons")
