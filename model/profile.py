@@ -45,6 +45,22 @@ def resolve(name: str | Path, sub: str) -> Path:
                                f"bundled: {', '.join(available)}")
 
 
+def _targets_file(profile: Path, name: str) -> str:
+    """A profile's targets file: beside the profile (as a scenario's ``based_on``), else
+    the bundled one of that name; an InputError naming the profile if neither exists."""
+    rel = Path(name)
+    if rel.suffix != ".toml":
+        rel = rel.with_name(rel.name + ".toml")
+    beside = rel if rel.is_absolute() else profile.parent / rel
+    if beside.exists():
+        return str(beside)
+    bundled = scenarios_dir() / "targets" / rel.name
+    if len(rel.parts) == 1 and bundled.exists():
+        return str(bundled)
+    raise InputError(profile, "profile.targets", f"no targets file {name!r} beside the profile "
+                     f"(in {profile.parent}) and no bundled one of that name")
+
+
 def _split_sizes(source, where: str, count: int, sizes: dict) -> list[int]:
     """Split a count over size classes by largest remainder (deterministic)."""
     check_keys(source, where, sizes, set(SIZES), set(SIZES))
@@ -247,5 +263,6 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         start_year=start, end_year=end, EI0=EI0, RI0=RI0, enterprise_labels=labels,
         research_labels=org_labels, space=ParameterSpace(specs), capacity=capacity,
         facts=data.get("facts", {}),
-        targets=get_str(path, "profile.targets", head.get("targets", "targets_2257.toml")),
+        targets=_targets_file(path, get_str(path, "profile.targets",
+                                            head.get("targets", "targets_2257.toml"))),
         path=path)

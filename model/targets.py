@@ -217,8 +217,11 @@ class TargetSet:
                        high: float | None = None) -> TargetSet:
         """A copy with one target's pass mark changed (e.g. 0.10 for the Khánh Hòa
         reading of the research-origin share); ``high`` for a ``between`` target."""
+        where = f"--target-threshold {target_id}"
+        if target_id not in self.ids:
+            raise InputError("argument", "--target-threshold", f"unknown target {target_id!r} "
+                             f"in {self.path or self.id}; one of {', '.join(self.ids)}")
         old = self.get(target_id)
-        where = f"--threshold {target_id}"
         if (old.op == "between") != (high is not None):
             need = "LOW,HIGH (a range)" if old.op == "between" else "one number"
             raise InputError("argument", where, f"the target's op is {old.op!r}: give {need}")
@@ -229,6 +232,27 @@ class TargetSet:
                     _what(new))
         return TargetSet(self.id, self.name, self.name_vi,
                          [new if t.id == target_id else t for t in self.targets], self.path)
+
+    def with_thresholds(self, marks) -> TargetSet:
+        """A copy with the pass marks ``marks`` changed: ``(id, threshold, high)`` triples
+        (``high`` None except for ``between`` targets)."""
+        out = self
+        for tid, thr, high in marks:
+            out = out.with_threshold(tid, thr, high)
+        return out
+
+    def research_origin_id(self) -> str:
+        """The id of the research-origin target of the plan's final year (what
+        ``--research-origin-threshold`` changes), or an InputError if there is not one."""
+        ids = [t.id for t in self.targets
+               if t.indicator == "research_origin_share" and t.year == self.final_year]
+        if len(ids) != 1:
+            found = ", ".join(ids) or "none"
+            raise InputError("argument", "--research-origin-threshold",
+                             f"needs one research_origin_share target in {self.final_year} in "
+                             f"{self.path or self.id} (found: {found}); use --target-threshold "
+                             "ID=VALUE")
+        return ids[0]
 
     def score(self, ind: dict[str, np.ndarray], years: np.ndarray):
         """Measures and verdicts of every target.

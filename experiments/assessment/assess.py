@@ -230,7 +230,8 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
     workers : int, optional
         Threads (all cores by default). Results do not depend on it.
     research_origin_threshold : float, optional
-        Threshold of the interpreted research-origin target.
+        Threshold of the research-origin target of the plan's final year
+        (:meth:`TargetSet.research_origin_id`).
     posterior : str or Path, optional
         A ``posterior.csv`` from ``stmarket calibrate``: the parameters it fitted
         are drawn from the posterior (one particle per sample, resampled by weight as
@@ -246,7 +247,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
     ts = targets if isinstance(targets, TargetSet) else load_targets(
         targets or prof.targets, years=prof.years)
     if research_origin_threshold is not None:
-        ts = ts.with_threshold("research_origin_share_2030", research_origin_threshold)
+        ts = ts.with_threshold(ts.research_origin_id(), research_origin_threshold)
     w = world if isinstance(world, World) else load_world(world, prof.space.uncertain)
     scs = _as_list(scenarios, load_scenario)
     ids = [s.id for s in scs]

@@ -7,6 +7,7 @@ one line and exit 2); :func:`check_workers` raises :class:`model.errors.InputErr
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from stmarket.model.errors import InputError
@@ -55,3 +56,63 @@ def check_workers(workers: int | None) -> None:
         raise InputError("argument", "--workers",
                          f"must be in [1, {most}] (the threads numba may use; set "
                          f"NUMBA_NUM_THREADS to allow more), got {workers}")
+
+
+def target_threshold(text: str) -> tuple[str, float, float | None]:
+    """``ID=VALUE`` (or ``ID=LOW,HIGH`` for a range target): a target's new pass mark.
+
+    Whether the id exists and the value fits the target's indicator is checked when the
+    targets are loaded (:meth:`stmarket.model.targets.TargetSet.with_threshold`).
+    """
+    tid, sep, value = text.partition("=")
+    if not sep or not tid.strip():
+        raise argparse.ArgumentTypeError(f"must be TARGET_ID=VALUE (or TARGET_ID=LOW,HIGH), "
+                                         f"got {text!r}")
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        nums = []
+    if len(nums) not in (1, 2) or not all(math.isfinite(v) for v in nums):
+        raise argparse.ArgumentTypeError(f"must be TARGET_ID=VALUE (or TARGET_ID=LOW,HIGH) "
+                                         f"with finite numbers, got {text!r}")
+    return tid.strip(), nums[0], nums[1] if len(nums) == 2 else None
+
+
+def add_target_args(p: argparse.ArgumentParser) -> None:
+    """``--targets``, ``--target-threshold`` and ``--research-origin-threshold``."""
+    p.add_argument("--targets", default=None,
+                   help="targets file: a bundled name (targets_2257, targets_1158, "
+                        "targets_khanh_hoa, targets_lang_son) or a path (default: the "
+                        "profile's)")
+    p.add_argument("--target-threshold", type=target_threshold, action="append", default=[],
+                   metavar="ID=VALUE", dest="target_thresholds",
+                   help="change a target's pass mark (ID=LOW,HIGH for a range target); "
+                        "repeatable")
+    p.add_argument("--research-origin-threshold", type=share, default=None, metavar="VALUE",
+                   help="the pass mark of the plan's final-year research-origin target "
+                        "(0.05 as read from Decision 2257; 0.10 is Khánh Hòa's): short for "
+                        "--target-threshold research_origin_share_<year>=VALUE")
+
+
+def share(text: str) -> float:
+    """A number in [0, 1]."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
+    return v
+
+
+def load_targets_from_args(args: argparse.Namespace, profile):
+    """The targets of a command: ``--targets`` (else the profile's), checked against the
+    profile's years, with ``--target-threshold`` and ``--research-origin-threshold``."""
+    from stmarket.model.targets import load_targets
+
+    ts = load_targets(args.targets or profile.targets, years=profile.years)
+    ts = ts.with_thresholds(getattr(args, "target_thresholds", None) or [])
+    if getattr(args, "research_origin_threshold", None) is not None:
+        ts = ts.with_threshold(ts.research_origin_id(), args.research_origin_threshold)
+    return ts

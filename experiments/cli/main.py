@@ -16,7 +16,13 @@ import importlib
 import sys
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import check_workers, folder, seed
+from stmarket.experiments.cli.argtypes import (
+    add_target_args,
+    check_workers,
+    folder,
+    load_targets_from_args,
+    seed,
+)
 from stmarket.model.errors import InputError
 
 DEFAULT_SCENARIOS = ["no_programme", "plan_2257"]
@@ -30,16 +36,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # noqa: D102
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
-
-
-def _share(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text!r}")
-    return v
 
 
 def _pos_int(text: str) -> int:
@@ -65,11 +61,8 @@ def _half_width(text: str) -> float:
 
 def _add_common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
-    r.add_argument("--targets", default=None, help="targets file (default: the profile's)")
     r.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
-    r.add_argument("--research-origin-threshold", type=_share, default=None,
-                   help="threshold of the interpreted research-origin target "
-                        "(0.05 as read from the plan; 0.10 is Khánh Hòa's)")
+    add_target_args(r)
 
 
 def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
@@ -174,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "table ([profile], [scenario], [world], [sweep], "
                                    "[observations] or [plan]).")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    v.add_argument("--profile", default=None,
+                   help="also check targets files against this profile's simulated years "
+                        "(a profile's own targets file is always checked against its years)")
     return p
 
 
@@ -210,17 +206,19 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
         raise InputError("argument", "--max-runs", "caps the stopping rule; not allowed with "
                                                    "--runs (a fixed number of runs)")
     from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.model import load_profile
 
     check_folder(args.out)
+    profile = load_profile(args.profile)
+    targets = load_targets_from_args(args, profile)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = _Bar(show, "runs")
     try:
-        a = assess(args.scenarios, profile=args.profile, targets=args.targets,
+        a = assess(args.scenarios, profile=profile, targets=targets,
                    world=args.world, runs=args.runs,
                    half_width=args.half_width or DEFAULT_HALF_WIDTH,
                    max_runs=args.max_runs or DEFAULT_MAX_RUNS,
                    seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
-                   research_origin_threshold=args.research_origin_threshold,
                    posterior=args.posterior, progress=bar)
     finally:
         bar.close()
@@ -264,13 +262,10 @@ def cmd_single(args: argparse.Namespace) -> int:
     from stmarket.experiments.assessment.single import format_run, run_scenarios
     from stmarket.experiments.outputs.folder import save_figure as save
     from stmarket.experiments.reports.plots import single_run_figure
-    from stmarket.model import load_profile, load_scenario, load_targets
+    from stmarket.model import load_profile, load_scenario
 
     profile = load_profile(args.profile)
-    targets = load_targets(args.targets or profile.targets, years=profile.years)
-    if args.research_origin_threshold is not None:
-        targets = targets.with_threshold("research_origin_share_2030",
-                                         args.research_origin_threshold)
+    targets = load_targets_from_args(args, profile)
     scenarios = [load_scenario(s) for s in args.scenarios]
     print(f"{profile.name}: {profile.n_buyers} buyers, {profile.EI0.shape[0] - profile.n_buyers}"
           f" vendors, {profile.RI0.shape[0]} research organisations; "
@@ -295,16 +290,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from stmarket.model.targets import load_targets
     from stmarket.model.world import load_world
 
+    years = None if args.profile is None else load_profile(args.profile).years
     for f in args.files:
         data = read_toml(f)
         if "profile" in data:
-            load_profile(f)
+            prof = load_profile(f)
+            load_targets(prof.targets, years=prof.years)
             kind = "profile"
         elif "scenario" in data:
             load_scenario(f)
             kind = "scenario"
         elif "plan" in data:
-            load_targets(f)
+            load_targets(f, years=years)
             kind = "targets"
         elif "sweep" in data:
             from stmarket.experiments.sweeps.design import SweepPlan, load_design

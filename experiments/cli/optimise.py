@@ -7,7 +7,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import check_workers, folder
+from stmarket.experiments.cli.argtypes import (
+    add_target_args,
+    check_workers,
+    folder,
+    load_targets_from_args,
+)
 from stmarket.model.scenario import MAX_BUDGET
 
 
@@ -43,7 +48,6 @@ def _probability(text: str) -> float:
 
 def add_parser(sub) -> None:
     """Add ``stmarket optimise`` to argparse subparsers ``sub``."""
-    from stmarket.experiments.optimisation.objective import YEAR
     from stmarket.experiments.optimisation.search import DEFAULT_BUDGETS
 
     p = sub.add_parser(
@@ -51,7 +55,8 @@ def add_parser(sub) -> None:
                          "frontier",
         description=(
             "Split a yearly budget across the six task groups to maximise the probability "
-            f"that every {YEAR} target is met (or --objective), on common random numbers: "
+            "that every target of the plan's final year is met (or --objective), on common "
+            "random numbers: "
             "a raced space-filling screen of the simplex, local moves of budget between "
             "pairs of groups accepted only beyond noise on held-out runs, and a paired "
             "confirmation of the winner against the base's shares on fresh seeds. For each "
@@ -66,9 +71,10 @@ def add_parser(sub) -> None:
     where.add_argument("--budgets", type=_budgets, default=None, metavar="B1,B2,...",
                        help="budgets of the frontier (default: "
                             f"{','.join(f'{b:g}' for b in DEFAULT_BUDGETS)} and the base's own)")
-    p.add_argument("--objective", default="all_2030",
-                   help=f"all_2030 (every {YEAR} target met), expected (number of {YEAR} "
-                        "targets met) or a target id (default: all_2030)")
+    p.add_argument("--objective", default="all",
+                   help="all (every target of the plan's final year met; all_<year>, e.g. "
+                        "all_2030, is the same), expected (number of final-year targets met) "
+                        "or a target id (default: all)")
     p.add_argument("--runs", type=_number(int, 8, 10_000_000), default=400,
                    help="search runs per candidate (default: 400)")
     p.add_argument("--confirm-runs", type=_number(int, 8, 10_000_000), default=1000,
@@ -83,6 +89,7 @@ def add_parser(sub) -> None:
                    help="highest budget tried for --target-probability (default: twice the "
                         "largest budget)")
     p.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
+    add_target_args(p)
     p.add_argument("--scenario", default="plan_2257",
                    help="base scenario: start years, ramps and the reference shares "
                         "(default: plan_2257)")
@@ -101,14 +108,17 @@ def run_cli(args: argparse.Namespace) -> int:
     from stmarket.experiments.optimisation.search import optimise
     from stmarket.experiments.optimisation.write import write_optimisation
     from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.model import load_profile
 
     check_workers(args.workers)
     check_folder(args.out)
-    r = optimise(args.budget, budgets=args.budgets, profile=args.profile, base=args.scenario,
+    profile = load_profile(args.profile)
+    targets = load_targets_from_args(args, profile)
+    r = optimise(args.budget, budgets=args.budgets, profile=profile, base=args.scenario,
                  objective=args.objective, runs=args.runs, confirm_runs=args.confirm_runs,
                  candidates=args.candidates, target_probability=args.target_probability,
                  max_budget=args.max_budget, seed=args.seed, n_threads=args.workers,
-                 max_rounds=args.max_rounds)
+                 max_rounds=args.max_rounds, targets=targets)
     print(r.summary(), flush=True)
     files = write_optimisation(r, args.out)
     print(f"\nwritten to {args.out}: {', '.join(files)}")

@@ -1,9 +1,11 @@
 """The model as the optimiser's evaluator, and the objectives it can maximise.
 
-An objective counts the plan's targets of :data:`YEAR` in each Monte Carlo run:
-``all_2030`` (every 2030 target met; tie-breaker: the number met), ``expected`` (the
-number met; tie-breaker: every one met) or a target id (that target met; tie-breaker:
-the number met). :class:`ModelObjective` evaluates allocations on the model with common
+An objective counts the targets of the plan's final year (the last year any target is
+scored in, :attr:`TargetSet.final_year`; 2030 for Decision 2257) in each Monte Carlo run:
+``all`` (every final-year target met; tie-breaker: the number met; ``all_<year>``, e.g.
+``all_2030``, names the same objective with its year), ``expected`` (the number met;
+tie-breaker: every one met) or a target id (that target met; tie-breaker: the number
+met). :class:`ModelObjective` evaluates allocations on the model with common
 random numbers; :func:`objective_label` names an objective on charts and in summaries.
 """
 
@@ -14,12 +16,9 @@ import numpy as np
 from stmarket.experiments.optimisation.optimiser import Evaluation
 from stmarket.model.errors import InputError
 
-#: Objectives by name; any target id is an objective too (the probability of that target).
-OBJECTIVES = ("all_2030", "expected")
-#: The year whose targets the objectives count.
-YEAR = 2030
-_LABELS = {"all_2030": f"P(every {YEAR} target met)",
-           "expected": f"mean number of {YEAR} targets met"}
+#: Objectives by name; any target id is an objective too (the probability of that target),
+#: and ``all_<final year>`` is ``all``.
+OBJECTIVES = ("all", "expected")
 
 
 class ModelObjective:
@@ -35,20 +34,22 @@ class ModelObjective:
     unit : float64[6, n_years]
         :func:`.allocations.unit_schedule` of the base scenario.
     objective : str
-        ``all_2030`` (every 2030 target met; tie-breaker: 2030 targets met),
-        ``expected`` (2030 targets met; tie-breaker: every 2030 target met) or a target
-        id (that target met; tie-breaker: 2030 targets met).
+        ``all`` or ``all_<final year>`` (every final-year target met; tie-breaker: the
+        number met), ``expected`` (the number met; tie-breaker: every one met) or a
+        target id (that target met; tie-breaker: the number met). Kept as
+        ``all_<final year>`` in :attr:`objective`.
     n_threads : int, optional
     chunk : int
         Most runs handed to the core at once (memory only).
     """
 
-    def __init__(self, profile, targets, unit: np.ndarray, objective: str = "all_2030",
+    def __init__(self, profile, targets, unit: np.ndarray, objective: str = "all",
                  n_threads: int | None = None, chunk: int = 16384) -> None:
-        check_objective(objective, targets)
+        objective = check_objective(objective, targets)
         self.profile, self.targets, self.unit = profile, targets, np.asarray(unit, float)
         self.objective, self.n_threads, self.chunk = objective, n_threads, chunk
-        self.cols = [k for k, t in enumerate(targets.targets) if t.year == YEAR]
+        self.year = targets.final_year
+        self.cols = [k for k, t in enumerate(targets.targets) if t.year == self.year]
 
     @property
     def binary(self) -> bool:
@@ -58,7 +59,7 @@ class ModelObjective:
         """Objective and tie-breaker per run from the verdicts ``met[..., n_targets]``."""
         every = met[..., self.cols].all(axis=-1).astype(float)
         count = met[..., self.cols].sum(axis=-1).astype(float)
-        if self.objective == "all_2030":
+        if self.objective == f"all_{self.year}":
             return every, count
         if self.objective == "expected":
             return count, every
@@ -83,16 +84,22 @@ class ModelObjective:
         return Evaluation(*self.score(met), met)
 
 
-def check_objective(objective: str, targets) -> None:
-    """Refuse an unknown objective (one line naming what is allowed)."""
+def check_objective(objective: str, targets) -> str:
+    """The objective's name (``all`` becomes ``all_<final year>``), or an InputError
+    naming what is allowed."""
+    every = f"all_{targets.final_year}"
+    if objective in ("all", every):
+        return every
     if objective not in OBJECTIVES and objective not in targets.ids:
-        raise InputError("argument", "--objective", f"must be one of {', '.join(OBJECTIVES)} "
-                         f"or a target id ({', '.join(targets.ids)}), got {objective!r}")
-    if not any(t.year == YEAR for t in targets.targets):
-        raise InputError(targets.path or targets.id, "targets", f"no target in {YEAR}: the "
-                                                                "objectives count them")
+        raise InputError("argument", "--objective", f"must be all (or {every}), expected or "
+                         f"a target id ({', '.join(targets.ids)}), got {objective!r}")
+    return objective
 
 
-def objective_label(objective: str) -> str:
-    """How charts and summaries name an objective."""
-    return _LABELS.get(objective, f"P({objective} met)")
+def objective_label(objective: str, year: int | None = None) -> str:
+    """How charts and summaries name an objective (``year``: the final year)."""
+    if objective.startswith("all_") and objective[4:].isdigit():
+        return f"P(every {objective[4:]} target met)"
+    if objective == "expected":
+        return f"mean number of {year or 'final-year'} targets met"
+    return f"P({objective} met)"

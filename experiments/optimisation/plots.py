@@ -83,7 +83,7 @@ def frontier_figure(frontier: pd.DataFrame, best: pd.DataFrame, meta: dict):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel("yearly budget of the six task groups (bn VND)")
-    ax.set_ylabel(objective_label(meta["objective"]))
+    ax.set_ylabel(objective_label(meta["objective"], meta.get("objective_year")))
     ax.set_title(f"Budget frontier ({meta['profile']}; confirmation: "
                  f"{meta['settings']['confirm_runs']} fresh runs per point)", fontsize=10)
     ax.grid(alpha=0.3)

@@ -71,7 +71,8 @@ def format_summary(r: OptimiseResult) -> str:
     m, s = r.meta, r.meta["settings"]
     se = m["search_se_at_plan"]
     lines = [
-        f"objective: {objective_label(m['objective'])}; tie-breaker: {m['tiebreak']}",
+        f"objective: {objective_label(m['objective'], m.get('objective_year'))}; "
+        f"tie-breaker: {m['tiebreak']}",
         f"base: {m['base']} ({m['plan_budget']:g} bn VND/yr); search: {s['runs']} runs per "
         f"candidate (seed {m['seed']})" + (
             f", SE of a probability sqrt(p(1-p)/{s['runs']}): {se:.4f} at the base's p, "

@@ -32,7 +32,7 @@ from stmarket.experiments.optimisation.allocations import (
     unit_schedule,
 )
 from stmarket.experiments.optimisation.noise import interval, paired
-from stmarket.experiments.optimisation.objective import YEAR, ModelObjective
+from stmarket.experiments.optimisation.objective import ModelObjective
 from stmarket.experiments.optimisation.optimiser import Optimiser, Settings, frontier_table
 from stmarket.experiments.optimisation.result import OptimiseResult
 from stmarket.model.errors import InputError
@@ -51,9 +51,6 @@ def _load(profile, base, targets):
     base = base if isinstance(base, Scenario) else load_scenario(base)
     targets = targets if targets is not None and not isinstance(targets, (str, Path)) else \
         load_targets(targets or profile.targets, years=profile.years)
-    if YEAR not in set(int(y) for y in profile.years):
-        raise InputError(profile.path, "profile", f"simulates {profile.start_year}-"
-                                                  f"{profile.end_year}: needs {YEAR}")
     return profile, base, targets
 
 
@@ -91,7 +88,7 @@ def _check_sizes(runs: int, confirm_runs: int, candidates: int, max_rounds: int)
 
 
 def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = None,
-             profile="bac_kan", base="plan_2257", objective: str = "all_2030",
+             profile="bac_kan", base="plan_2257", objective: str = "all",
              runs: int = 400, confirm_runs: int = 1000, candidates: int = 24,
              target_probability: float | None = None, max_budget: float | None = None,
              seed: int = 1, n_threads: int | None = None, max_rounds: int = 6,
@@ -109,7 +106,8 @@ def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = N
     base : str, Path or Scenario
         Gives each group's start year and ramp, and the reference shares.
     objective : str
-        ``all_2030`` (default), ``expected`` or a target id (see :class:`ModelObjective`).
+        ``all`` (default: every target of the plan's final year met), ``expected`` or a
+        target id (see :class:`ModelObjective`).
     runs : int
         Search runs per candidate at a race's last stage (the standard error of a
         probability ``p`` is ``sqrt(p (1 - p) / runs)``; paired differences are tighter).
@@ -152,7 +150,7 @@ def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = N
     if target_probability is not None:
         if not fn.binary:
             raise InputError("argument", "--target-probability", "needs a probability "
-                             "objective (all_2030 or a target id), not 'expected'")
+                             "objective (all or a target id), not 'expected'")
         if not 0.0 < float(target_probability) < 1.0:
             raise InputError("argument", "--target-probability",
                              f"must be in (0, 1), got {target_probability!r}")
@@ -174,7 +172,7 @@ def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = N
     best, best_targets = _best_tables(opt, frontier.loc[focus], rows, plan_levels, targets)
     elapsed = time.perf_counter() - t0
     p_plan = float(best.loc[best["allocation"] == "plan", "value"].iloc[0])
-    meta = _meta(opt, profile, base, targets, objective, blist, plan_levels, reach,
+    meta = _meta(opt, profile, base, targets, fn.objective, blist, plan_levels, reach,
                  started, elapsed, n_threads, p_plan)
     return OptimiseResult(opt.bank.table(), frontier, best, best_targets, reach, meta)
 
@@ -243,8 +241,9 @@ def _meta(opt: Optimiser, profile, base, targets, objective, budgets, plan_level
     return {
         "analysis": "optimise",
         "profile": profile.name, "base": base.id, "objective": objective,
-        "objective_year": YEAR, "binary": s.binary,
-        "tiebreak": "2030 targets met" if objective != "expected" else "every 2030 target met",
+        "objective_year": targets.final_year, "binary": s.binary,
+        "tiebreak": f"{targets.final_year} targets met" if objective != "expected" else
+        f"every {targets.final_year} target met",
         "budgets": budgets, "plan_budget": float(plan_levels.sum()),
         "plan_shares": dict(zip(LEVERS, map(float, plan_levels / plan_levels.sum()),
                                 strict=True)),
