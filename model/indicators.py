@@ -11,7 +11,7 @@ Definitions (see docs/ODD.md, "Observation"):
   by Vietnamese research organisations over ``value`` (the plan's shares are of
   total value). ``research_origin_share_domestic`` divides the same by the value of
   technologies, IP and research results of Vietnamese origin (the national
-  programme's denominator); reported, not scored.
+  programme's denominator; scored by ``targets_1158`` and ``targets_khanh_hoa``).
 - ``value_growth``: nominal growth over the previous year; ``value_growth_mean``:
   the mean of the yearly growth rates from the first year to this one (the
   alternative reading of "average growth"; reported, not scored).

@@ -245,7 +245,7 @@ class TargetSet:
         """The id of the research-origin target of the plan's final year (what
         ``--research-origin-threshold`` changes), or an InputError if there is not one."""
         ids = [t.id for t in self.targets
-               if t.indicator == "research_origin_share" and t.year == self.final_year]
+               if t.indicator.startswith("research_origin_share") and t.year == self.final_year]
         if len(ids) != 1:
             found = ", ".join(ids) or "none"
             raise InputError("argument", "--research-origin-threshold",
