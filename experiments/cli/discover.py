@@ -33,12 +33,12 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser(
         "discover", help="scenario discovery (PRIM): under which conditions the plan misses "
-                         "its 2030 targets",
+                         "its final-year targets",
         description=(
             "Scenario discovery with PRIM (EMA Workbench): a Monte Carlo of the scenario over "
             "the priors (the same runs as 'stmarket run' with the same seed), then the ranges "
             "of the uncertain parameters inside which the scenario misses a target far more "
-            "often than in all runs. By default each 2030 target met in 5-95% of runs is "
+            "often than in all runs. By default each final-year target met in 5-95% of runs is "
             "analysed on its own; --target names targets for one analysis of the runs that "
             "miss any of them. Box: the highest coverage with density >= --threshold, then "
             "restrictions with quasi-p > 0.05 dropped (unless --no-prune). Writes boxes.csv, "
@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
                    help="bundled scenario name or TOML path (default: plan_2257)")
     p.add_argument("--target", action="append", dest="targets", metavar="ID", default=None,
                    help="a target id (repeatable): one analysis of the runs that miss any of "
-                        "them (default: each 2030 target met in 5-95%% of runs, on its own)")
+                        "them (default: each final-year target met in 5-95%% of runs, on its own)")
     p.add_argument("--runs", type=int_in(MIN_RUNS, MAX_RUNS), default=DEFAULT_RUNS,
                    help=f"runs of the Monte Carlo (default: {DEFAULT_RUNS})")
     p.add_argument("--threshold", type=_density, default=DEFAULT_THRESHOLD,

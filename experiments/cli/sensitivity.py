@@ -38,10 +38,11 @@ def add_parser(sub) -> None:
     from stmarket.experiments.sensitivity.replicates import DEFAULT_NOISE_SAMPLES
 
     p = sub.add_parser(
-        "sensitivity", help="global sensitivity (Sobol or Morris) of the 2030 outcomes to "
+        "sensitivity", help="global sensitivity (Sobol or Morris) of the final-year "
+                            "outcomes to "
                             "the priors and the levers",
         description=(
-            "Global sensitivity analysis of the 2030 indicators and of the probability of "
+            "Global sensitivity analysis of the final-year indicators and of the probability of "
             "each target to the uncertain parameters (over their priors) and to the six "
             "levers' yearly levels (0 to --lever-max times the base scenario's). Each point "
             "is run --seeds times; indices are computed on the per-point means, and "

@@ -3,8 +3,8 @@
 - :func:`market_problem`: the inputs, the uncertain parameters over their priors and each
   funded lever's yearly level on ``[0, lever_max * level]`` (keeping the scenario's start
   year, ramp and end year);
-- :func:`market_outcomes`: the outcomes, the 2030 indicators, the value's yearly growth
-  over the plan and whether each target (and all the last year's together) is met;
+- :func:`market_outcomes`: the outcomes, the last simulated year's indicators, the value's
+  yearly growth over the plan and whether each target (and all the last year's together) is met;
 - :class:`MarketModel`: the core as a
   :data:`~stmarket.experiments.sensitivity.replicates.Model`, inputs -> parameter vectors
   and budgets -> runs -> outcomes, one value per run.
@@ -26,7 +26,7 @@ from stmarket.model.targets import TargetSet
 #: Floor of the nominal value (bn VND) in the 2021-2030 growth outcome, so that a year
 #: without transactions gives a finite (very low or high) growth instead of -inf or nan.
 GROWTH_FLOOR = 1e-3
-INDICATORS_2030 = ("value_nominal", "ip_share", "tech_share", "research_origin_share",
+FINAL_INDICATORS = ("value_nominal", "ip_share", "tech_share", "research_origin_share",
                    "digitised_share", "intermediaries_connected")
 
 
@@ -68,7 +68,7 @@ def market_problem(profile: Profile, scenario: Scenario, parameters: Sequence[st
 def market_outcomes(profile: Profile, targets: TargetSet) -> list[str]:
     """Names of the market's outcomes: 2030 indicators, growth, target probabilities."""
     y0, y1 = int(profile.years[0]), int(profile.years[-1])
-    return ([f"{n}_{y1}" for n in INDICATORS_2030] + [f"value_growth_{y0}_{y1}"]
+    return ([f"{n}_{y1}" for n in FINAL_INDICATORS] + [f"value_growth_{y0}_{y1}"]
             + [f"p_{t}" for t in targets.ids] + [f"p_all_{y1}"])
 
 
@@ -110,7 +110,7 @@ class MarketModel:
             LEV[:, g, :] = X[:, j, None] * self.shape[g]
         o = evaluate(self.profile, self.targets, P, LEV, seeds, runs, self.n_threads)
         y0, y1 = int(o.years[0]), int(o.years[-1])
-        res = {f"{n}_{y1}": o.at(n) for n in INDICATORS_2030}
+        res = {f"{n}_{y1}": o.at(n) for n in FINAL_INDICATORS}
         v = o.indicators["value_nominal"]
         ratio = np.maximum(v[:, -1], GROWTH_FLOOR) / np.maximum(v[:, 0], GROWTH_FLOOR)
         res[f"value_growth_{y0}_{y1}"] = ratio ** (1.0 / (y1 - y0)) - 1.0

@@ -1,5 +1,5 @@
 """Global sensitivity analysis: which uncertain parameters and which levers move the
-2030 outcomes and the probability of the targets.
+final-year outcomes and the probability of the targets.
 
 Two methods of SALib over the same pipeline, *sample the unit cube -> map each
 column through its input's quantile function -> evaluate -> analyse*:
