@@ -83,14 +83,20 @@ def read_input(path: str | Path, what: str = "TOML", limit: int = MAX_TOML_BYTES
     """
     path = Path(path)
     try:
-        _refuse_special(path, path.stat().st_mode, what)
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(path, "", "file not found") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise InputError(path, "", f"cannot read ({exc.__class__.__name__})") from None
+    _refuse_special(path, mode, what)
+    try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
                      | getattr(os, "O_BINARY", 0))
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         raise InputError(path, "", "file not found") from None
     except IsADirectoryError:
         raise InputError(path, "", f"is a folder, not a {what} file") from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+    except OSError as exc:
         raise InputError(path, "", f"cannot read ({exc.__class__.__name__})") from None
     try:
         st = os.fstat(fd)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from stmarket.model.errors import InputError
+from stmarket.model.errors import MAX_CSV_BYTES, InputError, read_input
 
 #: Separates the posterior's resampling stream from any other use of the seed.
 TAG = 0xCA11B
@@ -95,17 +95,16 @@ def load_posterior(path: str | Path, profile) -> Posterior:
     Posterior (a named tuple ``(names, values, weights)``), weights normalised.
     """
     import csv
+    import io
 
     from stmarket.model.profile import load_profile
 
     profile = load_profile(profile) if isinstance(profile, (str, Path)) else profile
     path = Path(path)
+    raw = read_input(path, "CSV", MAX_CSV_BYTES)  # refuses pipes, devices, folders
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            rows = list(csv.reader(f))
-    except FileNotFoundError:
-        raise InputError(path, "", "file not found") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(path, "", f"cannot read as CSV ({exc.__class__.__name__})") from None
     rows = [r for r in rows if r]
     if not rows:

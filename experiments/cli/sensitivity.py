@@ -39,8 +39,7 @@ def add_parser(sub) -> None:
 
     p = sub.add_parser(
         "sensitivity", help="global sensitivity (Sobol or Morris) of the final-year "
-                            "outcomes to "
-                            "the priors and the levers",
+                            "outcomes to the priors and the levers",
         description=(
             "Global sensitivity analysis of the final-year indicators and of the probability of "
             "each target to the uncertain parameters (over their priors) and to the six "
