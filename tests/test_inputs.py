@@ -145,7 +145,7 @@ CASES = [
     ("scenario", 'id = "plan_2257"\n', 'id = "plan_2257"\nauthor = "me"\n',
      "scenario.author", "unknown key"),
     ("baseline", "[scenario]", "levers = 5\n\n[scenario]", "levers", "must be a table"),
-    ("targets", 'op = ">="', 'op = "<"', "targets[0].op", "must be one of"),
+    ("targets", 'op = ">="', 'op = "=="', "targets[0].op", "must be one of"),
     ("targets", '\nkind = "cagr"', '\nkind = "ratio"', "targets[0].kind", "must be one of"),
     ("targets", "base_year = 2021\n", "", "targets[0].base_year", "needs base_year"),
     ("targets", "base_year = 2021", "base_year = 2026", "targets[0].base_year", "must be in"),
