@@ -49,7 +49,7 @@ _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"
 
 
 def _size(n: int) -> str:
-    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+    return f"{n:,} bytes" + (f" ({n / 2**20:g} MB)" if n % 2**20 == 0 else "")
 
 
 def _refuse_special(path: Path, mode: int, what: str) -> None:

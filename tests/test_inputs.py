@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -461,3 +463,90 @@ def test_unicode_digit_year_key_is_an_input_error(tmp_path, capsys):
 def test_newline_in_key_breaks_the_one_line_rule(tmp_path, capsys):
     path = broken_copy(tmp_path, PLAN, "level = 0.3", 'level = 0.3\n"a\\nb" = 1.0')
     assert_one_line_error(*cli(["validate", path], capsys)[::2])
+
+
+# ---------------------------------------------------------------------------
+# Special files, sizes and nesting: refused before or while reading, one line, exit 2
+# ---------------------------------------------------------------------------
+def _stmarket(argv, cwd, timeout=300):
+    """Run ``python -m stmarket`` in a subprocess (a hang fails on the timeout)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root.parent)}
+    return subprocess.run([sys.executable, "-m", root.name, *map(str, argv)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes need POSIX")
+def test_named_pipe_does_not_hang_validate_or_run(tmp_path, tiny_profile):
+    fifo = tmp_path / "scenario.toml"
+    os.mkfifo(fifo)
+    for argv in (["validate", fifo],
+                 ["run", fifo, "--profile", tiny_profile, "--runs", 4, "--out", tmp_path / "o"],
+                 ["run", "--profile", tiny_profile, "--posterior", fifo, "--runs", 4,
+                  "--out", tmp_path / "o"]):
+        res = _stmarket(argv, tmp_path)
+        assert_one_line_error(res.returncode, res.stderr)
+        assert f"{fifo}: is a named pipe, not a" in res.stderr
+        assert "refused before reading" in res.stderr
+    assert not (tmp_path / "o" / "report.md").exists()
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda p: p.mkdir(), "is a folder, not a TOML file"),
+    (lambda p: None, "file not found"),
+])
+def test_folders_are_refused(tmp_path, capsys, make, fragment):
+    path = tmp_path / "thing.toml"
+    make(path)
+    code, out, err = cli(["validate", path], capsys)
+    assert_one_line_error(code, err)
+    assert f"{path}: {fragment}" in err
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+def test_devices_are_refused(capsys, tmp_path):
+    for argv in (["validate", "/dev/null"],
+                 ["run", "--posterior", "/dev/zero", "--runs", 4, "--out", tmp_path]):
+        code, out, err = cli(argv, capsys)
+        assert_one_line_error(code, err)
+        assert "is a character device, not a" in err
+
+
+def test_file_over_the_size_limit(tmp_path, capsys):
+    from stmarket.model.errors import MAX_TOML_BYTES
+
+    path = tmp_path / "big.toml"
+    path.write_bytes(b"# padding\n" * (MAX_TOML_BYTES // 10 + 1))
+    code, out, err = cli(["validate", path], capsys)
+    assert_one_line_error(code, err)
+    assert f"{path}: is 5,242,890 bytes; a TOML input may have at most 5,242,880 bytes (5 MB)" \
+        in err
+    path.write_bytes(b"# padding\n" * (MAX_TOML_BYTES // 10 - 10) + b"[plan]\n")
+    with pytest.raises(InputError, match="targets: missing required key"):
+        load_targets(path)  # just under the limit: read, then validated
+
+
+@pytest.mark.parametrize("text, key", [
+    ("a = " + "[" * 5000 + "]" * 5000, ""),                       # RecursionError in tomllib
+    ("a = " + "[" * 40 + "]" * 40, "a" + "[0]" * 32),
+    ("a = " + "{b = " * 40 + "1" + "}" * 40, "a" + ".b" * 32),
+    ("[" + ".".join(["t"] * 3000) + "]", "t" + ".t" * 32),        # dotted keys, no recursion
+])
+def test_nesting_deeper_than_the_limit(tmp_path, capsys, text, key):
+    path = tmp_path / "deep.toml"
+    path.write_text(text + "\n", encoding="utf-8")
+    code, out, err = cli(["validate", path], capsys)
+    assert_one_line_error(code, err)
+    assert f"{path}: {key + ': ' if key else ''}nested too deep" in err
+    assert "at most 32 deep" in err and "Recursion" not in err
+
+
+def test_nesting_at_the_limit_is_read(tmp_path):
+    from stmarket.model.errors import read_toml
+
+    path = tmp_path / "ok.toml"
+    path.write_text("a = " + "[" * 31 + "]" * 31 + "\n", encoding="utf-8")
+    assert isinstance(read_toml(path)["a"], list)
