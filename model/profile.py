@@ -53,7 +53,7 @@ def _targets_file(profile: Path, name: str) -> str:
         rel = rel.with_name(rel.name + ".toml")
     beside = rel if rel.is_absolute() else profile.parent / rel
     if beside.exists():
-        return str(beside)
+        return str(beside.resolve())
     bundled = scenarios_dir() / "targets" / rel.name
     if len(rel.parts) == 1 and bundled.exists():
         return str(bundled)
