@@ -49,6 +49,8 @@ def _targets_file(profile: Path, name: str) -> str:
     """A profile's targets file: beside the profile (as a scenario's ``based_on``), else
     the bundled one of that name; an InputError naming the profile if neither exists."""
     rel = Path(name)
+    if not rel.name or "\0" in name:
+        raise InputError(profile, "profile.targets", f"must name a targets file, got {name!r}")
     if rel.suffix != ".toml":
         rel = rel.with_name(rel.name + ".toml")
     beside = rel if rel.is_absolute() else profile.parent / rel
