@@ -25,8 +25,11 @@ from stmarket.model import load_profile, load_scenario, load_targets
 from stmarket.model.core import simulate
 from stmarket.model.errors import InputError
 from stmarket.model.market import STMarket
+from stmarket.model.plan import load_plan
 from stmarket.model.profile import scenarios_dir
-from stmarket.model.scenario import LEVERS
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 DATA = scenarios_dir()
 PROFILE = DATA / "profiles" / "bac_kan.toml"
