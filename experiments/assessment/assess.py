@@ -72,6 +72,9 @@ class Assessment:
     n_seeds: int = 1
     posterior: str | None = None
     started: str = ""
+    #: a run from a stated year (:mod:`.fromyear`): its meta, and its history targets
+    start: dict | None = None
+    history: pd.DataFrame | None = None
     finished: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -147,6 +150,7 @@ class Assessment:
             "posterior": self.posterior,
             "world": self._world_meta(),
             "stopping": self.stopping,
+            "from_year": self.start,
             "version": output.versions()["stmarket"],
             "commit": output.git_commit(),
             "started": self.started,
