@@ -190,8 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
                                         "or targets files",
                        description="Validate data files; each is recognised by its top-level "
                                    "table ([profile], [scenario], [world], [sweep], "
-                                   "[observations] or [plan]).")
+                                   "[observations], [plan] for targets or [programme] for "
+                                   "a plan's instruments).")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    v.add_argument("--profile", default="bac_kan",
+                   help="profile whose years a scenario is checked against (default: bac_kan)")
     return p
 
 
@@ -331,9 +334,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if "profile" in data:
             load_profile(f)
             kind = "profile"
-        elif "scenario" in data:
-            load_scenario(f)
-            kind = "scenario"
+        elif "scenario" in data:  # checked against the profile's years too
+            load_scenario(f).budgets(load_profile(args.profile).years)
+            kind = f"scenario, within {args.profile}'s years"
+        elif "programme" in data:
+            from stmarket.model.plan import load_plan
+
+            load_plan(f)
+            kind = "plan"
         elif "plan" in data:
             load_targets(f)
             kind = "targets"
@@ -351,9 +359,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             load_world(f, load_profile("bac_kan").space.uncertain)
             kind = "world"
         else:
-            raise InputError(f, "", "not a profile, scenario, world, sweep, observations or "
-                                    "targets file: needs a [profile], [scenario], [world], "
-                                    "[sweep], [observations] or [plan] table")
+            raise InputError(f, "", "not a profile, scenario, world, sweep, observations, "
+                                    "targets or plan file: needs a [profile], [scenario], "
+                                    "[world], [sweep], [observations], [plan] or [programme] "
+                                    "table")
         print(f"{f}: ok ({kind})")
     return 0
 
