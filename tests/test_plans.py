@@ -121,7 +121,7 @@ def test_second_plan_in_the_dashboard_settings(profile):
 
 
 @pytest.mark.parametrize("mech, key, what", [
-    ("{ demand = 1.5 }", "instruments.a.mechanisms.demand", "at most 1"),
+    ("{ demand = 1.5 }", "instruments.a.mechanisms.demand", "[0, 1]"),
     ("{ demand = 0.5, promotion = 0.4 }", "instruments.a.mechanisms", "sum to 1"),
     ("{ tourism = 1.0 }", "instruments.a.mechanisms.tourism", "not a mechanism"),
 ])
@@ -207,7 +207,7 @@ def test_history_targets_are_checked_against_what_is_reported(small_profile, tmp
         Target("ip_2021", "ip_share", "level", 2021, ">=", 0.0),
         Target("count_2021", "count", "level", 2021, ">=", 1.0),
         Target("ip_2030", "ip_share", "level", 2030, ">", 0.1)])
-    start = start_from(2022, small_profile, targets, "no_programme")
+    start = start_from(2022, small_profile, targets, "no_programme", "bac_kan")
     h = start.history_table().set_index("target")
     assert (h.status == "history").all()
     assert h.loc["int_2021", "observed"] == 0.0 and h.loc["int_2021", "verdict"] == "not met"
