@@ -142,8 +142,8 @@ class Assessment:
             "title": self.target_set.name,
             "profile": self.profile.name,
             "profile_vi": self.profile.name_vi,
-            "scenarios": [{"id": s.id, "name": s.name, "name_vi": s.name_vi}
-                          for s in self.scenarios],
+            "scenarios": [{"id": s.id, "name": s.name, "name_vi": s.name_vi,
+                           "plan": s.plan.id} for s in self.scenarios],
             "runs": self.n_runs,
             "seed": self.seed,
             "seeds_per_sample": self.n_seeds,
@@ -178,7 +178,9 @@ class Assessment:
                       "sha256": _file_hash(self.world.path)},
             "scenarios": {s.id: {"path": str(s.path), "sha256": _file_hash(s.path),
                                  "based_on": [{"path": str(b), "sha256": _file_hash(b)}
-                                              for b in s.bases]}
+                                              for b in s.bases],
+                                 "plan": {"path": str(s.plan.path),
+                                          "sha256": _file_hash(s.plan.path)}}
                           for s in self.scenarios},
         }
         m["thresholds"] = {t.id: t.threshold for t in self.target_set.targets}

@@ -300,11 +300,12 @@ class SweepPlan:
         return cls(design, prof, ts, sc, w, design.points())
 
     def input_hashes(self) -> dict[str, str]:
-        """SHA-256 of the profile, targets, scenario (and its bases) and world files."""
+        """SHA-256 of the profile, targets, scenario (its bases and plan) and world files."""
         files = {"profile": self.profile.path, "targets": self.targets.path,
                  "scenario": self.scenario.path, "world": getattr(self.world, "path", None)}
         for k, b in enumerate(getattr(self.scenario, "bases", ())):
             files[f"scenario_base_{k}"] = b
+        files["plan"] = self.scenario.plan.path
         return {k: hashlib.sha256(Path(p).read_bytes()).hexdigest() for k, p in files.items()
                 if p is not None}
 
