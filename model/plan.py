@@ -67,7 +67,7 @@ class Instrument:
     Attributes
     ----------
     id, label, label_vi, reason : str
-    weights : float64[6]
+    weights : tuple of float
         Share of a bn VND that feeds each mechanism (:data:`MECHANISMS` order).
     efficacy : ParamSpec
         Effective bn VND of mechanism per bn VND spent: a value or a prior.
@@ -76,7 +76,7 @@ class Instrument:
     id: str
     label: str
     label_vi: str
-    weights: np.ndarray
+    weights: tuple[float, ...]
     efficacy: ParamSpec
     reason: str = ""
 
@@ -267,7 +267,7 @@ def _instrument(path: Path, iid: str, t) -> Instrument:
     if abs(w.sum() - 1.0) > _WEIGHT_TOL:
         raise InputError(path, f"{where}.mechanisms",
                          f"the weights must sum to 1, got {w.sum():g}")
-    return Instrument(iid, label, label_vi, w, _efficacy(path, f"{where}.efficacy",
+    return Instrument(iid, label, label_vi, tuple(map(float, w)), _efficacy(path, f"{where}.efficacy",
                                                          t["efficacy"]), reason)
 
 
