@@ -267,8 +267,8 @@ def _instrument(path: Path, iid: str, t) -> Instrument:
     if abs(w.sum() - 1.0) > _WEIGHT_TOL:
         raise InputError(path, f"{where}.mechanisms",
                          f"the weights must sum to 1, got {w.sum():g}")
-    return Instrument(iid, label, label_vi, tuple(map(float, w)), _efficacy(path, f"{where}.efficacy",
-                                                         t["efficacy"]), reason)
+    efficacy = _efficacy(path, f"{where}.efficacy", t["efficacy"])
+    return Instrument(iid, label, label_vi, tuple(map(float, w)), efficacy, reason)
 
 
 def _efficacy(path: Path, where: str, e) -> ParamSpec:
