@@ -156,8 +156,8 @@ class Plan:
     def check_instrument(self, source, key: str, name: str) -> str:
         """``name`` if it is one of this plan's instruments, else an InputError."""
         if name not in self.ids:
-            raise InputError(source, key, f"not an instrument of plan {self.id!r}; "
-                                          f"allowed: {', '.join(self.ids)}")
+            raise InputError(source, key, f"unknown key: not an instrument of plan "
+                                          f"{self.id!r}; allowed: {', '.join(self.ids)}")
         return name
 
 

@@ -203,7 +203,8 @@ def test_file_without_a_known_table(tmp_path, capsys):
         load_scenario(path)
     code, out, err = cli(["validate", path], capsys)
     assert_one_line_error(code, err)
-    assert f"{path}: not a profile, scenario, world, sweep, observations or targets file" in err
+    assert (f"{path}: not a profile, scenario, world, sweep, observations, targets or plan "
+            "file") in err
 
 
 @pytest.mark.parametrize("kind", ["profile", "scenario", "targets"])
@@ -334,7 +335,7 @@ def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
     assert out == f"{PLAN}: ok (scenario)\n" and str(bad) in err
     code, out, err = cli(["validate", other], capsys)
     assert_one_line_error(code, err)
-    assert "not a profile, scenario, world, sweep, observations or targets file" in err
+    assert "not a profile, scenario, world, sweep, observations, targets or plan file" in err
 
 
 # ---------------------------------------------------------------------------

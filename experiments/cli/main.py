@@ -336,7 +336,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             kind = "profile"
         elif "scenario" in data:  # checked against the profile's years too
             load_scenario(f).budgets(load_profile(args.profile).years)
-            kind = f"scenario, within {args.profile}'s years"
+            kind = "scenario"
         elif "programme" in data:
             from stmarket.model.plan import load_plan
 
