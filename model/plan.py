@@ -153,11 +153,13 @@ class Plan:
         return np.einsum("...iy,ni,im->nmy", b, e, w) if b.ndim == 2 else \
             np.einsum("niy,ni,im->nmy", b, e, w)
 
-    def check_instrument(self, source, key: str, name: str) -> str:
-        """``name`` if it is one of this plan's instruments, else an InputError."""
+    def check_instrument(self, source, key: str, name: str, value: bool = False) -> str:
+        """``name`` if it is one of this plan's instruments, else an InputError (worded
+        for a table's key, or for a ``value``)."""
         if name not in self.ids:
-            raise InputError(source, key, f"unknown key: not an instrument of plan "
-                                          f"{self.id!r}; allowed: {', '.join(self.ids)}")
+            what = "must be one of" if value else "unknown key; allowed:"
+            raise InputError(source, key, f"{what} {', '.join(self.ids)} (the instruments "
+                                          f"of plan {self.id!r}), got {name!r}")
         return name
 
 

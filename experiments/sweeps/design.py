@@ -288,7 +288,8 @@ class SweepPlan:
             if f.parameter is not None and f.parameter not in prof.space.specs:
                 raise InputError(where, f"factors.{f.name}.parameter", "unknown parameter")
             if f.lever is not None:
-                sc.plan.check_instrument(where, f"factors.{f.name}.lever", f.lever)
+                sc.plan.check_instrument(where, f"factors.{f.name}.lever", f.lever,
+                                         value=True)
         from stmarket.experiments.sweeps.summary import SweepSummary
 
         need = SweepSummary.bytes_needed(design.n_points, prof.n_years)
