@@ -56,9 +56,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 2**20
 PAGE = os.sysconf("SC_PAGE_SIZE")
-LEVERS = {"tg1": ("tg1_legal", 1.0), "tg2": ("tg2_demand", 3.0), "tg3": ("tg3_supply", 2.5),
-          "tg4": ("tg4_intermediary", 1.5), "tg5": ("tg5_promotion", 1.0),
-          "tg6": ("tg6_training", 1.0)}
+
+
+def lever_factors() -> list[tuple[str, str, float]]:
+    """(factor, instrument, high) of the bundled ``levers_lhs`` design: the instruments
+    of its scenario's plan (Decision 2257's task groups), read from data."""
+    from stmarket.experiments.sweeps.design import load_design
+
+    return [(f.name, f.lever, f.high) for f in load_design("levers_lhs").factors
+            if f.lever is not None and f.key == "level"]
 
 
 # ---------------------------------------------------------------------------
@@ -72,7 +78,7 @@ def lhs_design(path: Path, runs: int) -> int:
     seeds = max(1, round(runs / samples))
     text = (f'[sweep]\nid = "bench_lhs"\nscenario = "plan_2257"\nmethod = "lhs"\n'
             f"samples = {samples}\nseeds = {seeds}\nseed = 2\n")
-    for name, (lever, high) in LEVERS.items():
+    for name, lever, high in lever_factors():
         text += f'\n[factors.{name}]\nlever = "{lever}"\nkey = "level"\nlow = 0.0\n' \
                 f"high = {high}\n"
     path.write_text(text, encoding="utf-8")

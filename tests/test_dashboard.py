@@ -21,7 +21,11 @@ from stmarket.experiments.dashboard import i18n as di
 from stmarket.experiments.dashboard import refresh as dr
 from stmarket.experiments.dashboard import settings as ds
 from stmarket.model.errors import InputError
-from stmarket.model.scenario import LEVERS, load_scenario
+from stmarket.model.plan import load_plan
+from stmarket.model.scenario import load_scenario
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 RUNS = 40
 

@@ -27,8 +27,11 @@ from stmarket.model import load_profile, load_scenario, load_targets
 from stmarket.model.core import simulate
 from stmarket.model.errors import InputError
 from stmarket.model.market import STMarket
+from stmarket.model.plan import load_plan
 from stmarket.model.profile import scenarios_dir
-from stmarket.model.scenario import LEVERS
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 DATA = scenarios_dir()
 PROFILE = DATA / "profiles" / "bac_kan.toml"
@@ -202,7 +205,8 @@ def test_file_without_a_known_table(tmp_path, capsys):
         load_scenario(path)
     code, out, err = cli(["validate", path], capsys)
     assert_one_line_error(code, err)
-    assert f"{path}: not a profile, scenario, world, sweep, observations or targets file" in err
+    assert (f"{path}: not a profile, scenario, world, sweep, observations, targets or plan "
+            "file") in err
 
 
 @pytest.mark.parametrize("kind", ["profile", "scenario", "targets"])
@@ -333,7 +337,7 @@ def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
     assert out == f"{PLAN}: ok (scenario)\n" and str(bad) in err
     code, out, err = cli(["validate", other], capsys)
     assert_one_line_error(code, err)
-    assert "not a profile, scenario, world, sweep, observations or targets file" in err
+    assert "not a profile, scenario, world, sweep, observations, targets or plan file" in err
 
 
 # ---------------------------------------------------------------------------

@@ -19,7 +19,11 @@ from hypothesis import strategies as st
 from stmarket.model import kernels as K
 from stmarket.model.core import run_batch, simulate
 from stmarket.model.indicators import SHARES, compute
-from stmarket.model.scenario import LEVERS, Scenario
+from stmarket.model.plan import load_plan
+from stmarket.model.scenario import Scenario
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 MAX_BUDGET = 5.0
 INTEGER_COLUMNS = (K.Y_COUNT, K.Y_N_TECH, K.Y_N_IP, K.Y_N_RESULT, K.Y_N_SERVICE,

@@ -14,8 +14,12 @@ import pytest
 
 from stmarket.model import kernels as K
 from stmarket.model.core import run_batch
+from stmarket.model.plan import load_plan
 from stmarket.model.profile import load_profile
-from stmarket.model.scenario import LEVERS, Scenario
+from stmarket.model.scenario import Scenario
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 N_RUNS = 200
 START = 2022  # first year of every lever; the first simulated year is 2021

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from stmarket.experiments.optimisation.allocations import (
-    SHARE_COLS,
     base_levels,
     moves,
+    share_cols,
     simplex_points,
     unit_schedule,
 )
@@ -32,6 +32,10 @@ from stmarket.experiments.optimisation.search import optimise
 from stmarket.experiments.optimisation.write import write_optimisation
 from stmarket.model import load_scenario, load_targets
 from stmarket.model.errors import InputError
+from stmarket.model.plan import load_plan
+
+#: The share columns of Decision 2257's instruments (scenarios/plans/plan_2257.toml).
+SHARE_COLS = share_cols(load_plan("plan_2257").ids)
 
 #: The planted optimum of the synthetic objectives.
 STAR = np.array([0.1, 0.4, 0.1, 0.3, 0.05, 0.05])
@@ -71,12 +75,12 @@ EVEN = np.full(6, 1 / 6)
 # --- building blocks -------------------------------------------------------------------
 
 def test_simplex_points_fill_the_simplex():
-    pts = simplex_points(1024, seed=3)
+    pts = simplex_points(1024, seed=3, d=6)
     assert pts.shape == (1024, 6) and (pts >= 0).all()
     np.testing.assert_allclose(pts.sum(axis=1), 1.0)
     np.testing.assert_allclose(pts.mean(axis=0), 1 / 6, atol=0.005)  # uniform on the simplex
-    np.testing.assert_array_equal(pts, simplex_points(1024, seed=3))
-    assert not np.allclose(pts[:10], simplex_points(10, seed=4))
+    np.testing.assert_array_equal(pts, simplex_points(1024, seed=3, d=6))
+    assert not np.allclose(pts[:10], simplex_points(10, seed=4, d=6))
 
 
 def test_moves_transfer_budget_between_pairs():
@@ -178,7 +182,8 @@ def test_frontier_is_monotone_for_a_monotone_objective():
     """More budget never hurts in this objective; with warm starts and common random
     numbers the frontier rises with the budget, and every point is on the Pareto front."""
     f = Planted(peak=-2.0, curv=20.0, gain=1.5)
-    opt = Optimiser(f, EVEN, Settings(runs=600, confirm_runs=1500, candidates=12), 2)
+    opt = Optimiser(f, EVEN, Settings(runs=600, confirm_runs=1500, candidates=12), 2,
+                    load_plan("plan_2257").ids)
     fr = frontier_table(opt.frontier([0.5, 1, 2, 4, 8, 16]))
     assert (np.diff(fr["value"]) > 0).all(), fr["value"].tolist()
     assert fr["pareto"].all()

@@ -25,9 +25,13 @@ import pytest
 from stmarket.model import indicators
 from stmarket.model import kernels as K
 from stmarket.model.core import run_batch, simulate
+from stmarket.model.plan import load_plan
 from stmarket.model.profile import Profile, load_profile
-from stmarket.model.scenario import LEVERS, Scenario, load_scenario
+from stmarket.model.scenario import Scenario, load_scenario
 from stmarket.model.targets import load_targets
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 N_RUNS = 1500  # prior runs per scenario
 DESIGN_SEED = 2257  # Latin hypercube over the priors

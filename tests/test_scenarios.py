@@ -9,8 +9,11 @@ import pytest
 from stmarket.model import kernels as K
 from stmarket.model import load_scenario
 from stmarket.model.core import run_batch
+from stmarket.model.plan import load_plan
 from stmarket.model.profile import scenarios_dir
-from stmarket.model.scenario import LEVERS
+
+#: Decision 2257's instruments, from its plan file (scenarios/plans/plan_2257.toml).
+LEVERS = load_plan("plan_2257").ids
 
 BUNDLED = sorted(p.stem for p in (scenarios_dir() / "policies").glob("*.toml"))
 REALLOCATIONS = ["demand_heavy", "intermediary_heavy", "supply_heavy"]

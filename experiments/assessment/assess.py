@@ -72,6 +72,9 @@ class Assessment:
     n_seeds: int = 1
     posterior: str | None = None
     started: str = ""
+    #: a run from a stated year (:mod:`.fromyear`): its meta, and its history targets
+    start: dict | None = None
+    history: pd.DataFrame | None = None
     finished: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -139,14 +142,15 @@ class Assessment:
             "title": self.target_set.name,
             "profile": self.profile.name,
             "profile_vi": self.profile.name_vi,
-            "scenarios": [{"id": s.id, "name": s.name, "name_vi": s.name_vi}
-                          for s in self.scenarios],
+            "scenarios": [{"id": s.id, "name": s.name, "name_vi": s.name_vi,
+                           "plan": s.plan.id} for s in self.scenarios],
             "runs": self.n_runs,
             "seed": self.seed,
             "seeds_per_sample": self.n_seeds,
             "posterior": self.posterior,
             "world": self._world_meta(),
             "stopping": self.stopping,
+            "from_year": self.start,
             "version": output.versions()["stmarket"],
             "commit": output.git_commit(),
             "started": self.started,
@@ -174,7 +178,9 @@ class Assessment:
                       "sha256": _file_hash(self.world.path)},
             "scenarios": {s.id: {"path": str(s.path), "sha256": _file_hash(s.path),
                                  "based_on": [{"path": str(b), "sha256": _file_hash(b)}
-                                              for b in s.bases]}
+                                              for b in s.bases],
+                                 "plan": {"path": str(s.plan.path),
+                                          "sha256": _file_hash(s.plan.path)}}
                           for s in self.scenarios},
         }
         m["thresholds"] = {t.id: t.threshold for t in self.target_set.targets}

@@ -382,7 +382,8 @@ class MonteCarlo:
                 # the fitted parameters from the posterior, one particle per sample
                 d.P = _posterior_by_sample(d, self.profile, self.posterior, self.seed)
             for sc in self.scenarios:
-                Y, _ = run_batch(self.profile, d.P, self._lev[sc.id], d.seeds, d.runs,
+                lev = sc.lever_runs(self.profile.years, self.seed, d.runs)  # efficacies
+                Y, _ = run_batch(self.profile, d.P, lev, d.seeds, d.runs,
                                  n_threads=self.n_threads)
                 self._Y[sc.id].append(Y)
             self._designs.append(d)
@@ -456,8 +457,9 @@ def run_monte_carlo(profile: Profile, scenarios: list[Scenario], targets: Target
     """
     Ys, mets, measures = {}, {}, {}
     for sc in scenarios:
-        Y, _ = run_batch(profile, design.P, sc.budgets(profile.years), design.seeds,
-                         design.runs, n_threads=n_threads)
+        seed = int(design.seeds[0]) if len(design) else 0
+        Y, _ = run_batch(profile, design.P, sc.lever_runs(profile.years, seed, design.runs),
+                         design.seeds, design.runs, n_threads=n_threads)
         ind = indicators.compute(Y, design.P[:, K.P_INFLATION])
         m, met = targets.score(ind, profile.years)
         Ys[sc.id], mets[sc.id], measures[sc.id] = Y, met, m

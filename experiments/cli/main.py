@@ -57,6 +57,14 @@ def _half_width(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be in (0, 0.5), got {text!r}")
     return v
 
+def _year(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a year such as 2026, got {text!r}") from None
+    if not 1990 <= v <= 2100:
+        raise argparse.ArgumentTypeError(f"must be a year in [1990, 2100], got {text!r}")
+    return v
 
 
 def _add_common(r: argparse.ArgumentParser) -> None:
@@ -84,6 +92,16 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
     r.add_argument("--posterior", default=None, metavar="FILE",
                    help="posterior.csv from 'stmarket calibrate': draw the parameters it "
                         "fitted from the posterior instead of the priors")
+    r.add_argument("--from-year", type=_year, default=None, metavar="YEAR",
+                   help="start from YEAR (e.g. 2026): before it every scenario spends as "
+                        "--history, and targets before it are history, checked against "
+                        "what is reported instead of forecast")
+    r.add_argument("--history", default=None, metavar="SCENARIO",
+                   help="with --from-year: what was spent before it (default: plan_2257, "
+                        "the plan as implemented)")
+    r.add_argument("--observations", default=None, metavar="FILE",
+                   help="with --from-year: what was reported (default: the bundled "
+                        "observations named like the profile, if any)")
     r.add_argument("--workers", type=_pos_int, default=None,
                    help="threads to run on (default: all cores); results do not depend on it")
     r.add_argument("--out", type=folder, default=Path(out_default),
@@ -165,11 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
                                         "or targets files",
                        description="Validate data files; each is recognised by its top-level "
                                    "table ([profile], [scenario], [world], [sweep], "
-                                   "[observations] or [plan]).")
+                                   "[observations], [plan] for targets or [programme] for "
+                                   "a plan's instruments).")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
     v.add_argument("--profile", default=None,
-                   help="also check targets files against this profile's simulated years "
-                        "(a profile's own targets file is always checked against its years)")
+                   help="profile whose years scenarios and targets files are checked against "
+                        "(default: bac_kan for scenarios; a profile's own targets file is "
+                        "always checked against its years)")
     return p
 
 
@@ -211,10 +231,19 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     check_folder(args.out)
     profile = load_profile(args.profile)
     targets = load_targets_from_args(args, profile)
+    start = None
+    scenarios = args.scenarios
+    if args.from_year is not None:  # a run from a stated year: a shared history
+        from stmarket.experiments.assessment.fromyear import prepare_args
+
+        targets, scenarios, start = prepare_args(args, profile, targets)
+    elif args.history is not None or args.observations is not None:
+        raise InputError("argument", "--history" if args.history else "--observations",
+                         "only with --from-year")
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = _Bar(show, "runs")
     try:
-        a = assess(args.scenarios, profile=profile, targets=targets,
+        a = assess(scenarios, profile=profile, targets=targets,
                    world=args.world, runs=args.runs,
                    half_width=args.half_width or DEFAULT_HALF_WIDTH,
                    max_runs=args.max_runs or DEFAULT_MAX_RUNS,
@@ -222,6 +251,10 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
                    posterior=args.posterior, progress=bar)
     finally:
         bar.close()
+    if start is not None:
+        a.start, a.history = start.meta(), start.history_table()
+        print(start.line())
+        print(a.history.to_string(index=False), flush=True)
     print(a.summary(), flush=True)
     from stmarket.experiments.reports.write import write_assessment
 
@@ -297,9 +330,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             prof = load_profile(f)
             load_targets(prof.targets, years=prof.years)
             kind = "profile"
-        elif "scenario" in data:
-            load_scenario(f)
+        elif "scenario" in data:  # checked against the profile's years too
+            load_scenario(f).budgets(load_profile(args.profile or "bac_kan").years)
             kind = "scenario"
+        elif "programme" in data:
+            from stmarket.model.plan import load_plan
+
+            load_plan(f)
+            kind = "plan"
         elif "plan" in data:
             load_targets(f, years=years)
             kind = "targets"
@@ -317,9 +355,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             load_world(f, load_profile("bac_kan").space.uncertain)
             kind = "world"
         else:
-            raise InputError(f, "", "not a profile, scenario, world, sweep, observations or "
-                                    "targets file: needs a [profile], [scenario], [world], "
-                                    "[sweep], [observations] or [plan] table")
+            raise InputError(f, "", "not a profile, scenario, world, sweep, observations, "
+                                    "targets or plan file: needs a [profile], [scenario], "
+                                    "[world], [sweep], [observations], [plan] or [programme] "
+                                    "table")
         print(f"{f}: ok ({kind})")
     return 0
 

@@ -45,12 +45,13 @@ from stmarket.experiments.dashboard.settings import (
     get_profile,
     get_scenario,
     initial_settings,
+    instrument_titles,
+    instruments_of,
     scenario_from_settings,
     scenario_name,
 )
 from stmarket.experiments.reports import i18n
 from stmarket.model import kernels as K
-from stmarket.model.scenario import LEVER_TITLES, LEVERS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -248,9 +249,9 @@ def _build_page():
 
     @solara.component
     def Lever(g: str, s: Settings, lang_: str):
-        k = LEVERS.index(g)
+        k = instruments_of(s).index(g)
         prof = get_profile(s.profile)
-        title = LEVER_TITLES[g][1 if lang_ == "vi" else 0]
+        title = instrument_titles(s, lang_)[g]
         with solara.Div(classes=["stm-lever", f"stm-lever-{g}"]):
             html_block(html.escape(di.t("lever", lang_, n=k + 1, title=title)),
                        "stm-lever-title")
@@ -287,7 +288,7 @@ def _build_page():
                       on_click=lambda: settings.set(initial_settings(s.profile, s.base,
                                                                      s.runs, s.seed)))
         html_block(f"<h4>{html.escape(di.t('levers', lang_))}</h4>", "stm-levers-head")
-        for g in LEVERS:
+        for g in instruments_of(s):
             Lever(g, s, lang_)
         years = prof.years
         total = scenario_from_settings(s, base).total_budget(years)

@@ -176,7 +176,8 @@ def refresh(settings: Settings, profile: Profile | None = None,
         design = _DESIGNS.get_or(
             (*_profile_key(prof), settings.seed, settings.runs),
             lambda: design_runs(prof, settings.seed, 0, settings.runs, 1, PRIORS))
-        Y = {s.id: _scenario_runs(prof, design, s.budgets(prof.years), settings.seed, workers)
+        Y = {s.id: _scenario_runs(prof, design, s.lever_runs(prof.years, settings.seed,
+                                                             design.runs), settings.seed, workers)
              for s in scs}
         one = simulate(prof, custom, seed=settings.seed, run=0)
     met, measures = {}, {}

@@ -1,6 +1,7 @@
 """What the dashboard's controls hold, and the scenario they describe.
 
-:class:`Settings` holds the sliders (each task group's yearly budget and start year),
+:class:`Settings` holds the sliders (the yearly budget and start year of each instrument
+of the starting scenario's plan: Decision 2257's six task groups by default),
 the province profile, the starting scenario, and the Monte Carlo's size and seed; it is
 hashable, so it keys caches and effects. :func:`initial_settings` sets the sliders to the
 starting scenario's levers, and :func:`scenario_from_settings` turns the sliders back into
@@ -21,13 +22,13 @@ import numpy as np
 
 from stmarket.experiments.dashboard import i18n as di
 from stmarket.model.profile import Profile, load_profile, scenarios_dir
-from stmarket.model.scenario import LEVERS, Scenario, load_scenario
+from stmarket.model.scenario import Scenario, load_scenario
 
 DEFAULT_PROFILE = "bac_kan"
 DEFAULT_SCENARIO = "plan_2257"
 DEFAULT_RUNS = 300
 DEFAULT_SEED = 1
-#: Ramp-up (years) of a task group the starting scenario does not fund (the plan's).
+#: Ramp-up (years) of an instrument the starting scenario does not fund (plan_2257's).
 DEFAULT_RAMP = 2
 #: Id of the scenario the sliders describe.
 CUSTOM_ID = "your_settings"
@@ -42,9 +43,10 @@ class Settings:
     profile, base : str
         Province profile and starting scenario (bundled names or paths).
     levels : tuple of float
-        Yearly budget of each task group, bn VND, in :data:`model.scenario.LEVERS` order.
+        Yearly budget of each instrument, bn VND, in the order of the starting
+        scenario's plan (:func:`instruments_of`).
     starts : tuple of int
-        Start year of each task group.
+        Start year of each instrument.
     runs, seed : int
         Monte Carlo runs per scenario, and the seed of the design and of every run.
     """
@@ -57,16 +59,17 @@ class Settings:
     seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
-        if len(self.levels) != len(LEVERS) or len(self.starts) != len(LEVERS):
-            raise ValueError(f"need one level and one start year for each of {len(LEVERS)} "
-                             "task groups")
+        n = len(instruments_of(self))
+        if len(self.levels) != n or len(self.starts) != n:
+            raise ValueError(f"need one level and one start year for each of the {n} "
+                             f"instruments of {self.base}'s plan")
         if any(not 0.0 <= x <= 1000.0 for x in self.levels):
             raise ValueError(f"budgets must be in [0, 1000] bn VND a year, got {self.levels}")
 
     def with_lever(self, lever: str, level: float | None = None,
                    start: int | None = None) -> Settings:
-        """These settings with one task group's budget and/or start year changed."""
-        g = LEVERS.index(lever)
+        """These settings with one instrument's budget and/or start year changed."""
+        g = instruments_of(self).index(lever)
         levels, starts = list(self.levels), list(self.starts)
         if level is not None:
             levels[g] = round(float(level), 6)
@@ -77,7 +80,18 @@ class Settings:
     def describe(self) -> str:
         """``tg1_legal=0.3@2022;...``: the levers in one line (for the page and logs)."""
         return ";".join(f"{g}={lv:g}@{st}" for g, lv, st in
-                        zip(LEVERS, self.levels, self.starts, strict=True))
+                        zip(instruments_of(self), self.levels, self.starts, strict=True))
+
+
+def instruments_of(settings: Settings) -> tuple[str, ...]:
+    """The sliders' instruments: the ids of the starting scenario's plan, in order."""
+    return get_scenario(settings.base).plan.ids
+
+
+def instrument_titles(settings: Settings, lang: str) -> dict[str, str]:
+    """Each slider's instrument label in ``lang`` (from the plan file)."""
+    return {i.id: (i.label_vi if lang == "vi" else i.label)
+            for i in get_scenario(settings.base).plan.instruments}
 
 
 def bundled(kind: str) -> list[str]:
@@ -99,13 +113,13 @@ def get_scenario(name: str) -> Scenario:
 
 def sliders_of(scenario: Scenario, profile: Profile) -> tuple[tuple[float, ...],
                                                             tuple[int, ...]]:
-    """The slider values of a scenario: each task group's level and start year.
+    """The slider values of a scenario: each instrument's level and start year.
 
-    A task group the scenario does not schedule has level 0 and starts the year after
+    An instrument the scenario does not schedule has level 0 and starts the year after
     the first simulated year (the plan was adopted late in 2021).
     """
     levels, starts = [], []
-    for g in LEVERS:
+    for g in scenario.plan.ids:
         sched = scenario.levers.get(g, {})
         levels.append(float(sched.get("level", 0.0)))
         default = profile.start_year if g in scenario.levers else profile.start_year + 1
@@ -124,13 +138,14 @@ def initial_settings(profile: str = DEFAULT_PROFILE, base: str = DEFAULT_SCENARI
 def scenario_from_settings(settings: Settings, base: Scenario) -> Scenario:
     """The scenario the sliders describe, built on the starting scenario.
 
-    Each task group keeps the starting scenario's schedule (ramp-up, end year) with the
+    Each instrument keeps the starting scenario's schedule (ramp-up, end year) with the
     slider's level and start year; one the starting scenario does not fund ramps up over
     :data:`DEFAULT_RAMP` years. Explicit yearly budgets (``by_year``) are kept only
-    while the task group's sliders are untouched.
+    while the instrument's sliders are untouched. The scenario follows the starting
+    scenario's plan.
     """
     levers = {}
-    for g, level, start in zip(LEVERS, settings.levels, settings.starts, strict=True):
+    for g, level, start in zip(base.plan.ids, settings.levels, settings.starts, strict=True):
         sched = dict(base.levers.get(g, {}))
         if not sched.get("level"):
             sched.setdefault("ramp_years", DEFAULT_RAMP)
@@ -143,7 +158,7 @@ def scenario_from_settings(settings: Settings, base: Scenario) -> Scenario:
     base_path = (base.path,) if base.path is not None else ()
     return Scenario(CUSTOM_ID, di.t("custom", "en"), di.t("custom", "vi"),
                     f"The dashboard's settings, starting from {base.id}.", levers, None,
-                    base_path + base.bases)
+                    base_path + base.bases, plan=base.plan)
 
 
 def scenario_name(scenario: Scenario, lang: str) -> str:

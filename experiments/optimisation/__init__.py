@@ -1,4 +1,5 @@
-"""The budget-optimal mix of the plan's six task groups, and the budget frontier.
+"""The budget-optimal mix of a plan's instruments (Decision 2257's six task groups by
+default), and the budget frontier.
 
 The room's modules, from the bottom up:
 

@@ -31,8 +31,12 @@ class ModelObjective:
     ----------
     profile : Profile
     targets : TargetSet
-    unit : float64[6, n_years]
+    unit : float64[n_instruments, n_years]
         :func:`.allocations.unit_schedule` of the base scenario.
+    plan : Plan, optional
+        The base scenario's plan: maps the instruments' budgets onto the mechanisms,
+        with each run's efficacies (:meth:`Plan.efficacies` of the seed and run);
+        Decision 2257's by default.
     objective : str
         ``all`` or ``all_<final year>`` (every final-year target met; tie-breaker: the
         number met), ``expected`` (the number met; tie-breaker: every one met) or a
@@ -44,8 +48,11 @@ class ModelObjective:
     """
 
     def __init__(self, profile, targets, unit: np.ndarray, objective: str = "all",
-                 n_threads: int | None = None, chunk: int = 16384) -> None:
+                 n_threads: int | None = None, chunk: int = 16384, plan=None) -> None:
+        from stmarket.model.scenario import default_plan
+
         objective = check_objective(objective, targets)
+        self.plan = plan or default_plan()
         self.profile, self.targets, self.unit = profile, targets, np.asarray(unit, float)
         self.objective, self.n_threads, self.chunk = objective, n_threads, chunk
         self.year = targets.final_year
@@ -71,12 +78,14 @@ class ModelObjective:
 
         d = design_runs(self.profile, seed, start, stop)
         m = stop - start
+        eff = self.plan.efficacies(seed, d.runs)
         per = max(1, self.chunk // m)
         mets = []
         for a in range(0, len(levels), per):
             lv = np.asarray(levels[a:a + per], dtype=float)
-            lev = np.repeat(lv[:, :, None] * self.unit[None], m, axis=0)
             k = len(lv)
+            lev = self.plan.to_mechanisms(np.repeat(lv[:, :, None] * self.unit[None], m,
+                                                    axis=0), np.tile(eff, (k, 1)))
             out = evaluate(self.profile, self.targets, np.tile(d.P, (k, 1)), lev,
                            np.tile(d.seeds, k), np.tile(d.runs, k), self.n_threads)
             mets.append(out.met.reshape(k, m, -1))

@@ -55,9 +55,9 @@ import pandas as pd
 
 from stmarket.experiments.assessment.stats import Z95
 from stmarket.experiments.optimisation.allocations import (
-    SHARE_COLS,
     clean_shares,
     moves,
+    share_cols,
     simplex_points,
 )
 from stmarket.experiments.optimisation.noise import compare, interval, paired, rank
@@ -84,7 +84,7 @@ class Evaluation:
     met: np.ndarray | None = None
 
 
-#: ``f(levels[k, 6], seed, start, stop) -> Evaluation``: a pure function of its inputs;
+#: ``f(levels[k, n_instruments], seed, start, stop) -> Evaluation``: a pure function of its inputs;
 #: run ``r`` of ``seed`` is the same run whichever allocation it is evaluated for.
 Evaluator = Callable[[np.ndarray, int, int, int], Evaluation]
 
@@ -162,8 +162,9 @@ class Confirmation:
 class _Bank:
     """Evaluations by (seed, levels), extended on demand: runs ``0 .. n - 1``."""
 
-    def __init__(self, evaluator: Evaluator) -> None:
+    def __init__(self, evaluator: Evaluator, cols: list[str]) -> None:
         self.f = evaluator
+        self.cols = cols
         self.store: dict[tuple, dict] = {}
         self.runs_done = 0
 
@@ -207,7 +208,7 @@ class _Bank:
             b = float(e["levels"].sum())
             rows.append((b, *(e["levels"] / b), e["phase"], seed, float(v.mean()),
                          float(t.mean()), e["n"]))
-        cols = ["budget", *SHARE_COLS, "phase", "seed", "objective", "tiebreak", "runs"]
+        cols = ["budget", *self.cols, "phase", "seed", "objective", "tiebreak", "runs"]
         return pd.DataFrame(rows, columns=cols).sort_values(
             ["seed", "budget", "phase"], kind="stable", ignore_index=True)
 
@@ -229,18 +230,27 @@ class Optimiser:
     Parameters
     ----------
     evaluator : Evaluator
-    reference : float64[6]
+    reference : float64[n_instruments]
         The reference shares (the base scenario's): always in the screen, and what a
         winner must beat in the confirmation.
     settings : Settings
     seed : int
         Seed of the search runs; the confirmation uses :func:`confirm_seed` of it.
+    instruments : sequence of str, optional
+        The instruments' ids, naming the share columns of the tables (``x1``, ``x2``,
+        ... by default).
     """
 
     def __init__(self, evaluator: Evaluator, reference: np.ndarray,
-                 settings: Settings = Settings(), seed: int = 1) -> None:
-        self.bank = _Bank(evaluator)
+                 settings: Settings = Settings(), seed: int = 1,
+                 instruments: Sequence[str] | None = None) -> None:
         self.reference = clean_shares(reference)
+        self.instruments = tuple(instruments) if instruments is not None else \
+            tuple(f"x{g + 1}" for g in range(self.reference.size))
+        if len(self.instruments) != self.reference.size:
+            raise ValueError("one instrument name per share of the reference")
+        self.share_cols = share_cols(self.instruments)
+        self.bank = _Bank(evaluator, self.share_cols)
         self.s = settings
         self.seed = int(seed)
         self.confirm_seed = confirm_seed(seed)
@@ -321,7 +331,7 @@ class Optimiser:
         r = self.search(budget, starts)
         c = self.confirm(r.shares * budget, self.reference * budget)
         return {"budget": float(budget), "stage": stage,
-                **dict(zip(SHARE_COLS, map(float, r.shares), strict=True)),
+                **dict(zip(self.share_cols, map(float, r.shares), strict=True)),
                 "value": c.value[0], "ci_low": c.value[1], "ci_high": c.value[2],
                 "tiebreak": c.tiebreak[0], "runs": c.runs, "confirmed": c.accepted,
                 "decided_by": c.decided_by,

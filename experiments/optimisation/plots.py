@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stmarket.experiments.optimisation.allocations import SHARE_COLS
+from stmarket.experiments.optimisation.allocations import share_cols
 from stmarket.experiments.optimisation.objective import objective_label
-from stmarket.experiments.optimisation.result import OptimiseResult
-from stmarket.model.scenario import LEVERS
+from stmarket.experiments.optimisation.result import OptimiseResult, instruments_of
 
 
 def _plt():
@@ -82,7 +81,7 @@ def frontier_figure(frontier: pd.DataFrame, best: pd.DataFrame, meta: dict):
         ax.set_xticks(f["budget"].tolist())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    ax.set_xlabel("yearly budget of the six task groups (bn VND)")
+    ax.set_xlabel(f"yearly budget of {meta.get('plan', 'the plan')}'s instruments (bn VND)")
     ax.set_ylabel(objective_label(meta["objective"], meta.get("objective_year")))
     ax.set_title(f"Budget frontier ({meta['profile']}; confirmation: "
                  f"{meta['settings']['confirm_runs']} fresh runs per point)", fontsize=10)
@@ -101,13 +100,15 @@ def shares_figure(best: pd.DataFrame, frontier: pd.DataFrame, meta: dict):
     """
     plt = _plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
-    x = np.arange(len(LEVERS))
+    ids = instruments_of(meta)
+    cols = share_cols(ids)
+    x = np.arange(len(ids))
     rows = [("winner", "C0"), ("plan", "C3"), ("plan_mix", "0.6")]
     shown = [(best[best["allocation"] == n].iloc[0], c) for n, c in rows
              if (best["allocation"] == n).any()]
     w = 0.8 / len(shown)
     for i, (r, c) in enumerate(shown):
-        v = [r[s] for s in SHARE_COLS]
+        v = [r[s] for s in cols]
         label = {"winner": "best found" + ("" if r["confirmed"] else
                                            " (not better beyond noise)"),
                  "plan": meta["base"], "plan_mix": f"{meta['base']} shares"}[r["allocation"]]
@@ -117,7 +118,7 @@ def shares_figure(best: pd.DataFrame, frontier: pd.DataFrame, meta: dict):
         for b, share in zip(bars, v, strict=True):
             a1.annotate(f"{share * r['budget']:.2f}", (b.get_x() + b.get_width() / 2, share),
                         ha="center", va="bottom", fontsize=7)
-    a1.set_xticks(x, [g.replace("_", "\n", 1) for g in LEVERS], fontsize=8)
+    a1.set_xticks(x, [g.replace("_", "\n", 1) for g in ids], fontsize=8)
     a1.set_ylabel("share of the yearly budget (labels: bn VND/yr)")
     a1.set_title(f"best allocation found vs {meta['base']} ({objective_label(meta['objective'])}"
                  f", {int(shown[0][0]['runs'])} fresh runs)", fontsize=10)
@@ -126,8 +127,8 @@ def shares_figure(best: pd.DataFrame, frontier: pd.DataFrame, meta: dict):
     f = frontier.sort_values("budget")
     bottom = np.zeros(len(f))
     pos = np.arange(len(f))
-    for g, col in enumerate(SHARE_COLS):
-        a2.bar(pos, f[col], bottom=bottom, color=f"C{g}", label=LEVERS[g])
+    for g, col in enumerate(cols):
+        a2.bar(pos, f[col], bottom=bottom, color=f"C{g}", label=ids[g])
         bottom += f[col].to_numpy()
     a2.set_xticks(pos, [f"{b:g}" + ("" if c else "*") for b, c in
                         zip(f["budget"], f["confirmed"].astype(bool), strict=True)])

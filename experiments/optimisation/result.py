@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from stmarket.experiments.optimisation.allocations import SHARE_COLS
+from stmarket.experiments.optimisation.allocations import share_cols
 from stmarket.experiments.optimisation.objective import objective_label
-from stmarket.model.scenario import LEVERS
 
 
 @dataclass
@@ -62,14 +61,21 @@ class OptimiseResult:
         return format_summary(self)
 
 
-def _shares_text(row) -> str:
-    return " ".join(f"{row[c]:5.2f}" for c in SHARE_COLS)
+def _shares_text(row, cols: list[str]) -> str:
+    return " ".join(f"{row[c]:5.2f}" for c in cols)
+
+
+def instruments_of(meta: dict) -> list[str]:
+    """The instruments whose shares the tables hold (the base's plan's)."""
+    return list(meta.get("instruments") or meta["plan_shares"])
 
 
 def format_summary(r: OptimiseResult) -> str:
     """The frontier, the winner against the base, and the smallest budget, as text."""
     m, s = r.meta, r.meta["settings"]
     se = m["search_se_at_plan"]
+    ids = instruments_of(r.meta)
+    cols = share_cols(ids)
     lines = [
         f"objective: {objective_label(m['objective'], m.get('objective_year'))}; "
         f"tie-breaker: {m['tiebreak']}",
@@ -79,12 +85,12 @@ def format_summary(r: OptimiseResult) -> str:
             f"{0.5 / math.sqrt(s['runs']):.4f} at most" if se is not None else "")
         + f"; confirmation: {s['confirm_runs']} fresh runs (seed {m['confirm_seed']})",
         "",
-        "budget  " + " ".join(f"{g[:5]:>5}" for g in LEVERS) + "   winner (95% CI)        "
+        "budget  " + " ".join(f"{g[:5]:>5}" for g in ids) + "   winner (95% CI)        "
         "base mix (95% CI)      difference (95% CI)     confirmed",
     ]
     for _, f in r.frontier.iterrows():
         lines.append(
-            f"{f['budget']:6.2f}  {_shares_text(f)}   {f['value']:.3f} ({f['ci_low']:.3f}-"
+            f"{f['budget']:6.2f}  {_shares_text(f, cols)}   {f['value']:.3f} ({f['ci_low']:.3f}-"
             f"{f['ci_high']:.3f})  {f['reference_value']:.3f} ({f['reference_low']:.3f}-"
             f"{f['reference_high']:.3f})  {f['difference']:+.3f} ({f['diff_low']:+.3f} to "
             f"{f['diff_high']:+.3f})  {('yes, by ' + f['decided_by']) if f['confirmed'] else 'no'}"
@@ -98,7 +104,7 @@ def format_summary(r: OptimiseResult) -> str:
         if b["allocation"] == "winner":
             d += (f"; better than the base's shares by the {b['decided_by']}"
                   if b["confirmed"] else "; not better than the base's shares beyond noise")
-        lines.append(f"{b['allocation']:>8} at {b['budget']:g} bn/yr: {_shares_text(b)}  "
+        lines.append(f"{b['allocation']:>8} at {b['budget']:g} bn/yr: {_shares_text(b, cols)}  "
                      f"{b['value']:.3f} ({b['ci_low']:.3f}-{b['ci_high']:.3f}), tie-breaker "
                      f"{b['tiebreak']:.3f}{d}")
     if r.reach is not None:

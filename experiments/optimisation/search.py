@@ -1,7 +1,8 @@
-"""The budget-optimal mix of the plan's six task groups on the model: :func:`optimise`.
+"""The budget-optimal mix of a plan's instruments on the model: :func:`optimise`.
 
 Given a yearly budget ``B`` (bn VND a year), an allocation is a point ``s`` of the
-simplex (six non-negative shares summing to 1); task group ``g`` then keeps the base
+simplex (one non-negative share per instrument of the base scenario's plan, summing to
+1; Decision 2257's six task groups by default); instrument ``g`` then keeps the base
 scenario's schedule (start year, ramp, end year) with ``level = s[g] * B``
 (:mod:`.allocations`). :func:`optimise` loads the inputs, searches each budget of the
 frontier with the :class:`~.optimiser.Optimiser` on the model
@@ -27,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from stmarket.experiments.optimisation.allocations import (
-    SHARE_COLS,
     base_levels,
     unit_schedule,
 )
@@ -36,7 +36,7 @@ from stmarket.experiments.optimisation.objective import ModelObjective
 from stmarket.experiments.optimisation.optimiser import Optimiser, Settings, frontier_table
 from stmarket.experiments.optimisation.result import OptimiseResult
 from stmarket.model.errors import InputError
-from stmarket.model.scenario import LEVERS, MAX_BUDGET, Scenario
+from stmarket.model.scenario import MAX_BUDGET, Scenario
 
 #: Budgets of the frontier when none are given (bn VND a year); the base's own is added.
 DEFAULT_BUDGETS = (1.0, 2.0, 3.0, 4.5, 6.0, 9.0)
@@ -93,7 +93,8 @@ def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = N
              target_probability: float | None = None, max_budget: float | None = None,
              seed: int = 1, n_threads: int | None = None, max_rounds: int = 6,
              targets=None) -> OptimiseResult:
-    """The best split of a yearly budget across the six task groups, and the frontier.
+    """The best split of a yearly budget across the base plan's instruments, and the
+    frontier.
 
     Parameters
     ----------
@@ -143,7 +144,7 @@ def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = N
     _check_sizes(runs, confirm_runs, candidates, max_rounds)
     profile, base, targets = _load(profile, base, targets)
     fn = ModelObjective(profile, targets, unit_schedule(base, profile.years), objective,
-                        n_threads)
+                        n_threads, plan=base.plan)
     plan_levels = base_levels(base)
     plan_budget = float(plan_levels.sum())
     blist = _budget_list(budget, budgets, plan_budget)
@@ -162,7 +163,7 @@ def optimise(budget: float | None = None, *, budgets: Sequence[float] | None = N
     settings = Settings(runs=int(runs), confirm_runs=int(confirm_runs),
                         candidates=int(candidates), max_rounds=int(max_rounds),
                         binary=fn.binary)
-    opt = Optimiser(fn, plan_levels / plan_budget, settings, seed)
+    opt = Optimiser(fn, plan_levels / plan_budget, settings, seed, base.plan.ids)
     rows = opt.frontier(blist)
     reach = None
     if target_probability is not None:
@@ -202,7 +203,8 @@ def _best_tables(opt: Optimiser, row: pd.Series, rows: list[dict], plan_levels: 
         d = paired(ev.value[i], ev.value[1], b, z)
         td = paired(ev.tiebreak[i], ev.tiebreak[1], False, z)
         out.append({"allocation": name, "budget": float(levels.sum()),
-                    **dict(zip(SHARE_COLS, map(float, levels / levels.sum()), strict=True)),
+                    **dict(zip(opt.share_cols, map(float, levels / levels.sum()),
+                               strict=True)),
                     "value": v[0], "ci_low": v[1], "ci_high": v[2],
                     "tiebreak": float(ev.tiebreak[i].mean()),
                     "difference": d[0], "diff_low": d[1], "diff_high": d[2],
@@ -245,7 +247,8 @@ def _meta(opt: Optimiser, profile, base, targets, objective, budgets, plan_level
         "tiebreak": f"{targets.final_year} targets met" if objective != "expected" else
         f"every {targets.final_year} target met",
         "budgets": budgets, "plan_budget": float(plan_levels.sum()),
-        "plan_shares": dict(zip(LEVERS, map(float, plan_levels / plan_levels.sum()),
+        "plan": base.plan.id, "instruments": list(base.plan.ids),
+        "plan_shares": dict(zip(base.plan.ids, map(float, plan_levels / plan_levels.sum()),
                                 strict=True)),
         "seed": opt.seed, "confirm_seed": opt.confirm_seed,
         "settings": {k: getattr(s, k) for k in s.__dataclass_fields__},

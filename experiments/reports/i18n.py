@@ -212,6 +212,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "prov.finished": ("Finished", "Kết thúc"),
     "prov.profile": ("Province profile", "Hồ sơ tỉnh"),
     "prov.world": ("Uncertain parameters", "Tham số bất định"),
+    "prov.from_year": ("Start year", "Năm bắt đầu"),
+    "prov.from_year_value": (
+        "{year}: before it every scenario spends as {history} (a shared history); targets "
+        "before {year} are history, checked against what is reported (history.csv), not "
+        "forecast: {past}",
+        "{year}: trước năm đó mọi kịch bản chi như {history} (lịch sử chung); các mục tiêu "
+        "trước {year} là lịch sử, đối chiếu với số liệu đã công bố (history.csv), không dự "
+        "báo: {past}"),
     "prov.runs": ("Runs per scenario", "Số lần chạy mỗi kịch bản"),
     "prov.targets": ("Targets", "Bộ mục tiêu"),
     "prov.none": ("not recorded", "không ghi nhận"),

@@ -350,6 +350,11 @@ def _provenance(meta: dict, targets: TargetSet, lang: str) -> list[Block]:
         (t("prov.runs", lang), i18n.integer(int(meta["runs"]), lang)),
         (t("prov.targets", lang), plan),
     ]
+    if meta.get("from_year"):  # a run from a stated year (experiments/assessment/fromyear.py)
+        s = meta["from_year"]
+        rows.append((t("prov.from_year", lang),
+                     t("prov.from_year_value", lang, year=s["year"], history=s["history"],
+                       past=", ".join(s["history_targets"]) or "-")))
     return [Heading(2, t("h.provenance", lang)),
             Table((t("col.item", lang), t("col.value", lang)), tuple(rows), ("l", "l"))]
 

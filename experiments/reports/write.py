@@ -58,6 +58,8 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
         files["comparisons.csv"] = output.write_csv(out / "comparisons.csv", cmp)
         files["value_difference.csv"] = output.write_csv(out / "value_difference.csv", vdiff)
     files["fan.csv"] = output.write_csv(out / "fan.csv", a.fan())
+    if a.history is not None:  # a run from a stated year: targets before it are history
+        files["history.csv"] = output.write_csv(out / "history.csv", a.history)
     if parquet:
         files["runs.parquet"] = output.write_parquet_chunks(out / "runs.parquet",
                                                             a.run_chunks())

@@ -1,8 +1,9 @@
 """The market as a model of a sensitivity analysis: its inputs and its outcomes.
 
-- :func:`market_problem`: the inputs, the uncertain parameters over their priors and each
-  funded lever's yearly level on ``[0, lever_max * level]`` (keeping the scenario's start
-  year, ramp and end year);
+- :func:`market_problem`: the inputs, the uncertain parameters over their priors, the
+  uncertain efficacies of the scenario's plan (``efficacy_<instrument>``, over their
+  priors, as parameters) and each funded instrument's yearly level on
+  ``[0, lever_max * level]`` (keeping the scenario's start year, ramp and end year);
 - :func:`market_outcomes`: the outcomes, the last simulated year's indicators, the value's
   yearly growth over the plan and whether each target (and all the last year's together) is met;
 - :class:`MarketModel`: the core as a
@@ -32,27 +33,31 @@ FINAL_INDICATORS = ("value_nominal", "ip_share", "tech_share", "research_origin_
 
 def market_problem(profile: Profile, scenario: Scenario, parameters: Sequence[str] | None = None,
                    levers: bool = True, lever_max: float = 3.0) -> tuple[Problem, dict]:
-    """Inputs of the market: uncertain parameters (their priors) and lever levels.
+    """Inputs of the market: uncertain parameters (their priors), the uncertain
+    efficacies of the scenario's plan and instrument levels.
 
-    Each lever whose level in ``scenario`` is positive becomes an input uniform on
-    ``[0, lever_max * level]``, keeping the scenario's start year, ramp and end year.
-    Returns the problem and the levers left at the scenario's budgets (a level of 0).
+    Each instrument of the scenario's plan whose level is positive becomes an input
+    uniform on ``[0, lever_max * level]``, keeping the scenario's start year, ramp and
+    end year. Returns the problem and the instruments left at the scenario's budgets
+    (a level of 0).
     """
-    from stmarket.model.scenario import LEVERS
-
     space = profile.space
-    names = list(space.uncertain) if parameters is None else list(parameters)
-    bad = [p for p in names if p not in space.uncertain]
+    effs = {i.efficacy.name: i.efficacy for i in scenario.plan.instruments
+            if i.efficacy.uncertain}  # the plan's uncertain efficacies, as parameters
+    names = [*space.uncertain, *effs] if parameters is None else list(parameters)
+    bad = [p for p in names if p not in space.uncertain and p not in effs]
     if bad:
         raise InputError("argument", "parameters", f"not uncertain parameters of "
-                                                   f"{profile.id}: {', '.join(bad)}")
-    inputs = [Input(p, "parameter", space.specs[p].low, space.specs[p].high,
-                    space.specs[p].prior, space.specs[p].values) for p in dict.fromkeys(names)]
+                                                   f"{profile.id} or efficacies of plan "
+                                                   f"{scenario.plan.id}: {', '.join(bad)}")
+    specs = {**space.specs, **effs}
+    inputs = [Input(p, "parameter", specs[p].low, specs[p].high, specs[p].prior,
+                    specs[p].values) for p in dict.fromkeys(names)]
     fixed: dict[str, str] = {}
     if levers:
         if not (isinstance(lever_max, (int, float)) and 0 < lever_max <= 100):
             raise InputError("argument", "lever_max", f"must be in (0, 100], got {lever_max!r}")
-        for g in LEVERS:
+        for g in scenario.plan.ids:
             s = scenario.levers.get(g, {})
             if s.get("by_year"):
                 raise InputError(scenario.path or "scenario", f"levers.{g}.by_year",
@@ -85,17 +90,20 @@ class MarketModel:
     n_threads: int | None = None
 
     def __post_init__(self) -> None:
-        from stmarket.model.scenario import LEVERS
-
         years = self.profile.years
-        self.base = self.scenario.budgets(years)
+        plan = self.plan = self.scenario.plan
+        self.base = self.scenario.instrument_budgets(years)
         unit = Scenario("unit", "unit", levers={g: {**s, "level": 1.0}
-                                                for g, s in self.scenario.levers.items()})
-        self.shape = unit.budgets(years)
+                                                for g, s in self.scenario.levers.items()},
+                        plan=plan)
+        self.shape = unit.instrument_budgets(years)
         names = self.profile.space.names
+        effs = [i.efficacy.name for i in plan.instruments]
+        self.effs = [(j, effs.index(i.name)) for j, i in enumerate(self.problem.inputs)
+                     if i.kind == "parameter" and i.name in effs]
         self.cols = [(j, names.index(i.name)) for j, i in enumerate(self.problem.inputs)
-                     if i.kind == "parameter"]
-        self.rows = [(j, LEVERS.index(i.name)) for j, i in enumerate(self.problem.inputs)
+                     if i.kind == "parameter" and i.name not in effs]
+        self.rows = [(j, plan.ids.index(i.name)) for j, i in enumerate(self.problem.inputs)
                      if i.kind == "lever"]
 
     def __call__(self, X: np.ndarray, seeds: np.ndarray, runs: np.ndarray
@@ -105,9 +113,13 @@ class MarketModel:
         P = np.tile(self.profile.space.central(), (X.shape[0], 1))
         for j, c in self.cols:
             P[:, c] = X[:, j]
-        LEV = np.repeat(self.base[None], X.shape[0], axis=0)
+        B = np.repeat(self.base[None], X.shape[0], axis=0)
         for j, g in self.rows:
-            LEV[:, g, :] = X[:, j, None] * self.shape[g]
+            B[:, g, :] = X[:, j, None] * self.shape[g]
+        eff = np.tile(self.plan.central_efficacy(), (X.shape[0], 1))
+        for j, k in self.effs:
+            eff[:, k] = X[:, j]
+        LEV = self.plan.to_mechanisms(B, eff)
         o = evaluate(self.profile, self.targets, P, LEV, seeds, runs, self.n_threads)
         y0, y1 = int(o.years[0]), int(o.years[-1])
         res = {f"{n}_{y1}": o.at(n) for n in FINAL_INDICATORS}

@@ -42,7 +42,7 @@ import numpy as np
 from stmarket.model import kernels as K
 from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
 from stmarket.model.params import _INTEGERS, domain
-from stmarket.model.scenario import LEVERS, MAX_BUDGET
+from stmarket.model.scenario import MAX_BUDGET
 
 METHODS = ("factorial", "lhs", "sobol")
 LEVER_KEYS = ("level", "start_year", "ramp_years", "end_year")
@@ -149,7 +149,8 @@ def _factor(path, name: str, t: dict, method: str) -> Factor:
         raise InputError(path, where, "needs either lever (with key) or parameter")
     lever = key = parameter = None
     if "lever" in t:
-        lever = get_str(path, f"{where}.lever", t["lever"], LEVERS)
+        # an instrument of the base scenario's plan: checked when the plan is loaded
+        lever = get_str(path, f"{where}.lever", t["lever"])
         if "key" not in t:
             raise InputError(path, f"{where}.key", f"missing required key; one of "
                                                    f"{', '.join(LEVER_KEYS)}")
@@ -286,6 +287,9 @@ class SweepPlan:
         for f in design.factors:
             if f.parameter is not None and f.parameter not in prof.space.specs:
                 raise InputError(where, f"factors.{f.name}.parameter", "unknown parameter")
+            if f.lever is not None:
+                sc.plan.check_instrument(where, f"factors.{f.name}.lever", f.lever,
+                                         value=True)
         from stmarket.experiments.sweeps.summary import SweepSummary
 
         need = SweepSummary.bytes_needed(design.n_points, prof.n_years)
@@ -297,11 +301,12 @@ class SweepPlan:
         return cls(design, prof, ts, sc, w, design.points())
 
     def input_hashes(self) -> dict[str, str]:
-        """SHA-256 of the profile, targets, scenario (and its bases) and world files."""
+        """SHA-256 of the profile, targets, scenario (its bases and plan) and world files."""
         files = {"profile": self.profile.path, "targets": self.targets.path,
                  "scenario": self.scenario.path, "world": getattr(self.world, "path", None)}
         for k, b in enumerate(getattr(self.scenario, "bases", ())):
             files[f"scenario_base_{k}"] = b
+        files["plan"] = self.scenario.plan.path
         return {k: hashlib.sha256(Path(p).read_bytes()).hexdigest() for k, p in files.items()
                 if p is not None}
 
@@ -312,6 +317,9 @@ class SweepPlan:
         -------
         P : float64[n, NP]
         LEV : float64[n, 6, n_years]
+            The mechanisms' budgets: the instruments' budgets through the base
+            scenario's plan, with each run's efficacies (:meth:`Plan.efficacies` of
+            the design's seed and the run).
         seeds, runs, point, replicate : int64[n]
         errors : list of str
             Empty for a valid run; otherwise why the run cannot be made (the run is
@@ -328,17 +336,18 @@ class SweepPlan:
             P = design_runs(prof, d.seed, start, stop, 1, self.world).P
         else:
             P = np.tile(prof.space.central(), (r.size, 1))
-        LEV = np.empty((r.size, len(LEVERS), prof.n_years))
+        plan = self.scenario.plan
+        B = np.empty((r.size, len(plan.ids), prof.n_years))
         errors = [""] * r.size
         lever_f = [(j, f) for j, f in enumerate(d.factors) if f.lever is not None]
         for j, f in enumerate(d.factors):
             if f.parameter is not None:
                 P[:, K.PARAM_NAMES.index(f.parameter)] = self.points[point, j]
-        base_lev = self.scenario.budgets(prof.years)
+        base_lev = self.scenario.instrument_budgets(prof.years)
         by_point: dict[int, tuple[np.ndarray, str]] = {}
         for i, pt in enumerate(point):
             if not lever_f:
-                LEV[i] = base_lev
+                B[i] = base_lev
                 continue
             if pt not in by_point:
                 levers = {g: dict(v) for g, v in self.scenario.levers.items()}
@@ -350,9 +359,9 @@ class SweepPlan:
                     if s.get("start_year", -1) > s.get("end_year", 10**9):
                         err = (f"levers.{g}: start_year {s['start_year']} is after "
                                f"end_year {s['end_year']}")
-                sc = Scenario(self.scenario.id, self.scenario.name, levers=levers)
-                by_point[pt] = (sc.budgets(prof.years), err)
-            LEV[i], errors[i] = by_point[pt]
+                sc = Scenario(self.scenario.id, self.scenario.name, levers=levers, plan=plan)
+                by_point[pt] = (sc.instrument_budgets(prof.years), err)
+            B[i], errors[i] = by_point[pt]
             p = P[i]
             for a, b in (("task_duration_min", "task_duration_max"), ("ec_base", "ec_max")):
                 if p[K.PARAM_NAMES.index(a)] > p[K.PARAM_NAMES.index(b)]:
@@ -360,4 +369,7 @@ class SweepPlan:
                                               f"{p[K.PARAM_NAMES.index(a)]:g} is above {b} "
                                               f"{p[K.PARAM_NAMES.index(b)]:g}")
         seeds = np.full(r.size, d.seed, dtype=np.int64)
+        eff = plan.efficacies(d.seed, r) if plan.uncertain else \
+            np.tile(plan.central_efficacy(), (r.size, 1))
+        LEV = plan.to_mechanisms(B, eff)
         return P, LEV, seeds, r, point, replicate, errors
