@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import check_workers, folder
+from stmarket.experiments.cli.argtypes import add_force, check_workers, folder
 from stmarket.model.scenario import MAX_BUDGET
 
 
@@ -93,6 +93,7 @@ def add_parser(sub) -> None:
                    help="threads to run on (default: all cores); results do not depend on it")
     p.add_argument("--out", type=folder, default=Path("out/optimise"),
                    help="output folder (default: %(default)s)")
+    add_force(p)
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -100,17 +101,17 @@ def run_cli(args: argparse.Namespace) -> int:
 
     from stmarket.experiments.optimisation.search import optimise
     from stmarket.experiments.optimisation.write import write_optimisation
-    from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.experiments.outputs.folder import claim
 
     check_workers(args.workers)
-    check_folder(args.out)
+    claim(args.out, "optimise", force=args.force)
     r = optimise(args.budget, budgets=args.budgets, profile=args.profile, base=args.scenario,
                  objective=args.objective, runs=args.runs, confirm_runs=args.confirm_runs,
                  candidates=args.candidates, target_probability=args.target_probability,
                  max_budget=args.max_budget, seed=args.seed, n_threads=args.workers,
                  max_rounds=args.max_rounds)
     print(r.summary(), flush=True)
-    files = write_optimisation(r, args.out)
+    files = write_optimisation(r, args.out, force=args.force)
     print(f"\nwritten to {args.out}: {', '.join(files)}")
     return 0
 

@@ -37,6 +37,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "ind.intermediaries_connected": (
         "Intermediaries connected to the national network",
         "Số tổ chức trung gian kết nối vào mạng lưới quốc gia"),
+    "ind.intermediaries_active": ("Intermediaries active", "Số tổ chức trung gian đang hoạt động"),
     "ind.digitised_share": (
         "Digitised share of research results with commercial potential",
         "Tỷ lệ kết quả nghiên cứu có tiềm năng thương mại hóa được số hóa"),
@@ -232,6 +233,22 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "legend.target": ("target", "mục tiêu"),
     "legend.path": ("growth path the median must follow",
                     "đường tăng trưởng trung vị cần đạt"),
+    "legend.key": ("Each scenario: median (line), middle 50 % of runs (fill), 90 % of runs "
+                   "(dashed outline)",
+                   "Mỗi kịch bản: trung vị (đường liền), 50% số lần chạy ở giữa (vùng tô), 90% "
+                   "số lần chạy (đường viền nét đứt)"),
+    "legend.prob": ("probability of meeting the target by year, 95 % interval (fill)",
+                    "xác suất đạt mục tiêu theo năm, khoảng tin cậy 95% (vùng tô)"),
+    "legend.target_past": ("target in the past (history)", "mục tiêu đã qua (lịch sử)"),
+    "legend.history": ("history: years before {year}", "lịch sử: các năm trước {year}"),
+    "chart.target": ("{year}: {crit}", "{year}: {crit}"),
+    "chart.growth": ("{base}–{year}: {crit}", "{base}–{year}: {crit}"),
+    "chart.prob_title": ("{name}: probability of {crit}", "{name}: xác suất {crit}"),
+    "chart.probability": ("probability", "xác suất"),
+    "legend.path_run": ("growth path from the run's base-year value",
+                        "đường tăng trưởng từ giá trị năm gốc của lần chạy"),
+    "single.title": ("{profile}: one run, seed {seed}",
+                     "{profile}: một lần chạy, hạt giống {seed}"),
     # ---- definitions ----------------------------------------------------------------------
     "def.criterion": ("Criterion: {criterion}, in {year}.", "Tiêu chí: {criterion}, năm {year}."),
     "def.plan_text": ("The plan's words (Vietnamese): \u201c{text}\u201d.",

@@ -19,26 +19,47 @@ from stmarket.experiments.reports.report import write_report
 from stmarket.model.errors import InputError
 
 
+def history_until(a: Assessment) -> int | None:
+    """The first year the assessment simulates from today (``--from-year``), if it has
+    one: the assessment's ``from_year``, else the earliest of its scenarios'."""
+    year = getattr(a, "from_year", None)
+    if year is None:
+        years = [getattr(s, "from_year", None) for s in a.scenarios]
+        years = [int(y) for y in years if y is not None]
+        year = min(years) if years else None
+    return None if year is None else int(year)
+
+
 def fan_chart(a: Assessment, lang: str = "en"):
     """Fan charts (median, 50 % and 90 % bands) of each target's indicator against the
-    target, one panel per indicator, with the scenarios' names in ``lang``.
+    target, one panel per indicator, with the scenarios' names in ``lang``; a level target
+    on a count (the intermediary) as its probability by year; years before the
+    assessment's start year (``--from-year``) shaded as history.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    from stmarket.experiments.assessment.yearly import yearly_probability
+
     names = {s.id: (s.name_vi if lang == "vi" else s.name) for s in a.scenarios}
-    return fanchart.fan_chart(a.fan(), a.target_set, lang=lang, scenario_names=names)
+    return fanchart.fan_chart(a.fan(), a.target_set, lang=lang, scenario_names=names,
+                              probabilities=yearly_probability(a.result),
+                              history_until=history_until(a))
 
 
 def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
-                     parquet: bool = True) -> dict[str, Path]:
+                     parquet: bool = True, *, command: str = "run",
+                     force: bool = False) -> dict[str, Path]:
     """Write the output folder of an assessment.
 
     ``targets.csv``, ``comparisons.csv`` and ``value_difference.csv`` (with two or more
     scenarios), ``fan.csv``, ``runs.parquet`` (unless ``parquet`` is false),
     ``fan_charts.png``, ``report.md``, ``report.html`` and, last, ``manifest.json``.
-    Each file is written atomically; files of an earlier run are removed first.
+    Each file is written atomically. The folder is checked first
+    (:func:`stmarket.experiments.outputs.folder.claim`): another command's results are
+    refused; ``command``'s earlier results, and unlisted files of the names it writes, are
+    replaced (their files removed first) only with ``force``.
 
     Returns
     -------
@@ -49,7 +70,7 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
                                                f"got {lang!r}")
     import matplotlib.pyplot as plt
 
-    out = output.begin(out_dir)
+    out = output.begin(out_dir, command, force=force)
     files: dict[str, Path] = {}
     files["targets.csv"] = output.write_csv(out / "targets.csv", a.targets())
     cmp = vdiff = None
@@ -72,5 +93,5 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
     man = a.manifest()
     man["lang"] = lang
     man["written"] = datetime.now(UTC).isoformat(timespec="seconds")
-    files["manifest.json"] = output.finish(out, man, list(files.values()))
+    files["manifest.json"] = output.finish(out, man, list(files.values()), command=command)
     return files
