@@ -143,7 +143,7 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
     with matplotlib.style.context("default"):
         ncols = 2 if len(inds) > 1 else 1
         nrows = math.ceil(len(inds) / ncols)
-        fig = Figure(figsize=(6.4 * ncols, 3.5 * nrows + 1.3), layout="constrained")
+        fig = Figure(figsize=(5.6 * ncols, 3.3 * nrows + 1.4), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax in axes[len(inds):]:
             fig.delaxes(ax)
@@ -274,7 +274,7 @@ def target_labels(ax, tgs, ptg, lang: str, history_until: int | None) -> None:
             text = t("chart.target", lang, year=tg.year, crit=_crit(tg, lang))
             x = tg.year
         past = history_until is not None and tg.year < history_until
-        label = ax.text(x, 0.965, text, transform=trans, ha="center", va="top", fontsize=8,
+        label = ax.text(x, 0.965, text, transform=trans, ha="center", va="top", fontsize=8.5,
                         color=PAST_COLOR if past else "k", zorder=7, clip_on=False)
         label.set_in_layout(False)
         label._stmarket_target = True  # found again by _separate_labels and the tests
@@ -342,6 +342,6 @@ def _legend(fig, scenarios, names, colors, lang: str, prob_of: dict, history_unt
                     Line2D([], [], color=PAST_COLOR, lw=2.8)]
         labels += [t("legend.history", lang, year=history_until),
                    t("legend.target_past", lang)]
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(handles)),
-               fontsize=8, title=t("legend.key", lang), title_fontsize=8, frameon=False,
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(2, len(handles)),
+               fontsize=9, title=t("legend.key", lang), title_fontsize=9, frameon=False,
                handlelength=7.0, handler_map={tuple: HandlerTuple(ndivide=None, pad=0.4)})

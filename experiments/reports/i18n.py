@@ -214,6 +214,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "distribution over the paired runs.",
         "Giá trị giao dịch (giá hiện hành) của A trừ B trong cùng một lần chạy, tỷ đồng: "
         "phân bố trên các cặp lần chạy."),
+    "vd.pair_intro": ("A = {a}; B = {b}; {runs} paired runs; billion VND.",
+                      "A = {a}; B = {b}; {runs} cặp lần chạy; tỷ đồng."),
     "vd.sentence": (
         "In {year}, the share of runs in which {a} has the higher value is {share}; the "
         "median difference (A − B) is {median} bn VND.",
