@@ -250,7 +250,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "legend.path_run": ("growth path from the run's base-year value",
                         "đường tăng trưởng từ giá trị năm gốc của lần chạy"),
     "single.title": ("{profile}: one run, seed {seed}",
-                     "{profile}: một lần chạy, hạt giống {seed}"),
+                     "{profile}: một lần chạy, giá trị khởi tạo ngẫu nhiên (seed) {seed}"),
     # ---- definitions ----------------------------------------------------------------------
     "def.criterion": ("Criterion: {criterion}, in {year}.", "Tiêu chí: {criterion}, năm {year}."),
     "def.plan_text": ("The plan's words (Vietnamese): \u201c{text}\u201d.",
