@@ -681,3 +681,48 @@ def test_fan_chart_rejects_missing_indicator(targets):
     fan = _fan(targets)
     with pytest.raises(ValueError, match="digitised_share"):
         fan_chart(fan[fan.indicator != "digitised_share"], targets)
+
+
+# ---- in a browser: the tables fit 1280 px and an A4 page ------------------------------
+
+
+def _screenshots_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("stmarket_docs_screenshots", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_every_table_fits_a_1280_px_screen_and_an_a4_page(tmp_path, targets, png):
+    """Both languages, four scenarios (the widest target table the default job can make
+    with the tour's commands), in headless Chromium (skipped without it, outside CI)."""
+    shots = _screenshots_module()
+    missing = []
+    if not Path(shots.CHROMIUM).exists():
+        missing.append(f"Chromium ({shots.CHROMIUM})")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright")
+    if missing:
+        msg = "needs " + " and ".join(missing) + "; run .ci/browser-setup.sh"
+        if os.environ.get("CI"):
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    extra = [{"id": f"plan_from_202{k}", "name": f"Plan 2257 started in 202{k} (later start)",
+              "name_vi": f"Kế hoạch 2257 bắt đầu từ năm 202{k} (khởi động muộn)"}
+             for k in (7, 8)]
+    table = _target_table(targets)
+    wide = pd.concat([table, *(table[table.scenario == "plan_2257"].assign(scenario=s["id"])
+                               for s in extra)], ignore_index=True)
+    vd = pd.concat([_value_difference().assign(year=y) for y in range(2021, 2031)],
+                   ignore_index=True)
+    pages = {}
+    for lang in LANGS:
+        _, page = _write(tmp_path / lang, lang, targets, png, target_table=wide,
+                         value_difference=vd, meta=_meta(scenarios=[*SCENARIOS, *extra]))
+        pages[lang] = page.as_uri()
+    assert shots.shoot(pages, None) == []
