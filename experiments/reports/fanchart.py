@@ -12,6 +12,7 @@ meeting it in each year, a line with its 95 % interval, when that table is given
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -32,8 +33,8 @@ BAND50_ALPHA = 0.22
 BAND90_ALPHA = 0.0  # the 90 % band is an outline only
 #: Share of each panel's height kept free of data at the top for the target labels.
 HEADROOM = 0.22
-HISTORY_COLOR = "0.90"
-PAST_COLOR = "0.55"
+HISTORY_COLOR = "0.92"
+PAST_COLOR = "0.42"
 
 
 def target_indicators(targets: TargetSet) -> list[str]:
@@ -179,7 +180,6 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
 
         _legend(fig, scenarios, names, colors, lang, prob_of, history_until)
         fig.suptitle(t("fan.title", lang))
-        separate_labels(fig)
     return fig
 
 
@@ -260,13 +260,48 @@ def _rgb(color: str) -> tuple[float, float, float]:
     return to_rgb(color)
 
 
+@functools.cache
+def _target_label_class():
+    """A Text that, when drawn (the panels' places are final by then, so no extra layout
+    pass is needed), pulls itself back inside its panel and moves a row down if it would
+    overlap a label of the same panel drawn before it."""
+    from matplotlib.text import Text
+
+    class TargetLabel(Text):
+        pad = 3.0
+
+        def draw(self, renderer) -> None:
+            if not self.get_visible():
+                return
+            ax = self.axes
+            box = ax.get_window_extent(renderer)
+            self.set_horizontalalignment("center")
+            self.set_x(self._stmarket_x)
+            self.set_y(self._stmarket_y)
+            bb = self.get_window_extent(renderer)
+            if bb.x1 > box.x1 - self.pad:
+                self.set_horizontalalignment("right")
+                self.set_x(ax.transData.inverted().transform((box.x1 - self.pad, 0))[0])
+            elif bb.x0 < box.x0 + self.pad:
+                self.set_horizontalalignment("left")
+                self.set_x(ax.transData.inverted().transform((box.x0 + self.pad, 0))[0])
+            earlier = [x.get_window_extent(renderer) for x in target_label_texts_of(ax)
+                       if x is not self and x._stmarket_order < self._stmarket_order]
+            if any(self.get_window_extent(renderer).overlaps(o) for o in earlier):
+                self.set_y(self._stmarket_y - 0.5 * HEADROOM)
+            super().draw(renderer)
+
+    return TargetLabel
+
+
 def target_labels(ax, tgs, ptg, lang: str, history_until: int | None) -> None:
     """Each target's label in the strip above the data, centred over its year (growth
-    targets over their period), kept inside the panel."""
+    targets over their period), kept inside the panel (see :func:`_target_label_class`)."""
     from matplotlib.transforms import blended_transform_factory
 
+    cls = _target_label_class()
     trans = blended_transform_factory(ax.transData, ax.transAxes)
-    for tg in tgs:
+    for k, tg in enumerate(tgs):
         if tg.kind == "cagr" and tg.base_year is not None:
             text = t("chart.growth", lang, base=tg.base_year, year=tg.year, crit=_crit(tg, lang))
             x = (tg.base_year + tg.year) / 2
@@ -274,43 +309,22 @@ def target_labels(ax, tgs, ptg, lang: str, history_until: int | None) -> None:
             text = t("chart.target", lang, year=tg.year, crit=_crit(tg, lang))
             x = tg.year
         past = history_until is not None and tg.year < history_until
-        label = ax.text(x, 0.965, text, transform=trans, ha="center", va="top", fontsize=8.5,
-                        color=PAST_COLOR if past else "k", zorder=7, clip_on=False)
+        label = cls(x, 0.965, text, transform=trans, ha="center", va="top", fontsize=8.5,
+                    color=PAST_COLOR if past else "k", zorder=7, clip_on=False)
         label.set_in_layout(False)
-        label._stmarket_target = True  # found again by _separate_labels and the tests
+        label._stmarket_target = True  # found again by target_label_texts and the tests
+        label._stmarket_x, label._stmarket_y, label._stmarket_order = x, 0.965, k
+        ax.add_artist(label)
+
+
+def target_label_texts_of(ax) -> list:
+    """The target labels of one panel."""
+    return [x for x in ax.texts if getattr(x, "_stmarket_target", False)]
 
 
 def target_label_texts(fig) -> list:
     """The target labels of a fan chart (matplotlib Text objects), panel by panel."""
-    return [x for ax in fig.axes for x in ax.texts if getattr(x, "_stmarket_target", False)]
-
-
-def separate_labels(fig) -> None:
-    """Shift labels that would leave their panel back inside it, and move a label that
-    would overlap another one row down (the strip holds two rows)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)
-    fig.draw_without_rendering()
-    renderer = canvas.get_renderer()
-    for ax in fig.axes:
-        labels = [x for x in ax.texts if getattr(x, "_stmarket_target", False)]
-        box = ax.get_window_extent(renderer)
-        placed = []
-        for label in labels:
-            bb = label.get_window_extent(renderer)
-            pad = 3.0
-            if bb.x1 > box.x1 - pad:
-                label.set_horizontalalignment("right")
-                label.set_x(ax.transData.inverted().transform((box.x1 - pad, 0))[0])
-            elif bb.x0 < box.x0 + pad:
-                label.set_horizontalalignment("left")
-                label.set_x(ax.transData.inverted().transform((box.x0 + pad, 0))[0])
-            bb = label.get_window_extent(renderer)
-            if any(bb.overlaps(other) for other in placed):
-                label.set_y(0.965 - 0.5 * HEADROOM)
-                bb = label.get_window_extent(renderer)
-            placed.append(bb)
+    return [x for ax in fig.axes for x in target_label_texts_of(ax)]
 
 
 def _legend(fig, scenarios, names, colors, lang: str, prob_of: dict, history_until) -> None:

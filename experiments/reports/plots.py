@@ -101,5 +101,4 @@ def single_run_figure(runs, targets: TargetSet, title: str = "", lang: str = "en
                    fontsize=8, frameon=False)
         fig.suptitle(title or (targets.name_vi if lang == "vi" and targets.name_vi
                                else targets.name))
-        fanchart.separate_labels(fig)
     return fig
