@@ -19,7 +19,8 @@ from stmarket.model import load_profile, load_targets
 from stmarket.model.profile import scenarios_dir
 
 PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
-TABLES = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv", "runs.parquet")
+TABLES = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv", "runs.parquet",
+          "target_by_year.csv")
 
 
 @pytest.fixture(scope="module")

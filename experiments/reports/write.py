@@ -12,7 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from stmarket.experiments.assessment.assess import LANGS, Assessment
+from stmarket.experiments.assessment.yearly import yearly_probability
 from stmarket.experiments.outputs import folder as output
 from stmarket.experiments.reports import fanchart
 from stmarket.experiments.reports.report import write_report
@@ -30,7 +33,7 @@ def history_until(a: Assessment) -> int | None:
     return None if year is None else int(year)
 
 
-def fan_chart(a: Assessment, lang: str = "en"):
+def fan_chart(a: Assessment, lang: str = "en", probabilities: pd.DataFrame | None = None):
     """Fan charts (median, 50 % and 90 % bands) of each target's indicator against the
     target, one panel per indicator, with the scenarios' names in ``lang``; a level target
     on a count (the intermediary) as its probability by year; years before the
@@ -40,11 +43,11 @@ def fan_chart(a: Assessment, lang: str = "en"):
     -------
     matplotlib.figure.Figure
     """
-    from stmarket.experiments.assessment.yearly import yearly_probability
-
+    if probabilities is None:
+        probabilities = yearly_probability(a.result)
     names = {s.id: (s.name_vi if lang == "vi" else s.name) for s in a.scenarios}
     return fanchart.fan_chart(a.fan(), a.target_set, lang=lang, scenario_names=names,
-                              probabilities=yearly_probability(a.result),
+                              probabilities=probabilities,
                               history_until=history_until(a))
 
 
@@ -54,7 +57,9 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
     """Write the output folder of an assessment.
 
     ``targets.csv``, ``comparisons.csv`` and ``value_difference.csv`` (with two or more
-    scenarios), ``fan.csv``, ``runs.parquet`` (unless ``parquet`` is false),
+    scenarios), ``fan.csv``, ``target_by_year.csv`` (the probability of each level
+    target's criterion in every year, drawn for the intermediary), ``runs.parquet``
+    (unless ``parquet`` is false),
     ``fan_charts.png``, ``report.md``, ``report.html`` and, last, ``manifest.json``.
     Each file is written atomically. The folder is checked first
     (:func:`stmarket.experiments.outputs.folder.claim`): another command's results are
@@ -79,10 +84,12 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
         files["comparisons.csv"] = output.write_csv(out / "comparisons.csv", cmp)
         files["value_difference.csv"] = output.write_csv(out / "value_difference.csv", vdiff)
     files["fan.csv"] = output.write_csv(out / "fan.csv", a.fan())
+    yearly = yearly_probability(a.result)
+    files["target_by_year.csv"] = output.write_csv(out / "target_by_year.csv", yearly)
     if parquet:
         files["runs.parquet"] = output.write_parquet_chunks(out / "runs.parquet",
                                                             a.run_chunks())
-    fig = fan_chart(a, lang)
+    fig = fan_chart(a, lang, yearly)
     files["fan_charts.png"] = output.save_figure(fig, out / "fan_charts.png")
     plt.close(fig)
     md, html = write_report(out, lang=lang, meta=a.meta(), targets=a.target_set,
