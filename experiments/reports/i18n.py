@@ -223,10 +223,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "trung vị (A − B) là {median} tỷ đồng."),
     # ---- figures --------------------------------------------------------------------------
     "fig.fan_charts": (
-        "Fan charts of the target indicators: median, 50 % and 90 % bands over the runs, with "
-        "the targets.",
-        "Biểu đồ hình quạt của các chỉ tiêu mục tiêu: trung vị, dải 50% và dải 90% trên các "
-        "lần chạy, cùng các mục tiêu."),
+        "Fan charts of the target indicators: each scenario's median, middle 50 % and 90 % of "
+        "the runs, with the targets; the intermediary target as the probability, year by "
+        "year, of having a connected intermediary, with its 95 % interval.",
+        "Biểu đồ hình quạt của các chỉ tiêu mục tiêu: trung vị, 50% và 90% số lần chạy của "
+        "mỗi kịch bản, cùng các mục tiêu; mục tiêu về tổ chức trung gian được thể hiện bằng "
+        "xác suất có tổ chức trung gian được kết nối theo từng năm, kèm khoảng tin cậy 95%."),
     "fan.title": ("Target indicators over the Monte Carlo runs",
                   "Các chỉ tiêu mục tiêu qua các lần chạy Monte Carlo"),
     "legend.median": ("median", "trung vị"),
