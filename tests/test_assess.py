@@ -19,7 +19,8 @@ from stmarket.model import load_profile, load_targets
 from stmarket.model.profile import scenarios_dir
 
 PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
-TABLES = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv", "runs.parquet")
+TABLES = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv", "runs.parquet",
+          "target_by_year.csv")
 
 
 @pytest.fixture(scope="module")
@@ -136,13 +137,13 @@ def test_interrupted_write_leaves_no_complete_looking_folder(three_runs, tiny, t
 
     monkeypatch.setattr(output, "write_parquet_chunks", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        write_assessment(a, out)
+        write_assessment(a, out, force=True)
     assert not (out / "manifest.json").exists()  # incomplete folders have no manifest
     assert not (out / "runs.parquet").exists()  # removed with the old run's files
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
     monkeypatch.setattr(output, "write_parquet_chunks", real)
     (out / ".runs.parquet.999.tmp").write_bytes(b"left by a killed run")
-    write_assessment(a, out)
+    write_assessment(a, out, force=True)  # the interrupted run's files: replaced
     assert (out / "manifest.json").exists() and not list(out.glob(".*tmp"))
 
 
@@ -151,7 +152,7 @@ def test_a_reused_folder_keeps_no_file_of_an_earlier_run(tiny, tmp_path, capsys)
                     "--no-progress"], capsys)
     assert code == 0 and (tmp_path / "comparisons.csv").exists()
     code, *_ = run(["run", "plan_without_tg1_legal", "--profile", tiny, "--runs", "20",
-                    "--no-parquet", "--out", tmp_path, "--no-progress"], capsys)
+                    "--no-parquet", "--out", tmp_path, "--no-progress", "--force"], capsys)
     assert code == 0
     man = json.loads((tmp_path / "manifest.json").read_text())
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*man["files"], "manifest.json"])

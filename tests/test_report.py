@@ -404,7 +404,7 @@ def test_extreme_probabilities_in_the_report(tmp_path, targets, png):
 
 
 def test_one_value_sentence_per_pair_for_the_last_year(targets):
-    from stmarket.experiments.reports.report import Heading, Paragraph, build_blocks
+    from stmarket.experiments.reports.report import Heading, Paragraph, Table, build_blocks
 
     cols = list(_value_difference().columns)
     rows = [("plan_2257", "no_programme", 2025, 2000, 1.0, -1, 0, 0.5, 1, 2, 0.61),
@@ -417,14 +417,24 @@ def test_one_value_sentence_per_pair_for_the_last_year(targets):
                               target_table=_target_table(targets), value_difference=vd)
         start = next(i for i, b in enumerate(blocks)
                      if isinstance(b, Heading) and b.text == t("h.value_difference", lang))
-        end = next(i for i, b in enumerate(blocks) if i > start and isinstance(b, Heading))
-        said = [b.text for b in blocks[start + 2:end] if isinstance(b, Paragraph)]
+        end = next(i for i, b in enumerate(blocks) if i > start and isinstance(b, Heading)
+                   and b.level <= 2)
+        section = blocks[start + 2:end]
+        said = [b.text for b in section if isinstance(b, Paragraph)
+                and b.text.startswith(t("vd.sentence", lang, year=2030, a="", share="",
+                                        median="")[:6])]
         names = {s["id"]: s["name_vi" if lang == "vi" else "name"] for s in SCENARIOS}
-        expected = [t("vd.sentence", lang, year=2030, a=names["no_programme"],
-                      share=_fmt(0.12, lang), median=f"{MINUS}{_fmt(2.5, lang)}"),
-                    t("vd.sentence", lang, year=2030, a=names["plan_2257"],
-                      share=_fmt(0.88, lang), median=_fmt(2.5, lang))]
-        assert said == expected, said  # one per pair, the last year only, in table order
+        heads = [b.text for b in section if isinstance(b, Heading)]
+        assert heads == [t("cmp.heading", lang, a=names["plan_2257"], b=names["no_programme"]),
+                         t("cmp.heading", lang, a=names["no_programme"], b=names["plan_2257"])]
+        tables = [b for b in section if isinstance(b, Table)]
+        assert [len(tb.header) for tb in tables] == [6, 6]  # the pair is not a column
+        assert [[row[0] for row in tb.rows] for tb in tables] == [["2025", "2030"]] * 2
+        expected = [t("vd.sentence", lang, year=2030, a=names["plan_2257"],
+                      share=_fmt(0.88, lang), median=_fmt(2.5, lang)),
+                    t("vd.sentence", lang, year=2030, a=names["no_programme"],
+                      share=_fmt(0.12, lang), median=f"{MINUS}{_fmt(2.5, lang)}")]
+        assert said == expected, said  # one per pair, the last year only, in section order
 
 
 def test_optional_sections_and_escaping(tmp_path, targets, png):
@@ -480,26 +490,76 @@ def test_bad_inputs(tmp_path, targets):
 # ---- fan chart --------------------------------------------------------------------------
 
 
+def _probabilities(targets) -> pd.DataFrame:
+    """A yearly probability of the intermediary target per scenario, rising to 2030."""
+    rows = []
+    for sc, top in (("no_programme", 0.04), ("plan_2257", 0.7)):
+        for y in range(2021, 2031):
+            p = top * (y - 2021) / 9
+            rows.append((sc, "intermediary_2030", "intermediaries_connected", y, 500, p,
+                         max(0.0, p - 0.04), min(1.0, p + 0.04)))
+    return pd.DataFrame(rows, columns=["scenario", "target", "indicator", "year", "runs",
+                                       "probability", "ci_low", "ci_high"])
+
+
+def _drawn(fig):
+    """Render a figure; its renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_fan_chart_panels_bands_and_targets(targets, lang):
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_hex
+
+    from stmarket.experiments.reports.fanchart import PALETTE
 
     fignums = plt.get_fignums()
     fan = _fan(targets)
-    fig = fan_chart(fan, targets, lang)
+    fig = fan_chart(fan, targets, lang, probabilities=_probabilities(targets))
     assert plt.get_fignums() == fignums  # not registered with pyplot
     inds = target_indicators(targets)
     assert inds == ["value_nominal", "ip_share", "tech_share", "research_origin_share",
                     "intermediaries_connected", "digitised_share"]
     assert len(fig.axes) == len(inds)
+    colours = {"no_programme": PALETTE[0], "plan_2257": PALETTE[1]}
+    assert len(set(colours.values())) == 2
     for ax, ind in zip(fig.axes, inds, strict=True):
+        assert ax.get_ylim()[0] == 0.0, ind  # value axes start at zero
+        fills = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(fills) == 2  # one 50 % fill (or interval) per scenario
+        assert fills[0].get_hatch() in (None, "") and fills[1].get_hatch()  # apart when
+        # they overlap: the second scenario's fill is hatched
+        for fill, sc in zip(fills, colours, strict=True):
+            assert to_hex(fill.get_facecolor()[0][:3]) == to_hex(colours[sc]).lower()
+        if ind == "intermediaries_connected":
+            assert ax.get_title() == t("chart.prob_title", lang,
+                                       name=t(f"ind.{ind}", lang),
+                                       crit=i18n.criterion(">=", 1, ind, "level", lang))
+            lines = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+            np.testing.assert_allclose(lines[1].get_ydata(),
+                                       0.7 * np.arange(10) / 9)  # the probability, by year
+            assert max(ax.get_yticks()) == 1.0
+            continue
         assert ax.get_title() == t(f"ind.{ind}", lang)
-        bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
-        assert len(bands) == 2 * 2  # two scenarios, a 50 % and a 90 % band each
-    legend = [x.get_text() for x in fig.legends[0].get_texts()]
-    for key in ("legend.median", "legend.band50", "legend.band90", "legend.target"):
-        assert t(key, lang) in legend
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert len(dashed) == 2 * 2  # the 90 % band: two dashed edges per scenario
+        assert max(ax.get_yticks()) <= ax.get_ylim()[1]
+    # the legend draws each scenario with its own colour and fill, as the chart does
+    leg = fig.legends[0]
+    labels = [x.get_text() for x in leg.get_texts()]
+    assert labels[:2] == [s["name"] if lang == "en" else s["name_vi"] for s in SCENARIOS] \
+        or labels[:2] == ["no_programme", "plan_2257"]
+    assert t("legend.target", lang) in labels and t("legend.prob", lang) in labels
+    assert leg.get_title().get_text() == t("legend.key", lang)
+    for handle, sc in zip(leg.legend_handles[:2], colours, strict=True):
+        parts = handle if isinstance(handle, tuple) else (handle,)
+        assert to_hex(parts[0].get_color()) == to_hex(colours[sc]).lower()
     # growth targets: a dotted path per scenario from the median in the base year
     ax = fig.axes[0]
     dotted = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
@@ -514,6 +574,85 @@ def test_fan_chart_panels_bands_and_targets(targets, lang):
     segs = {(float(np.mean(ln.get_xdata())), float(ln.get_ydata()[0]))
             for ln in ip.get_lines() if len(ln.get_xdata()) == 2}
     assert {(2025.0, 0.05), (2030.0, 0.10)} <= segs
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_target_labels_overlap_nothing_and_stay_inside(targets, lang):
+    from stmarket.experiments.reports.fanchart import target_label_texts
+
+    fig = fan_chart(_fan(targets), targets, lang, probabilities=_probabilities(targets))
+    renderer = _drawn(fig)
+    labels = target_label_texts(fig)
+    assert len(labels) == len(targets.targets)
+    for ax in fig.axes:
+        box = ax.get_window_extent(renderer)
+        own = [x.get_window_extent(renderer) for x in ax.texts
+               if getattr(x, "_stmarket_target", False)]
+        # the top of everything drawn in data coordinates, in pixels
+        tops = [ax.transData.transform((0, y))[1] for ln in ax.get_lines()
+                for y in np.asarray(ln.get_ydata(), float) if np.isfinite(y)]
+        tops += [ax.transData.transform(c.get_paths()[0].vertices).max(axis=0)[1]
+                 for c in ax.collections]
+        for k, bb in enumerate(own):
+            assert box.x0 <= bb.x0 and bb.x1 <= box.x1, (ax.get_title(), bb)  # inside
+            assert box.y0 <= bb.y0 and bb.y1 <= box.y1, (ax.get_title(), bb)
+            assert bb.y0 >= max(tops) - 0.5, ax.get_title()  # above every line and band
+            assert not any(bb.overlaps(o) for o in own[k + 1:]), ax.get_title()
+        for other in (ax.title, ax.yaxis.label):
+            ob = other.get_window_extent(renderer)
+            assert not any(bb.overlaps(ob) for bb in own), ax.get_title()
+
+
+def test_history_before_the_start_year_is_marked(targets):
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Rectangle
+
+    from stmarket.experiments.reports.fanchart import PAST_COLOR, target_label_texts
+
+    fig = fan_chart(_fan(targets), targets, "en", history_until=2026)
+    ip = fig.axes[1]
+    spans = [p for p in ip.patches if isinstance(p, Rectangle)]
+    assert len(spans) == 1  # the shaded years before 2026
+    assert spans[0].get_x() == pytest.approx(2020.5)
+    assert spans[0].get_x() + spans[0].get_width() == pytest.approx(2025.5)
+    marks = {float(np.mean(ln.get_xdata())): to_hex(ln.get_color())
+             for ln in ip.get_lines() if len(ln.get_xdata()) == 2}
+    assert marks[2025.0] == to_hex(PAST_COLOR) and marks[2030.0] == to_hex("k")
+    colours = {x.get_text(): to_hex(x.get_color()) for x in target_label_texts(fig)
+               if x.axes is ip}
+    assert colours["2025: > 5 %"] == to_hex(PAST_COLOR) and colours["2030: > 10 %"] == "#000000"
+    labels = [x.get_text() for x in fig.legends[0].get_texts()]
+    assert t("legend.history", "en", year=2026) in labels
+    plain = fan_chart(_fan(targets), targets, "en")  # without a start year: no history
+    assert t("legend.history", "en", year=2026) not in [
+        x.get_text() for x in plain.legends[0].get_texts()]
+
+
+def test_single_run_figure_colours_and_plain_names(targets, profile):
+    from matplotlib.colors import to_hex
+
+    from stmarket.experiments.assessment.single import run_scenarios
+    from stmarket.experiments.reports.fanchart import PALETTE
+    from stmarket.experiments.reports.plots import single_run_figure
+    from stmarket.model import load_scenario
+
+    runs = run_scenarios(profile, [load_scenario("no_programme"), load_scenario("plan_2257")],
+                         targets, seed=1)
+    for lang in LANGS:
+        fig = single_run_figure(runs, targets, lang=lang)
+        inds = target_indicators(targets)
+        assert [ax.get_title() for ax in fig.axes] == [i18n.indicator_name(i, lang)
+                                                        for i in inds]
+        for ax in fig.axes:
+            assert ax.get_ylim()[0] == 0.0
+            data = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+            assert [to_hex(ln.get_color()) for ln in data] == [p.lower() for p in PALETTE[:2]]
+        labels = [x.get_text() for x in fig.legends[0].get_texts()]
+        names = [r.scenario.name_vi if lang == "vi" else r.scenario.name for r in runs]
+        assert labels[:2] == names
+        raw = {"value_nominal", "ip_share", "intermediaries_connected", "plan_2257"}
+        texts = [x.get_text() for ax in fig.axes for x in ax.texts] + labels
+        assert not any(r in x for x in texts for r in raw)
 
 
 def test_count_indicators_have_whole_number_ticks(targets):
@@ -543,3 +682,48 @@ def test_fan_chart_rejects_missing_indicator(targets):
     fan = _fan(targets)
     with pytest.raises(ValueError, match="digitised_share"):
         fan_chart(fan[fan.indicator != "digitised_share"], targets)
+
+
+# ---- in a browser: the tables fit 1280 px and an A4 page ------------------------------
+
+
+def _screenshots_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("stmarket_docs_screenshots", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_every_table_fits_a_1280_px_screen_and_an_a4_page(tmp_path, targets, png):
+    """Both languages, four scenarios (the widest target table the default job can make
+    with the tour's commands), in headless Chromium (skipped without it, outside CI)."""
+    shots = _screenshots_module()
+    missing = []
+    if not Path(shots.CHROMIUM).exists():
+        missing.append(f"Chromium ({shots.CHROMIUM})")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright")
+    if missing:
+        msg = "needs " + " and ".join(missing) + "; run .ci/browser-setup.sh"
+        if os.environ.get("CI"):
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    extra = [{"id": f"plan_from_202{k}", "name": f"Plan 2257 started in 202{k} (later start)",
+              "name_vi": f"Kế hoạch 2257 bắt đầu từ năm 202{k} (khởi động muộn)"}
+             for k in (7, 8)]
+    table = _target_table(targets)
+    wide = pd.concat([table, *(table[table.scenario == "plan_2257"].assign(scenario=s["id"])
+                               for s in extra)], ignore_index=True)
+    vd = pd.concat([_value_difference().assign(year=y) for y in range(2021, 2031)],
+                   ignore_index=True)
+    pages = {}
+    for lang in LANGS:
+        _, page = _write(tmp_path / lang, lang, targets, png, target_table=wide,
+                         value_difference=vd, meta=_meta(scenarios=[*SCENARIOS, *extra]))
+        pages[lang] = page.as_uri()
+    assert shots.shoot(pages, None) == []

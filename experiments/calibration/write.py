@@ -14,13 +14,15 @@ from stmarket.experiments.calibration.result import CalibrationResult
 from stmarket.experiments.outputs.folder import write_folder
 
 
-def write_calibration(result: CalibrationResult, out: str | Path) -> dict[str, Path]:
+def write_calibration(result: CalibrationResult, out: str | Path, *,
+                      force: bool = False) -> dict[str, Path]:
     """Write the output folder of a calibration.
 
     ``posterior.csv`` (the weighted particles, read back by ``stmarket run
     --posterior``), ``summary.csv``, ``generations.csv``, ``fit.csv``, the charts
     ``marginals.png`` and ``fit.png`` and, last, ``manifest.json``. Each file is
-    written atomically; the files an earlier run's manifest lists are removed first.
+    written atomically; an earlier run's results are replaced only with ``force``
+    (:func:`stmarket.experiments.outputs.folder.claim`).
 
     Returns
     -------
@@ -28,4 +30,5 @@ def write_calibration(result: CalibrationResult, out: str | Path) -> dict[str, P
     """
     tables = {"posterior": result.posterior.frame(), "summary": result.summary,
               "generations": result.generations, "fit": result.fit}
-    return write_folder(out, tables, calibration_figures(result), result.manifest())
+    return write_folder(out, tables, calibration_figures(result), result.manifest(),
+                        command="calibrate", force=force)

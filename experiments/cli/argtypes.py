@@ -20,6 +20,14 @@ def folder(text: str) -> Path:
     return Path(text)
 
 
+def add_force(parser: argparse.ArgumentParser) -> None:
+    """Add ``--force``: replace this command's earlier results in ``--out``."""
+    parser.add_argument("--force", action="store_true",
+                        help="replace this command's earlier results in --out (another "
+                             "command's results are never replaced; files the command does "
+                             "not write are left alone)")
+
+
 def seed(text: str) -> int:
     """A random seed (or any count from 0): an integer in [0, 2**62)."""
     try:

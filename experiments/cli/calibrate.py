@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import check_workers, folder, int_in
+from stmarket.experiments.cli.argtypes import add_force, check_workers, folder, int_in
 
 
 def add_parser(sub) -> None:
@@ -42,6 +42,7 @@ def add_parser(sub) -> None:
                    help="threads (default: all cores); results do not depend on it")
     r.add_argument("--out", type=folder, default=Path("out/calibrate"),
                    help="output folder (default: %(default)s)")
+    add_force(r)
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -49,10 +50,10 @@ def run_cli(args: argparse.Namespace) -> int:
 
     from stmarket.experiments.calibration.abc import calibrate
     from stmarket.experiments.calibration.write import write_calibration
-    from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.experiments.outputs.folder import claim
 
     check_workers(args.workers)
-    check_folder(args.out)
+    claim(args.out, "calibrate", force=args.force)
 
     def show(row: dict) -> None:
         print(f"generation {row['generation']}: tolerance {row['tolerance']:.3g}, "
@@ -64,7 +65,7 @@ def run_cli(args: argparse.Namespace) -> int:
                     generations=args.generations, seed=args.seed, n_threads=args.workers,
                     others=args.others, progress=show)
     print(res.text(), flush=True)
-    files = write_calibration(res, args.out)
+    files = write_calibration(res, args.out, force=args.force)
     print(f"\n{res.seconds:.1f} s; written to {args.out}: {', '.join(files)}")
     return 0
 

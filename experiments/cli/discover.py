@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import check_workers, folder, int_in
+from stmarket.experiments.cli.argtypes import add_force, check_workers, folder, int_in
 
 
 def _density(text: str) -> float:
@@ -64,6 +64,7 @@ def add_parser(sub) -> None:
                    help="threads to run on (default: all cores); results do not depend on it")
     p.add_argument("--out", type=folder, default=Path("out/discover"),
                    help="output folder (default: %(default)s)")
+    add_force(p)
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -71,16 +72,16 @@ def run_cli(args: argparse.Namespace) -> int:
 
     from stmarket.experiments.discovery.prim import discover
     from stmarket.experiments.discovery.write import write_discovery
-    from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.experiments.outputs.folder import claim
 
     check_workers(args.workers)
-    check_folder(args.out)
+    claim(args.out, "discover", force=args.force)
     t0 = time.perf_counter()
     res = discover(profile=args.profile, scenario=args.scenario, targets=args.targets,
                    runs=args.runs, seed=args.seed, threshold=args.threshold,
                    n_threads=args.workers, boxes=args.boxes, prune=not args.no_prune)
     print(res.report(), flush=True)
-    files = write_discovery(res, args.out)
+    files = write_discovery(res, args.out, force=args.force)
     i = res.info
     print(f"runs {i['seconds_runs']:.1f} s, PRIM {i['seconds_prim']:.1f} s, total "
           f"{time.perf_counter() - t0:.1f} s; written to {args.out}: {', '.join(files)}")

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from stmarket.experiments.cli.argtypes import (
+    add_force,
     add_target_args,
     check_workers,
     folder,
@@ -106,6 +107,7 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
                    help="threads to run on (default: all cores); results do not depend on it")
     r.add_argument("--out", type=folder, default=Path(out_default),
                    help="output folder (default: %(default)s)")
+    add_force(r)
     r.add_argument("--lang", choices=("en", "vi"), default="en",
                    help="language of the report (default: en)")
     r.add_argument("--no-parquet", action="store_true",
@@ -153,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=DEFAULT_SCENARIOS,
                    help="bundled scenario names or TOML paths (default: %(default)s)")
     _add_common(s)
-    s.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
+    s.add_argument("--out", type=folder, default=Path("out/single"),
+                   help="output folder (default: %(default)s)")
+    s.add_argument("--lang", choices=("en", "vi"), default="en",
+                   help="language of the chart (default: en)")
+    add_force(s)
 
     w = sub.add_parser(
         "sweep", help="run a sweep design: many runs, crash-safe, parallel or on Dask",
@@ -225,10 +231,10 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     if args.runs is not None and args.max_runs is not None:
         raise InputError("argument", "--max-runs", "caps the stopping rule; not allowed with "
                                                    "--runs (a fixed number of runs)")
-    from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.experiments.outputs.folder import OUTPUTS, claim
     from stmarket.model import load_profile
 
-    check_folder(args.out)
+    claim(args.out, args.command, force=args.force, outputs=OUTPUTS)
     profile = load_profile(args.profile)
     targets = load_targets_from_args(args, profile)
     start = None
@@ -258,7 +264,8 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     print(a.summary(), flush=True)
     from stmarket.experiments.reports.write import write_assessment
 
-    files = write_assessment(a, args.out, lang=args.lang, parquet=not args.no_parquet)
+    files = write_assessment(a, args.out, lang=args.lang, parquet=not args.no_parquet,
+                             command=args.command, force=args.force)
     print(f"\nwritten to {args.out}: {', '.join(files)}")
     return 0
 
@@ -267,11 +274,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import os
     import time
 
+    from stmarket.experiments.outputs.folder import check_folder, folder_owner
     from stmarket.experiments.sweeps.runner import run_sweep
 
     if args.scheduler is not None and not args.scheduler.strip():
         raise InputError("argument", "--scheduler", "must be an address such as "
                                                     "tcp://host:8786, got an empty string")
+    owner, _ = folder_owner(check_folder(args.out))
+    if owner not in (None, "sweep"):
+        which = f"'stmarket {owner}'" if owner != "unknown" else "another program"
+        raise InputError(args.out, "--out", f"holds the results of {which} (manifest.json); "
+                                            "'stmarket sweep' does not write there: choose "
+                                            "another folder")
     workers = args.workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = _Bar(show, "runs")
@@ -292,11 +306,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_single(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from stmarket.experiments.assessment.single import format_run, run_scenarios
-    from stmarket.experiments.outputs.folder import save_figure as save
+    from stmarket.experiments.outputs.folder import claim, write_folder
+    from stmarket.experiments.reports.i18n import t
     from stmarket.experiments.reports.plots import single_run_figure
     from stmarket.model import load_profile, load_scenario
 
+    outputs = ("single_indicators.csv", "single_targets.csv", "single_run.png")
+    claim(args.out, "single", force=args.force, outputs=outputs)
     profile = load_profile(args.profile)
     targets = load_targets_from_args(args, profile)
     scenarios = [load_scenario(s) for s in args.scenarios]
@@ -308,9 +327,20 @@ def cmd_single(args: argparse.Namespace) -> int:
     for run in runs:
         print()
         print(format_run(run))
-    fig = single_run_figure(runs, targets, title=f"{profile.name}: one run, seed {args.seed}")
-    path = save(fig, args.out / "single_run.png")
-    print(f"\nchart: {path}")
+    name = profile.name_vi if args.lang == "vi" and profile.name_vi else profile.name
+    fig = single_run_figure(runs, targets, lang=args.lang,
+                            title=t("single.title", args.lang, profile=name, seed=args.seed))
+    indicators = pd.concat([r.indicators.rename_axis("year").reset_index()
+                            .assign(scenario=r.scenario.id) for r in runs], ignore_index=True)
+    indicators = indicators[["scenario", *[c for c in indicators if c != "scenario"]]]
+    verdicts = pd.concat([r.verdicts for r in runs], ignore_index=True)
+    manifest = {"profile": profile.name, "seed": args.seed, "lang": args.lang,
+                "scenarios": [s.id for s in scenarios], "parameters": "prior medians",
+                "thresholds": {tg.id: tg.threshold for tg in targets.targets}}
+    files = write_folder(args.out, {"single_indicators": indicators,
+                                    "single_targets": verdicts},
+                         {"single_run": fig}, manifest, command="single", force=args.force)
+    print(f"\nwritten to {args.out}: {', '.join(files)}")
     print("One run is one draw of an uncertain future: read it as an illustration, "
           "not as a probability.")
     return 0

@@ -8,6 +8,7 @@ import argparse
 from pathlib import Path
 
 from stmarket.experiments.cli.argtypes import (
+    add_force,
     add_target_args,
     check_workers,
     folder,
@@ -100,6 +101,7 @@ def add_parser(sub) -> None:
                    help="threads to run on (default: all cores); results do not depend on it")
     p.add_argument("--out", type=folder, default=Path("out/optimise"),
                    help="output folder (default: %(default)s)")
+    add_force(p)
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -107,11 +109,11 @@ def run_cli(args: argparse.Namespace) -> int:
 
     from stmarket.experiments.optimisation.search import optimise
     from stmarket.experiments.optimisation.write import write_optimisation
-    from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.experiments.outputs.folder import claim
     from stmarket.model import load_profile
 
     check_workers(args.workers)
-    check_folder(args.out)
+    claim(args.out, "optimise", force=args.force)
     profile = load_profile(args.profile)
     targets = load_targets_from_args(args, profile)
     r = optimise(args.budget, budgets=args.budgets, profile=profile, base=args.scenario,
@@ -120,7 +122,7 @@ def run_cli(args: argparse.Namespace) -> int:
                  max_budget=args.max_budget, seed=args.seed, n_threads=args.workers,
                  max_rounds=args.max_rounds, targets=targets)
     print(r.summary(), flush=True)
-    files = write_optimisation(r, args.out)
+    files = write_optimisation(r, args.out, force=args.force)
     print(f"\nwritten to {args.out}: {', '.join(files)}")
     return 0
 

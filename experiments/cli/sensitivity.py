@@ -7,7 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import check_workers, folder, seed
+from stmarket.experiments.cli.argtypes import add_force, check_workers, folder, seed
 
 
 def _positive(kind: type, high: float):
@@ -89,20 +89,21 @@ def add_parser(sub) -> None:
                    help="threads to run on (default: all cores); results do not depend on it")
     p.add_argument("--out", type=folder, default=Path("out/sensitivity"),
                    help="output folder (default: %(default)s)")
+    add_force(p)
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket sensitivity``: print the most influential inputs, write --out."""
     import sys
 
-    from stmarket.experiments.outputs.folder import check_folder
+    from stmarket.experiments.outputs.folder import claim
     from stmarket.experiments.sensitivity.methods import sensitivity
     from stmarket.experiments.sensitivity.problem import DEFAULT_SAMPLES, check_method
     from stmarket.experiments.sensitivity.write import write_sensitivity
 
     check_workers(args.workers)
     check_method(args.method, args.samples or DEFAULT_SAMPLES[args.method])
-    check_folder(args.out)
+    claim(args.out, "sensitivity", force=args.force)
     bar = None
     if sys.stderr.isatty():
         from tqdm import tqdm
@@ -127,7 +128,7 @@ def run_cli(args: argparse.Namespace) -> int:
             bar.close()
     res.info["seconds_total"] = round(time.perf_counter() - t0, 3)
     print(res.summary(), flush=True)
-    files = write_sensitivity(res, args.out)
+    files = write_sensitivity(res, args.out, force=args.force)
     print(f"{res.info['runs']} runs in {res.info['seconds_runs']:.1f} s, analysis "
           f"{res.info['seconds_analysis']:.1f} s; written to {args.out}: {', '.join(files)}")
     return 0

@@ -5,6 +5,14 @@ an interrupted run never leaves a half-written file under a final name. An outpu
 folder is complete when it holds ``manifest.json``: the manifest is removed before
 the first file of a new run is written and written last, with the SHA-256 of every
 file it lists.
+
+Output folders never lose work (issue 13): every command writes its own files and a
+manifest that lists them and names the command (``stmarket_command``). Before any work,
+:func:`claim` refuses, with one line and exit code 2, a folder that holds another
+command's results (whatever ``--force`` says: choose another folder), a folder holding the
+same command's earlier results (unless ``--force``), and files this command would replace
+that no manifest lists (unless ``--force``). Files the command does not write are never
+touched. The writers check again, just before writing.
 """
 
 from __future__ import annotations
@@ -139,7 +147,105 @@ def versions() -> dict[str, str | None]:
 #: Every file an assessment may write (removed by :func:`begin` so that no file of an
 #: earlier run stays beside a new manifest).
 OUTPUTS = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv",
+           "target_by_year.csv",
            "runs.parquet", "fan_charts.png", "report.md", "report.html")
+#: The manifest of a sweep's folder (:mod:`stmarket.experiments.sweeps.runner`).
+SWEEP_MANIFEST = "sweep.json"
+#: The commands that write an output folder; the manifest's ``stmarket_command``.
+COMMANDS = ("run", "compare", "single", "sweep", "sensitivity", "discover", "optimise",
+            "calibrate")
+
+
+def folder_owner(out_dir: str | Path) -> tuple[str | None, dict]:
+    """The command whose results a folder holds, and its manifest.
+
+    Returns
+    -------
+    (str or None, dict)
+        ``("sweep", {...})`` for a sweep's folder, the manifest's ``stmarket_command``
+        (for manifests older than that key: the command word in its ``command`` line, else
+        ``"unknown"``), or ``(None, {})`` for a folder without a manifest.
+    """
+    out_dir = Path(out_dir)
+    if (out_dir / SWEEP_MANIFEST).is_file():
+        return "sweep", {}
+    path = out_dir / MANIFEST
+    if not path.is_file():
+        return None, {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unknown", {}
+    if not isinstance(data, dict):
+        return "unknown", {}
+    owner = data.get("stmarket_command")
+    if owner in COMMANDS:
+        return owner, data
+    line = data.get("command")
+    words = line if isinstance(line, list) else str(line or "").split()
+    return next((w for w in map(str, words) if w in COMMANDS), "unknown"), data
+
+
+def claim(out_dir: str | Path, command: str, *, force: bool = False,
+          outputs: tuple[str, ...] = ()) -> Path:
+    """Check, before any work, that ``command`` may write its results into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder (created if missing, as :func:`check_folder`).
+    command : str
+        The command that writes (one of :data:`COMMANDS`).
+    force : bool
+        Replace the same command's earlier results, and files of the names in ``outputs``
+        that no manifest lists (``--force``).
+    outputs : tuple of str
+        The names of the files the command will write, where known in advance.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    InputError
+        ``--out``: the folder holds another command's results (``--force`` does not
+        change that: another command's results are never replaced), the same command's
+        earlier results without ``force``, or files named as this command's outputs that
+        no manifest lists without ``force``.
+    """
+    from stmarket.model.errors import InputError
+
+    out = check_folder(out_dir)
+    owner, data = folder_owner(out)
+    if owner is not None and owner != command:
+        which = (f"a sweep ({SWEEP_MANIFEST})" if owner == "sweep" else
+                 f"the results of 'stmarket {owner}' ({MANIFEST})" if owner != "unknown"
+                 else f"another program's {MANIFEST}")
+        raise InputError(out, "--out", f"holds {which}; 'stmarket {command}' does not write "
+                                       "there, even with --force: choose another folder")
+    if owner == command and not force:
+        when = data.get("written") or data.get("finished") or "earlier"
+        raise InputError(out, "--out", f"holds the results of an earlier 'stmarket {command}' "
+                                       f"(written {when}): pass --force to replace them, or "
+                                       "choose another folder")
+    if owner is None and not force:
+        clash = [n for n in outputs if (out / n).exists()]
+        if clash:
+            raise InputError(out, "--out", f"holds {', '.join(clash)}, which no manifest "
+                                           "lists (an interrupted run's, or another "
+                                           "program's): pass --force to replace them, or "
+                                           "choose another folder")
+    return out
+
+
+def _listed(out_dir: Path) -> list[str]:
+    """The files the folder's manifest lists (none without a readable manifest)."""
+    try:
+        files = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [n for n in files if isinstance(n, str) and "/" not in n and n != MANIFEST]
 
 
 def check_folder(out_dir: str | Path) -> Path:
@@ -164,24 +270,29 @@ def check_folder(out_dir: str | Path) -> Path:
     return out_dir
 
 
-def begin(out_dir: str | Path) -> Path:
-    """Prepare an output folder: create it, remove an old manifest (so the folder
-    reads as incomplete until :func:`finish`), then the files of an earlier run and
-    temporary files an interrupted run left behind."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def begin(out_dir: str | Path, command: str = "run", *, force: bool = False) -> Path:
+    """Prepare an assessment's output folder: check it (:func:`claim`), remove the old
+    manifest (so the folder reads as incomplete until :func:`finish`), then the files the
+    old manifest listed, the earlier assessment's files and the temporary files an
+    interrupted run left behind. Files no command of this folder wrote stay."""
+    out_dir = claim(out_dir, command, force=force, outputs=OUTPUTS)
+    stale = _listed(out_dir)
     (out_dir / MANIFEST).unlink(missing_ok=True)
-    for name in OUTPUTS:
+    for name in (*stale, *OUTPUTS):
         (out_dir / name).unlink(missing_ok=True)
     for tmp in out_dir.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
     return out_dir
 
 
-def finish(out_dir: str | Path, manifest: dict, files: list[Path]) -> Path:
-    """Write the manifest last, with the size and SHA-256 of every output file."""
+def finish(out_dir: str | Path, manifest: dict, files: list[Path],
+           command: str | None = None) -> Path:
+    """Write the manifest last, with the size and SHA-256 of every output file and, if
+    given, the command that wrote them (``stmarket_command``)."""
     out_dir = Path(out_dir)
     manifest = dict(manifest)
+    if command is not None:
+        manifest["stmarket_command"] = command
     manifest["files"] = {Path(f).name: {"bytes": Path(f).stat().st_size, "sha256": sha256(f)}
                          for f in files}
     manifest["command"] = manifest.get("command", sys.argv)
@@ -201,26 +312,24 @@ def save_figure(fig, path: str | Path) -> Path:
 
 
 def write_folder(out: str | Path, tables: dict[str, pd.DataFrame],
-                 figures: dict[str, object], manifest: dict) -> dict[str, Path]:
+                 figures: dict[str, object], manifest: dict, *, command: str,
+                 force: bool = False) -> dict[str, Path]:
     """Write ``NAME.csv`` for each table and ``NAME.png`` for each figure, atomically,
-    then ``manifest.json`` (with versions, commit and the files' hashes) last."""
+    then ``manifest.json`` (with versions, commit, the command and the files' hashes) last.
+
+    The folder is checked first (:func:`claim`: another command's results are refused,
+    the same command's earlier results and unlisted files of the same names are replaced
+    only with ``force``); the files the old manifest lists are removed before the new
+    ones are written, other files are left alone.
+    """
     import matplotlib.pyplot as plt
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    old = out / MANIFEST
-    stale: list[str] = []
-    if old.exists():  # the files of an earlier run, as its manifest lists them
-        try:
-            import json
-
-            stale = list(json.loads(old.read_text(encoding="utf-8")).get("files", {}))
-        except (OSError, ValueError, AttributeError):
-            stale = []
-    old.unlink(missing_ok=True)
+    names = (*(f"{n}.csv" for n in tables), *(f"{n}.png" for n in figures))
+    out = claim(out, command, force=force, outputs=names)
+    stale = _listed(out)
+    (out / MANIFEST).unlink(missing_ok=True)
     for name in stale:
-        if "/" not in name and name != MANIFEST:
-            (out / name).unlink(missing_ok=True)
+        (out / name).unlink(missing_ok=True)
     files: dict[str, Path] = {}
     for name, df in tables.items():
         files[f"{name}.csv"] = write_csv(out / f"{name}.csv", df)
@@ -232,5 +341,5 @@ def write_folder(out: str | Path, tables: dict[str, pd.DataFrame],
     man.setdefault("commit", git_commit())
     man.setdefault("versions", versions())
     man.setdefault("written", datetime.now(UTC).isoformat(timespec="seconds"))
-    files[MANIFEST] = finish(out, man, list(files.values()))
+    files[MANIFEST] = finish(out, man, list(files.values()), command=command)
     return files

@@ -37,6 +37,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "ind.intermediaries_connected": (
         "Intermediaries connected to the national network",
         "Số tổ chức trung gian kết nối vào mạng lưới quốc gia"),
+    "ind.intermediaries_active": ("Intermediaries active", "Số tổ chức trung gian đang hoạt động"),
     "ind.digitised_share": (
         "Digitised share of research results with commercial potential",
         "Tỷ lệ kết quả nghiên cứu có tiềm năng thương mại hóa được số hóa"),
@@ -144,6 +145,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "distribution over the paired runs.",
         "Giá trị giao dịch (giá hiện hành) của A trừ B trong cùng một lần chạy, tỷ đồng: "
         "phân bố trên các cặp lần chạy."),
+    "vd.pair_intro": ("A = {a}; B = {b}; {runs} paired runs; billion VND.",
+                      "A = {a}; B = {b}; {runs} cặp lần chạy; tỷ đồng."),
     "vd.sentence": (
         "In {year}, the share of runs in which {a} has the higher value is {share}; the "
         "median difference (A − B) is {median} bn VND.",
@@ -151,10 +154,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "trung vị (A − B) là {median} tỷ đồng."),
     # ---- figures --------------------------------------------------------------------------
     "fig.fan_charts": (
-        "Fan charts of the target indicators: median, 50 % and 90 % bands over the runs, with "
-        "the targets.",
-        "Biểu đồ hình quạt của các chỉ tiêu mục tiêu: trung vị, dải 50% và dải 90% trên các "
-        "lần chạy, cùng các mục tiêu."),
+        "Fan charts of the target indicators: each scenario's median, middle 50 % and 90 % of "
+        "the runs, with the targets; the intermediary target as the probability, year by "
+        "year, of having a connected intermediary, with its 95 % interval.",
+        "Biểu đồ hình quạt của các chỉ tiêu mục tiêu: trung vị, 50% và 90% số lần chạy của "
+        "mỗi kịch bản, cùng các mục tiêu; mục tiêu về tổ chức trung gian được thể hiện bằng "
+        "xác suất có tổ chức trung gian được kết nối theo từng năm, kèm khoảng tin cậy 95%."),
     "fan.title": ("Target indicators over the Monte Carlo runs",
                   "Các chỉ tiêu mục tiêu qua các lần chạy Monte Carlo"),
     "legend.median": ("median", "trung vị"),
@@ -163,6 +168,22 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "legend.target": ("target", "mục tiêu"),
     "legend.path": ("growth path the median must follow",
                     "đường tăng trưởng trung vị cần đạt"),
+    "legend.key": ("Each scenario: median (line), middle 50 % of runs (fill), 90 % of runs "
+                   "(dashed outline)",
+                   "Mỗi kịch bản: trung vị (đường liền), 50% số lần chạy ở giữa (vùng tô), 90% "
+                   "số lần chạy (đường viền nét đứt)"),
+    "legend.prob": ("probability of meeting the target by year, 95 % interval (fill)",
+                    "xác suất đạt mục tiêu theo năm, khoảng tin cậy 95% (vùng tô)"),
+    "legend.target_past": ("target in the past (history)", "mục tiêu đã qua (lịch sử)"),
+    "legend.history": ("history: years before {year}", "lịch sử: các năm trước {year}"),
+    "chart.target": ("{year}: {crit}", "{year}: {crit}"),
+    "chart.growth": ("{base}–{year}: {crit}", "{base}–{year}: {crit}"),
+    "chart.prob_title": ("{name}: probability of {crit}", "{name}: xác suất {crit}"),
+    "chart.probability": ("probability", "xác suất"),
+    "legend.path_run": ("growth path from the run's base-year value",
+                        "đường tăng trưởng từ giá trị năm gốc của lần chạy"),
+    "single.title": ("{profile}: one run, seed {seed}",
+                     "{profile}: một lần chạy, giá trị khởi tạo ngẫu nhiên (seed) {seed}"),
     # ---- definitions ----------------------------------------------------------------------
     "def.criterion": ("Criterion: {criterion}, in {year}.", "Tiêu chí: {criterion}, năm {year}."),
     "def.plan_text": ("The plan's words (Vietnamese): \u201c{text}\u201d.",

@@ -2,66 +2,106 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from stmarket.experiments.reports import fanchart, i18n
+from stmarket.experiments.reports.i18n import t
 from stmarket.model.targets import TargetSet
 
 
-def single_run_figure(runs, targets: TargetSet, title: str = ""):
-    """Four panels for one seeded run of several scenarios.
+def single_run_figure(runs, targets: TargetSet, title: str = "", lang: str = "en", *,
+                      scenario_names: dict[str, str] | None = None):
+    """One panel per target indicator for one seeded run of several scenarios.
 
-    Transaction value against the growth-target paths from each target's base
-    year, the IP and technology shares, the research-origin and digitised shares,
-    and intermediaries, each with the plan's thresholds.
+    Each scenario has its own colour (the fan charts' palette) and its name in the legend;
+    panels are titled with the indicators' plain names in ``lang``. A level target is a
+    black segment at (year, threshold), a growth target the dotted path each scenario's
+    value must follow from the base year; the targets' labels sit in a strip above the
+    data. Value axes start at zero.
 
     Parameters
     ----------
     runs : list of stmarket.experiments.assessment.single.ScenarioRun
     targets : TargetSet
+    title : str
+        The figure's title (the plan's name by default).
+    lang : {"en", "vi"}
+    scenario_names : dict of str to str, optional
+        Display name of each scenario id (the scenario's own name in ``lang`` by default).
 
     Returns
     -------
     matplotlib.figure.Figure
+        Not attached to pyplot.
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.style
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    t("fan.title", lang)  # rejects an unknown language
+    names = dict(scenario_names or {})
+    for run in runs:
+        sc = run.scenario
+        names.setdefault(sc.id, (sc.name_vi if lang == "vi" and sc.name_vi else sc.name)
+                         or sc.id)
+    colors = fanchart.scenario_colors([run.scenario.id for run in runs])
+    inds = fanchart.target_indicators(targets)
     by_ind: dict[str, list] = {}
-    for t in targets.targets:
-        by_ind.setdefault(t.indicator, []).append(t)
-    panels = [
-        (axes[0, 0], ["value_nominal"], "Transaction value (bn VND, nominal)"),
-        (axes[0, 1], ["ip_share", "tech_share"], "Shares of transaction value"),
-        (axes[1, 0], ["research_origin_share", "digitised_share"], "Research origin, digitised"),
-        (axes[1, 1], ["intermediaries_connected", "intermediaries_active"], "Intermediaries"),
-    ]
-    styles = ["-", "--"]
-    for ax, names, label in panels:
-        for c, run in enumerate(runs):
-            df = run.indicators
-            for s, name in enumerate(names):
-                ax.plot(df.index, df[name], styles[s], color=colors[c % len(colors)],
-                        marker="o", ms=3, label=f"{run.scenario.id}: {name}")
-        n_label = 0
-        for name in names:
-            for t in by_ind.get(name, []):
-                if t.kind in ("level", "by_year"):
-                    ax.plot([t.year], [t.threshold], marker="_", ms=30, mew=2, color="k")
-                    ax.annotate(f"{t.id} {t.op} {t.threshold:g}", (t.year, t.threshold),
-                                textcoords="offset points", xytext=(-110, 6 + 10 * n_label),
-                                fontsize=7)
-                    n_label += 1
-                elif t.kind == "cagr":  # sums, means and counts of years are not drawn
-                    for c, run in enumerate(runs):
-                        base = run.indicators.loc[t.base_year, name]
-                        yrs = np.arange(t.base_year, t.year + 1)
-                        ax.plot(yrs, base * (1 + t.threshold) ** (yrs - t.base_year), ":",
-                                color=colors[c % len(colors)], lw=1.2,
-                                label=f"{t.id} path ({run.scenario.id})")
-        ax.set_title(label)
-        ax.set_xlabel("year")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.suptitle(title or targets.name)
+    for tg in targets.targets:
+        by_ind.setdefault(tg.indicator, []).append(tg)
+
+    with matplotlib.style.context("default"):
+        ncols = 2 if len(inds) > 1 else 1
+        nrows = math.ceil(len(inds) / ncols)
+        fig = Figure(figsize=(6.4 * ncols, 3.3 * nrows + 1.0), layout="constrained")
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for ax in axes[len(inds):]:
+            fig.delaxes(ax)
+        for ax, ind in zip(axes, inds, strict=False):
+            top = 0.0
+            for run in runs:
+                df = run.indicators
+                y = df[ind].to_numpy(dtype=float)
+                ax.plot(df.index, y, color=colors[run.scenario.id], lw=2.0, marker="o",
+                        ms=3.5, zorder=4)
+                if np.isfinite(y).any():
+                    top = max(top, float(np.nanmax(y)))
+            for tg in by_ind.get(ind, []):
+                if tg.kind in ("level", "by_year"):
+                    for mark in fanchart.target_marks(tg):
+                        ax.plot([tg.year - 0.35, tg.year + 0.35], [mark] * 2, color="k",
+                                lw=2.8, solid_capstyle="butt", zorder=6)
+                        top = max(top, mark)
+                    continue
+                if tg.kind != "cagr":  # sums, means, counts of years: labelled only
+                    continue
+                for run in runs:
+                    base = float(run.indicators.loc[tg.base_year, ind])
+                    if not np.isfinite(base) or base <= 0:
+                        continue
+                    yrs = np.arange(tg.base_year, tg.year + 1)
+                    path = base * (1 + tg.threshold) ** (yrs - tg.base_year)
+                    ax.plot(yrs, path, ":", color=colors[run.scenario.id], lw=1.8, zorder=3)
+                    top = max(top, float(path[-1]))
+            x = runs[0].indicators.index if runs else [0, 1]
+            ax.set_xlim(float(min(x)) - 0.5, float(max(x)) + 0.5)
+            ax.set_xticks([int(v) for v in x])
+            ax.set_ylim(0.0, (top if top > 0 else 1.0) / (1.0 - fanchart.HEADROOM))
+            fanchart.value_ticks(ax, ind, top, lang)
+            ax.set_title(i18n.indicator_name(ind, lang), fontsize=10)
+            ax.set_xlabel(t("axis.year", lang))
+            ax.set_ylabel(i18n.axis_label(ind, lang))
+            ax.grid(alpha=0.3)
+            fanchart.target_labels(ax, by_ind.get(ind, []), None, lang, None)
+        handles = [Line2D([], [], color=colors[run.scenario.id], lw=2.0, marker="o", ms=3.5,
+                          label=names[run.scenario.id]) for run in runs]
+        handles += [Line2D([], [], color="k", lw=2.8, label=t("legend.target", lang)),
+                    Line2D([], [], color="0.3", ls=":", lw=1.8,
+                           label=t("legend.path_run", lang))]
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)),
+                   fontsize=8, frameon=False)
+        fig.suptitle(title or (targets.name_vi if lang == "vi" and targets.name_vi
+                               else targets.name))
     return fig

@@ -280,24 +280,27 @@ def _comparison_section(cmp: pd.DataFrame, by_id: dict[str, Target], names: dict
 
 
 def _value_section(vd: pd.DataFrame, names: dict[str, str], lang: str) -> list[Block]:
-    body, sentences = [], []
-    for r in vd.itertuples(index=False):
-        na, nb = names.get(r.a, r.a), names.get(r.b, r.b)
-        body.append((na, nb, str(int(r.year)), i18n.integer(int(r.runs), lang),
-                     i18n.number(r.mean, lang), i18n.number(r.q50, lang),
-                     i18n.value_range(r.q25, r.q75, lang), i18n.value_range(r.q05, r.q95, lang),
-                     i18n.prob(r.share_positive, lang)))
-        if r.year != vd[(vd.a == r.a) & (vd.b == r.b)].year.max():
-            continue  # one sentence per pair: the last year
-        sentences.append(t("vd.sentence", lang, year=int(r.year), a=na,
-                           share=i18n.prob(r.share_positive, lang),
-                           median=i18n.number(r.q50, lang)))
-    header = tuple(t(f"col.{c}", lang) for c in ("a", "b", "year", "runs", "mean", "median",
-                                                  "q25_q75", "q05_q95", "share_positive"))
+    """One sub-section per pair of scenarios (named once, in its heading), each a narrow
+    table by year, then one sentence on the last year."""
     out: list[Block] = [Heading(2, t("h.value_difference", lang)),
-                        Paragraph(t("vd.intro", lang)),
-                        Table(header, tuple(body), ("l", "l", "l") + ("r",) * 6)]
-    out.extend(Paragraph(s) for s in sentences)
+                        Paragraph(t("vd.intro", lang))]
+    header = tuple(t(f"col.{c}", lang) for c in ("year", "median", "q25_q75", "q05_q95",
+                                                  "mean", "share_positive"))
+    for (a, b), g in vd.groupby(["a", "b"], sort=False):
+        g = g.sort_values("year")
+        na, nb = names.get(a, a), names.get(b, b)
+        body = tuple((str(int(r.year)), i18n.number(r.q50, lang),
+                      i18n.value_range(r.q25, r.q75, lang),
+                      i18n.value_range(r.q05, r.q95, lang), i18n.number(r.mean, lang),
+                      i18n.prob(r.share_positive, lang)) for r in g.itertuples(index=False))
+        last = g.loc[g["year"].idxmax()]
+        out += [Heading(3, t("cmp.heading", lang, a=na, b=nb)),
+                Paragraph(t("vd.pair_intro", lang, a=na, b=nb,
+                            runs=i18n.integer(int(g["runs"].max()), lang))),
+                Table(header, body, ("l",) + ("r",) * 5),
+                Paragraph(t("vd.sentence", lang, year=int(last["year"]), a=na,
+                            share=i18n.prob(float(last["share_positive"]), lang),
+                            median=i18n.number(float(last["q50"]), lang)))]
     return out
 
 
@@ -439,12 +442,22 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,san
 line-height:1.5;color:#1b1b1b;max-width:72rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.6rem}h2{font-size:1.3rem;margin-top:2rem;border-bottom:1px solid #ddd}
 h3{font-size:1.08rem;margin-top:1.4rem}
-table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}
-th,td{border:1px solid #c8c8c8;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f1f3f5}td.num,th.num{text-align:right;white-space:nowrap}
+.table{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem;max-width:100%}
+th,td{border:1px solid #c8c8c8;padding:.25rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:break-word}
+th{background:#f1f3f5;font-weight:600}
+td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+th.num{text-align:right}
 figure{margin:1rem 0}img{max-width:100%;height:auto}figcaption{font-size:.9rem;color:#444}
 .note{font-size:.9rem;color:#3a3a3a;border-left:3px solid #b0b0b0;padding-left:.7rem}
 code{font-size:.85em;background:#f1f3f5;padding:0 .2rem;border-radius:3px}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.35}
+.table{overflow:visible}table{font-size:8pt;width:100%;page-break-inside:auto}
+th,td{padding:.15rem .3rem}td.num{white-space:normal}tr{page-break-inside:avoid}
+thead{display:table-header-group}h2,h3{page-break-after:avoid}
+figure{page-break-inside:avoid}img{max-height:250mm;object-fit:contain}}
 """.strip()
 
 
@@ -479,7 +492,8 @@ def to_html(blocks: Sequence[Block], lang: str) -> str:
             rows = "".join("<tr>" + "".join(f"<td{c}>{_esc(x)}</td>"
                                             for c, x in zip(cls, row, strict=True)) + "</tr>"
                            for row in b.rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            body.append(f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+                        f"<tbody>{rows}</tbody></table></div>")
         elif isinstance(b, Figure):
             body.append(f'<figure><img src="{_data_uri(Path(b.path))}" alt="{_esc(b.caption)}">'
                         f"<figcaption>{_esc(b.caption)}</figcaption></figure>")

@@ -12,33 +12,59 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from stmarket.experiments.assessment.assess import LANGS, Assessment
+from stmarket.experiments.assessment.yearly import yearly_probability
 from stmarket.experiments.outputs import folder as output
 from stmarket.experiments.reports import fanchart
 from stmarket.experiments.reports.report import write_report
 from stmarket.model.errors import InputError
 
 
-def fan_chart(a: Assessment, lang: str = "en"):
+def history_until(a: Assessment) -> int | None:
+    """The first year the assessment simulates from today (``--from-year``), if it has
+    one: the assessment's ``from_year``, else the earliest of its scenarios'."""
+    year = getattr(a, "from_year", None)
+    if year is None:
+        years = [getattr(s, "from_year", None) for s in a.scenarios]
+        years = [int(y) for y in years if y is not None]
+        year = min(years) if years else None
+    return None if year is None else int(year)
+
+
+def fan_chart(a: Assessment, lang: str = "en", probabilities: pd.DataFrame | None = None):
     """Fan charts (median, 50 % and 90 % bands) of each target's indicator against the
-    target, one panel per indicator, with the scenarios' names in ``lang``.
+    target, one panel per indicator, with the scenarios' names in ``lang``; a level target
+    on a count (the intermediary) as its probability by year; years before the
+    assessment's start year (``--from-year``) shaded as history.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    if probabilities is None:
+        probabilities = yearly_probability(a.result)
     names = {s.id: (s.name_vi if lang == "vi" else s.name) for s in a.scenarios}
-    return fanchart.fan_chart(a.fan(), a.target_set, lang=lang, scenario_names=names)
+    return fanchart.fan_chart(a.fan(), a.target_set, lang=lang, scenario_names=names,
+                              probabilities=probabilities,
+                              history_until=history_until(a))
 
 
 def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
-                     parquet: bool = True) -> dict[str, Path]:
+                     parquet: bool = True, *, command: str = "run",
+                     force: bool = False) -> dict[str, Path]:
     """Write the output folder of an assessment.
 
     ``targets.csv``, ``comparisons.csv`` and ``value_difference.csv`` (with two or more
-    scenarios), ``fan.csv``, ``runs.parquet`` (unless ``parquet`` is false),
+    scenarios), ``fan.csv``, ``target_by_year.csv`` (the probability of each level
+    target's criterion in every year, drawn for the intermediary), ``runs.parquet``
+    (unless ``parquet`` is false),
     ``fan_charts.png``, ``report.md``, ``report.html`` and, last, ``manifest.json``.
-    Each file is written atomically; files of an earlier run are removed first.
+    Each file is written atomically. The folder is checked first
+    (:func:`stmarket.experiments.outputs.folder.claim`): another command's results are
+    refused; ``command``'s earlier results, and unlisted files of the names it writes, are
+    replaced (their files removed first) only with ``force``.
 
     Returns
     -------
@@ -49,7 +75,7 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
                                                f"got {lang!r}")
     import matplotlib.pyplot as plt
 
-    out = output.begin(out_dir)
+    out = output.begin(out_dir, command, force=force)
     files: dict[str, Path] = {}
     files["targets.csv"] = output.write_csv(out / "targets.csv", a.targets())
     cmp = vdiff = None
@@ -60,10 +86,12 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
     files["fan.csv"] = output.write_csv(out / "fan.csv", a.fan())
     if a.history is not None:  # a run from a stated year: targets before it are history
         files["history.csv"] = output.write_csv(out / "history.csv", a.history)
+    yearly = yearly_probability(a.result)
+    files["target_by_year.csv"] = output.write_csv(out / "target_by_year.csv", yearly)
     if parquet:
         files["runs.parquet"] = output.write_parquet_chunks(out / "runs.parquet",
                                                             a.run_chunks())
-    fig = fan_chart(a, lang)
+    fig = fan_chart(a, lang, yearly)
     files["fan_charts.png"] = output.save_figure(fig, out / "fan_charts.png")
     plt.close(fig)
     md, html = write_report(out, lang=lang, meta=a.meta(), targets=a.target_set,
@@ -74,5 +102,5 @@ def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
     man = a.manifest()
     man["lang"] = lang
     man["written"] = datetime.now(UTC).isoformat(timespec="seconds")
-    files["manifest.json"] = output.finish(out, man, list(files.values()))
+    files["manifest.json"] = output.finish(out, man, list(files.values()), command=command)
     return files
