@@ -94,7 +94,9 @@ def load_targets(name: str | Path = "targets_2257", years: np.ndarray | None = N
 
     path = resolve(name, "targets")
     data = read_toml(path)
-    check_keys(path, "", data, {"plan", "targets"}, {"plan", "targets"})
+    # [[readings]]: alternative readings of interpreted targets, parsed by
+    # experiments/assessment/readings.py
+    check_keys(path, "", data, {"plan", "targets", "readings"}, {"plan", "targets"})
     plan = data["plan"]
     check_keys(path, "plan", plan, {"id", "name", "name_vi"}, {"id", "name"})
     items = data["targets"]
