@@ -77,7 +77,7 @@ def test_output_folder_holds_everything(three_runs, tiny):
     targets = load_targets(prof.targets, years=prof.years)
     t = pd.read_csv(out / "targets.csv")
     assert list(t.columns) == ["scenario", "target", "year", "threshold", "probability",
-                               "ci_low", "ci_high", "runs"]
+                               "ci_low", "ci_high", "runs", "likelihood"]
     assert set(t.scenario) == {"no_programme", "plan_2257"} and (t.runs == 120).all()
     assert set(t.target) == set(targets.ids) | {"all_targets"}
     assert ((t.ci_low <= t.probability) & (t.probability <= t.ci_high)).all()

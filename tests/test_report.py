@@ -186,7 +186,7 @@ def test_names_for_every_target_and_indicator(targets):
         assert i18n.has("ind." + tg.indicator), tg.indicator
     for key in ("ind.value", "ind.count", "target.all_targets", "interpretation",
                 "legend.median", "legend.band50", "legend.band90", "legend.target",
-                "verdict.likely", "verdict.uncertain", "verdict.unlikely"):
+                "key.scenario", "key.rule"):
         assert i18n.has(key), key
 
 
