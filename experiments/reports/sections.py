@@ -125,6 +125,15 @@ def _group_name(g: str, lang: str) -> str:
     return f"{head} {en if lang == 'en' else vi}".strip()
 
 
+def _compact(d: float, lo: float, hi: float, lang: str) -> str:
+    """``+0.63 [0.59, 0.67] *`` (``[0,59; 0,67]`` in Vietnamese): a difference, its
+    interval, and * when the interval excludes 0."""
+    sep = "; " if lang == "vi" else ", "
+    mark = " *" if (lo > 0 or hi < 0) else ""
+    return (f"{i18n.number(d, lang, sign=True)} [{i18n.number(lo, lang)}{sep}"
+            f"{i18n.number(hi, lang)}]{mark}")
+
+
 def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[str, str],
                         lang: str) -> list[Block]:
     """Rows task groups, columns targets: the drop in P(target) when the group is left
@@ -141,8 +150,7 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
         cells = [_group_name(g, lang)]
         for tid in cols:
             r = cell[(g, tid)]
-            mark = " *" if (r.ci_low > 0 or r.ci_high < 0) else ""
-            cells.append(i18n.signed_interval(r.difference, r.ci_low, r.ci_high, lang) + mark)
+            cells.append(_compact(r.difference, r.ci_low, r.ci_high, lang))
         body.append(tuple(cells))
     header = (t("col.task_group", lang), *(i18n.target_label(x, lang) for x in cols))
     carries = []
@@ -158,6 +166,8 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
 
 
 def _outcome(name: str, lang: str) -> str:
+    if name.startswith("p_") and i18n.has(f"target.{name[2:]}"):
+        return t("outcome.p", lang, what=i18n.target_label(name[2:], lang))
     parts = name.split("_")
     years = [p for p in parts if p.isdigit() and len(p) == 4]
     core = "_".join(p for p in parts if p not in years)
