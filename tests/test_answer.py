@@ -290,3 +290,19 @@ def test_drivers_in_plain_words(a, tmp_path):
         for pid in ("need_rate", "h3", "tg4_intermediary", "p_intermediary"):
             assert pid not in part.replace("\\_", "_"), (lang, pid)
         assert glossary.label("need_rate", lang) in part and glossary.label("h3", lang) in part
+
+
+def test_calibration_status(tmp_path):
+    from stmarket.experiments.assessment.calibration_status import calibration_status
+
+    assert calibration_status(None)["status"] == "prior"
+    post = tmp_path / "posterior.csv"
+    post.write_text("weight,need_rate,h3\n0.5,0.001,1.0\n0.5,0.002,2.0\n", encoding="utf-8")
+    s = calibration_status(post)
+    assert s == {"status": "posterior", "fitted": ["need_rate", "h3"], "observations": None,
+                 "target_reached": None}
+    (tmp_path / "manifest.json").write_text(
+        '{"observations_file": {"path": "scenarios/observations/bac_kan.toml"}, '
+        '"target_reached": false}', encoding="utf-8")
+    s = calibration_status(post)
+    assert s["observations"].endswith("bac_kan.toml") and s["target_reached"] is False

@@ -243,19 +243,30 @@ def budgets_section(budgets: pd.DataFrame, names: dict[str, str], lang: str) -> 
 
 def assumptions_section(budgets: pd.DataFrame, readings: list[Reading],
                         calibration: dict | None, posterior: str | None,
-                        names: dict[str, str], lang: str) -> list[Block]:
+                        names: dict[str, str], lang: str,
+                        reading_table: pd.DataFrame | None = None) -> list[Block]:
     """Budgets, interpretations, calibration status, what the intervals cover, and the
     limitations."""
     out: list[Block] = [Heading(2, t("h.assumptions", lang))]
     out += budgets_section(budgets, names, lang)
+    plan = next((sc for sc, g in budgets.groupby("scenario", sort=False)
+                 if float(g.budget.abs().sum()) > 0), None)
+    p = ({(r.target, r.reading): r.probability for r in reading_table.itertuples(index=False)
+          if r.scenario == plan} if plan is not None and reading_table is not None else {})
+
+    def said(r: Reading) -> str:  # the reading, with its probability under the plan
+        x = p.get((r.target, r.id))
+        return _reading_label(r, lang) + ("" if x is None else f" ({i18n.prob(x, lang)})")
+
     items = []
     for tid, rs in by_target(readings).items():
         if len(rs) < 2:
             continue
         scored = next(r for r in rs if r.scored)
-        others = t("list_sep", lang).join(_reading_label(r, lang) for r in rs if not r.scored)
+        others = t("list_sep", lang).join(said(r) for r in rs if not r.scored)
         items.append(t("interp.item", lang, target=i18n.target_label(tid, lang),
-                       reading=_reading_label(scored, lang), others=others))
+                       reading=said(scored), others=others,
+                       plan=names.get(plan, plan) if plan else t("missing", lang)))
     if items:
         out += [Heading(3, t("h.interpretations", lang)), Bullets(tuple(items))]
     cal = calibration or {"status": "prior"}
@@ -305,7 +316,8 @@ def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
         out["after_targets"] += drivers_section(drivers[0], drivers[1], drivers[2], lang)
     if budgets is not None:
         out["before_definitions"] += assumptions_section(budgets, readings or [], calibration,
-                                                         posterior, names, lang)
+                                                         posterior, names, lang,
+                                                         reading_table)
     return out
 
 

@@ -122,8 +122,11 @@ _S: dict[str, tuple[str, str]] = {
                      "{scenario}: không có kinh phí cho nhóm nhiệm vụ nào."),
     "budgets.total": ("All task groups", "Tất cả các nhóm"),
     "h.interpretations": ("Interpretations", "Các cách diễn giải"),
-    "interp.item": ("{target}: scored as \u201c{reading}\u201d; other readings: {others}.",
-                    "{target}: đang dùng \u201c{reading}\u201d; cách hiểu khác: {others}."),
+    "interp.item": (
+        "{target}: scored as \u201c{reading}\u201d; other readings: {others} (probability "
+        "under {plan}).",
+        "{target}: đang dùng \u201c{reading}\u201d; cách hiểu khác: {others} (xác suất theo "
+        "{plan})."),
     "h.calibration": ("Calibration status", "Tình trạng hiệu chỉnh"),
     "calib.prior": (
         "Not calibrated: every uncertain parameter is drawn from its prior range (the "
