@@ -437,7 +437,8 @@ def load_targets(name: str | Path = "targets_2257", years: np.ndarray | None = N
 
     path = resolve(name, "targets")
     data = read_toml(path)
-    # [[readings]]: alternative readings of interpretation targets, read elsewhere
+    # [[readings]]: alternative readings of interpreted targets, parsed by
+    # experiments/assessment/readings.py
     check_keys(path, "", data, {"plan", "targets", "readings"}, {"plan", "targets"})
     plan = data["plan"]
     check_keys(path, "plan", plan, {"id", "name", "name_vi", "source", "note"}, {"id", "name"})

@@ -78,7 +78,7 @@ def test_output_folder_holds_everything(three_runs, tiny):
     targets = load_targets(prof.targets, years=prof.years)
     t = pd.read_csv(out / "targets.csv")
     assert list(t.columns) == ["scenario", "target", "year", "threshold", "probability",
-                               "ci_low", "ci_high", "runs"]
+                               "ci_low", "ci_high", "runs", "likelihood"]
     assert set(t.scenario) == {"no_programme", "plan_2257"} and (t.runs == 120).all()
     assert set(t.target) == set(targets.ids) | {"all_targets"}
     assert ((t.ci_low <= t.probability) & (t.probability <= t.ci_high)).all()
@@ -182,7 +182,7 @@ def test_compare_three_scenarios_against_the_first(tiny, tmp_path, capsys):
                                                ("only_tg4_intermediary", "plan_2257")}
     row = c[(c.a == "plan_without_tg4_intermediary") & (c.target == "intermediary_2030")]
     assert row.a_only.item() == 0  # no public intermediary without task group 4
-    assert out.count("Paired comparison") == 2
+    assert out.count("So sánh theo cặp") == 2  # --lang vi: the console speaks Vietnamese
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "tổ chức trung gian" in md.lower()
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from stmarket.experiments.assessment import likelihood as lk
 from stmarket.experiments.outputs.folder import save_figure as save
 from stmarket.experiments.reports import i18n
 from stmarket.experiments.reports.fanchart import fan_chart, target_indicators
@@ -187,7 +188,7 @@ def test_names_for_every_target_and_indicator(targets):
         assert i18n.has("ind." + tg.indicator), tg.indicator
     for key in ("ind.value", "ind.count", "target.all_targets", "interpretation",
                 "legend.median", "legend.band50", "legend.band90", "legend.target",
-                "verdict.likely", "verdict.uncertain", "verdict.unlikely"):
+                "key.scenario", "key.rule"):
         assert i18n.has(key), key
 
 
@@ -250,12 +251,17 @@ def test_every_target_table_number_in_both_outputs(reports, targets):
 
 def test_key_answer_counts(reports):
     md = reports["en"][0]
-    # no_programme: p = 0.11 + 0.08 k >= 0.5 for k = 5..8 -> 4 of 9; plan_2257 (+0.03): 4
-    assert "No programme: a probability of at least 0.5 for 4 of 9 targets" in md
+    # no_programme: p = 0.11 + 0.08 k >= 0.66 (likely) for k = 7, 8 -> 2 of 9;
+    # plan_2257 (+0.03): 0.70 and 0.78 -> 2 of 9
+    assert "No programme: 2 of 9 targets likely or better (probability at least 0.66)" in md
     assert f"all targets together in the same run: 0.01 (0.01{DASH}0.03)" in md
-    assert "Plan 2257 (all six task groups): a probability of at least 0.5 for 4 of 9" in md
+    assert "Plan 2257 (all six task groups): 2 of 9 targets likely or better" in md
+    # the IPCC AR6 words on the estimate: 0.11 is unlikely, 0.43 about as likely as not
+    assert "Unlikely: " in md and "About as likely as not: " in md and "Likely: " in md
+    assert re.search(rf"0\.01 \(0\.01{DASH}0\.03\) \((very|exceptionally) unlikely\)", md)
     vi = reports["vi"][0]
-    assert "Không thực hiện Kế hoạch: 4/9 mục tiêu có xác suất đạt từ 0,5 trở lên" in vi
+    assert "Không thực hiện Kế hoạch: 2/9 mục tiêu có khả năng đạt trở lên (xác suất từ 0,66)" \
+        in vi
 
 
 def test_vietnamese_uses_the_plans_terms_and_no_english(reports):
@@ -392,10 +398,14 @@ def test_extreme_probabilities_in_the_report(tmp_path, targets, png):
         rows = {line.split(" | ")[0][2:].rstrip(" \u2020"): line for line in md.splitlines()
                 if line.startswith("| ")}
         label = {tid: i18n.target_label(targets.get(tid), lang) for tid in cases if tid != ALL}
-        assert f"| {lt} ({f(0)}{DASH}{f(0.01)}) |" in rows[label[ids[0]]]
-        assert f"| {gt} ({f(0.99)}{DASH}{f(1)}) |" in rows[label[ids[1]]]
-        assert f"| {f(0)} ({f(0)}{DASH}{f(0)}) |" in rows[label[ids[2]]]
-        assert f"| {f(1)} ({f(1)}{DASH}{f(1)}) |" in rows[label[ids[3]]]
+
+        def w(p: float, lang: str = lang) -> str:  # the likelihood term after each cell
+            return lk.describe(p, lang)
+
+        assert f"| {lt} ({f(0)}{DASH}{f(0.01)}) {w(0.003)} |" in rows[label[ids[0]]]
+        assert f"| {gt} ({f(0.99)}{DASH}{f(1)}) {w(0.998)} |" in rows[label[ids[1]]]
+        assert f"| {f(0)} ({f(0)}{DASH}{f(0)}) {w(0.0)} |" in rows[label[ids[2]]]
+        assert f"| {f(1)} ({f(1)}{DASH}{f(1)}) {w(1.0)} |" in rows[label[ids[3]]]
         key = next(line for line in md.splitlines() if line.startswith("- ")
                    and SCENARIOS[0]["name_vi" if lang == "vi" else "name"] in line)
         assert f"{lt} ({f(0)}{DASH}{f(0.01)})" in key

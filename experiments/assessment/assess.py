@@ -22,6 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stmarket.experiments.assessment import attribution as _attribution
+from stmarket.experiments.assessment import readings as _readings
+from stmarket.experiments.assessment.calibration_status import calibration_status
+from stmarket.experiments.assessment.likelihood import with_likelihood
 from stmarket.experiments.assessment.montecarlo import ALL, MonteCarlo, MonteCarloResult, Progress
 from stmarket.experiments.outputs import folder as output
 from stmarket.model.errors import InputError
@@ -71,6 +75,7 @@ class Assessment:
     stopping: dict | None = None
     n_seeds: int = 1
     posterior: str | None = None
+    attribution_runs: int | None = None
     started: str = ""
     #: a run from a stated year (:mod:`.fromyear`): its meta, and its history targets
     start: dict | None = None
@@ -100,10 +105,60 @@ class Assessment:
 
     def targets(self) -> pd.DataFrame:
         """Probability of every target and of all together, with Wilson 95 %
-        intervals: ``scenario,target,year,threshold,probability,ci_low,ci_high,runs``."""
+        intervals and the estimate in words (the key of the IPCC AR6 likelihood scale,
+        :mod:`~stmarket.experiments.assessment.likelihood`):
+        ``scenario,target,year,threshold,probability,ci_low,ci_high,runs,likelihood``."""
         if "targets" not in self._cache:
-            self._cache["targets"] = self.result.target_table()
+            self._cache["targets"] = with_likelihood(self.result.target_table())
         return self._cache["targets"].copy()
+
+    def readings(self) -> pd.DataFrame:
+        """Every reading of every target, and P(all) under each combination of readings,
+        on the same runs (:func:`~stmarket.experiments.assessment.readings.reading_table`)."""
+        if "readings" not in self._cache:
+            self._cache["readings"] = _readings.reading_table(self.result)
+        return self._cache["readings"].copy()
+
+    def met_count(self) -> pd.DataFrame:
+        """Distribution of the number of targets met per run: ``scenario,targets_met,
+        probability``."""
+        return _readings.met_count_table(self.result)
+
+    def met_count_mean(self) -> pd.DataFrame:
+        """Mean number of targets met per run with its 95 % interval, beside P(all)."""
+        return _readings.met_count_mean(self.result)
+
+    def attribution(self) -> pd.DataFrame:
+        """The drop in each target's probability when each task group is left out of the
+        reference plan, on the first runs of the same sequence
+        (:func:`~stmarket.experiments.assessment.attribution.attribution_table`; empty
+        when ``attribution_runs`` is 0 or no scenario has a budget)."""
+        if "attribution" not in self._cache:
+            n = self.attribution_runs
+            if n == 0:
+                out = pd.DataFrame(columns=list(_attribution.ATTRIBUTION_COLUMNS))
+                out.attrs.update(plan=None, runs=0)
+            else:
+                out = _attribution.attribution_table(self.result, runs=n,
+                                                     n_threads=self.workers or None)
+            self._cache["attribution"] = out
+        out = self._cache["attribution"]
+        copy = out.copy()
+        copy.attrs.update(out.attrs)
+        return copy
+
+    def budgets(self) -> pd.DataFrame:
+        """The yearly budget of every task group in every scenario (billion VND):
+        ``scenario,task_group,year,budget``."""
+        from stmarket.model.scenario import LEVERS
+
+        rows = []
+        years = self.profile.years
+        for s in self.scenarios:
+            b = s.budgets(years)
+            rows += [(s.id, g, int(y), float(b[i, j])) for i, g in enumerate(LEVERS)
+                     for j, y in enumerate(years)]
+        return pd.DataFrame(rows, columns=["scenario", "task_group", "year", "budget"])
 
     def comparisons(self, reference: str | None = None) -> pd.DataFrame:
         """Each scenario (``a``) against the reference (``b``; the first scenario by
@@ -148,6 +203,7 @@ class Assessment:
             "seed": self.seed,
             "seeds_per_sample": self.n_seeds,
             "posterior": self.posterior,
+            "calibration": calibration_status(self.posterior),
             "world": self._world_meta(),
             "stopping": self.stopping,
             "from_year": self.start,
@@ -211,6 +267,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
            seed: int = 1, n_seeds: int = 1, workers: int | None = None,
            research_origin_threshold: float | None = None,
            posterior: str | Path | None = None,
+           attribution_runs: int | None = None,
            progress: Progress | None = None) -> Assessment:
     """Monte Carlo of scenarios on common random numbers, scored against the targets.
 
@@ -242,6 +299,10 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         A ``posterior.csv`` from ``stmarket calibrate``: the parameters it fitted
         are drawn from the posterior (one particle per sample, resampled by weight as
         a pure function of the seed and the sample), the others from the priors.
+    attribution_runs : int, optional
+        Paired runs of each task group left out of the reference plan
+        (:meth:`Assessment.attribution`, computed when first asked for): 0 for none;
+        by default ``ATTRIBUTION_RUNS`` (1,000) or all runs if fewer.
     progress : callable(done, total), optional
 
     Returns
@@ -272,6 +333,9 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
     if not 1 <= n_seeds <= 10_000:
         raise InputError("argument", "--seeds-per-sample",
                          f"must be in [1, 10000], got {n_seeds}")
+    if attribution_runs is not None and not 0 <= attribution_runs <= 10_000_000:
+        raise InputError("argument", "--attribution-runs",
+                         f"must be in [0, 10000000], got {attribution_runs}")
     post = None
     if posterior is not None:
         from stmarket.experiments.assessment.posterior import load_posterior
@@ -287,7 +351,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         stopping = {"half_width": half_width, "max_runs": max_runs, "reached": reached}
     return Assessment(mc.result(), seed=seed, workers=workers or 0, stopping=stopping,
                       n_seeds=n_seeds, posterior=str(posterior) if posterior else None,
-                      started=started, finished=_now())
+                      attribution_runs=attribution_runs, started=started, finished=_now())
 
 
 #: Bytes held per run and scenario beyond the yearly accumulators: indicators, verdicts,

@@ -49,6 +49,16 @@ def _pos_int(text: str) -> int:
     return v
 
 
+def _count(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}") from None
+    if not 0 <= v <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"must be in [0, 10000000], got {text!r}")
+    return v
+
+
 def _half_width(text: str) -> float:
     try:
         v = float(text)
@@ -112,6 +122,12 @@ def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
                    help="language of the report (default: en)")
     r.add_argument("--no-parquet", action="store_true",
                    help="do not write runs.parquet (one row per run and year)")
+    r.add_argument("--attribution-runs", type=_count, default=None, metavar="N",
+                   help="paired runs of the plan with each task group left out "
+                        "(attribution.csv); 0 for none (default: 1000, or all runs if fewer)")
+    r.add_argument("--drivers", default=None, metavar="FOLDER",
+                   help="a 'stmarket sensitivity' output folder: its ranking goes into the "
+                        "report in plain words (default: OUT/sensitivity if it holds one)")
     bar = r.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None,
                      help="show a progress bar (default: when the terminal is interactive)")
@@ -128,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="Monte Carlo of scenarios: the probability of each target",
         description="Monte Carlo of scenarios (default: no_programme and plan_2257) over "
                     "parameter uncertainty and seeds, on common random numbers: the "
-                    "probability of each target with its 95%% interval, paired comparisons "
-                    "against the first scenario, fan charts, and a report in --out.")
+                    "probability of each target with its 95 % interval, paired comparisons "
+                    "against the first scenario, each task group left out of the plan "
+                    "(attribution), fan charts, and a report in --out.")
     r.add_argument("scenarios", nargs="*", metavar="SCENARIO", default=DEFAULT_SCENARIOS,
                    help="bundled scenario names or TOML paths; the first is the reference "
                         "(default: %(default)s)")
@@ -235,6 +252,9 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     from stmarket.model import load_profile
 
     claim(args.out, args.command, force=args.force, outputs=OUTPUTS)
+    if args.drivers is not None and not (Path(args.drivers) / "ranking.csv").is_file():
+        raise InputError("argument", "--drivers", f"{args.drivers} holds no ranking.csv; "
+                                                  "give a 'stmarket sensitivity' output folder")
     profile = load_profile(args.profile)
     targets = load_targets_from_args(args, profile)
     start = None
@@ -254,19 +274,23 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
                    half_width=args.half_width or DEFAULT_HALF_WIDTH,
                    max_runs=args.max_runs or DEFAULT_MAX_RUNS,
                    seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
-                   posterior=args.posterior, progress=bar)
+                   posterior=args.posterior, progress=bar,
+                   attribution_runs=args.attribution_runs)
     finally:
         bar.close()
     if start is not None:
         a.start, a.history = start.meta(), start.history_table()
         print(start.line())
         print(a.history.to_string(index=False), flush=True)
-    print(a.summary(), flush=True)
+    from stmarket.experiments.reports.console import format_summary
+    from stmarket.experiments.reports.words import t as words
+
+    print(format_summary(a, args.lang), flush=True)
     from stmarket.experiments.reports.write import write_assessment
 
     files = write_assessment(a, args.out, lang=args.lang, parquet=not args.no_parquet,
-                             command=args.command, force=args.force)
-    print(f"\nwritten to {args.out}: {', '.join(files)}")
+                             drivers=args.drivers, command=args.command, force=args.force)
+    print("\n" + words("con.written", args.lang, out=args.out, files=", ".join(files)))
     return 0
 
 

@@ -147,7 +147,8 @@ def versions() -> dict[str, str | None]:
 #: Every file an assessment may write (removed by :func:`begin` so that no file of an
 #: earlier run stays beside a new manifest).
 OUTPUTS = ("targets.csv", "comparisons.csv", "value_difference.csv", "fan.csv",
-           "target_by_year.csv", "history.csv",
+           "target_by_year.csv", "history.csv", "met_count.csv", "readings.csv",
+           "attribution.csv",
            "runs.parquet", "fan_charts.png", "report.md", "report.html")
 #: The manifest of a sweep's folder (:mod:`stmarket.experiments.sweeps.runner`).
 SWEEP_MANIFEST = "sweep.json"

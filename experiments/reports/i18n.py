@@ -97,19 +97,15 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "read.stopping_capped": ("the cap was reached first, so some intervals are wider",
                              "đã chạm mức tối đa trước, nên một số khoảng rộng hơn"),
     "key.scenario": (
-        "{scenario}: a probability of at least 0.5 for {k} of {n} targets; all targets "
-        "together in the same run: {p}.",
-        "{scenario}: {k}/{n} mục tiêu có xác suất đạt từ 0,5 trở lên; xác suất đạt đồng thời "
-        "tất cả mục tiêu trong cùng một lần chạy: {p}."),
+        "{scenario}: {k} of {n} targets likely or better (probability at least 0.66); all "
+        "targets together in the same run: {p}.",
+        "{scenario}: {k}/{n} mục tiêu có khả năng đạt trở lên (xác suất từ 0,66); xác suất "
+        "đạt đồng thời tất cả mục tiêu trong cùng một lần chạy: {p}."),
     "key.rule": (
-        "A target is called likely when its whole 95 % interval lies above 0.5, unlikely "
-        "when it lies below 0.5, and uncertain otherwise.",
-        "Một mục tiêu được xếp là nhiều khả năng đạt khi toàn bộ khoảng tin cậy 95% lớn hơn "
-        "0,5, khó đạt khi toàn bộ khoảng nhỏ hơn 0,5, và chưa chắc chắn trong các trường hợp "
-        "còn lại."),
-    "verdict.likely": ("likely", "nhiều khả năng đạt"),
-    "verdict.uncertain": ("uncertain", "chưa chắc chắn"),
-    "verdict.unlikely": ("unlikely", "khó đạt"),
+        "The words are the IPCC AR6 likelihood scale (section “How probabilities are "
+        "put in words”), applied to the estimate; the 95 % interval stands beside it.",
+        "Từ ngữ theo thang khả năng của IPCC AR6 (mục “Cách diễn đạt xác suất bằng "
+        "lời”), áp dụng cho giá trị ước lượng; khoảng tin cậy 95% đặt bên cạnh."),
     "targets.intro": (
         "Probability that the target is met, with its 95 % interval, in each scenario.",
         "Xác suất đạt mục tiêu, kèm khoảng tin cậy 95%, theo từng kịch bản."),

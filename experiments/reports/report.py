@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stmarket.experiments.assessment import likelihood as lk
 from stmarket.experiments.reports import i18n
 from stmarket.experiments.reports.i18n import t
 from stmarket.model.targets import Target, TargetSet
@@ -169,14 +170,6 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _verdict(lo: float, hi: float) -> str:
-    if lo > 0.5:
-        return "likely"
-    if hi < 0.5:
-        return "unlikely"
-    return "uncertain"
-
-
 def _ordered(first: Iterable[str], then: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*first, *then]))
 
@@ -206,17 +199,18 @@ def _key_answer(table: pd.DataFrame, scenarios: list[str], target_ids: list[str]
     items = []
     for sc in scenarios:
         own = [rows[(sc, tid)] for tid in target_ids if (sc, tid) in rows]
-        k = sum(1 for r in own if r.probability >= 0.5)
+        k = sum(1 for r in own if r.probability >= lk.UPPER[-1][1])
         allrow = rows.get((sc, ALL))
         p = (i18n.prob_interval(allrow.probability, allrow.ci_low, allrow.ci_high, lang)
+             + f" ({lk.describe(allrow.probability, lang)})"
              if allrow is not None else t("missing", lang))
         text = t("key.scenario", lang, scenario=names.get(sc, sc), k=k, n=len(own), p=p)
-        groups: dict[str, list[str]] = {"likely": [], "uncertain": [], "unlikely": []}
-        for r in own:
-            groups[_verdict(r.ci_low, r.ci_high)].append(
+        groups: dict[str, list[str]] = {key: [] for key in lk.KEYS}
+        for r in own:  # the IPCC AR6 scale, applied to the estimate
+            groups[lk.likelihood(r.probability)].append(
                 i18n.target_label(by_id.get(r.target, r.target), lang))
         sep = t("list_sep", lang)  # labels may contain commas
-        text += "".join(f" {_capitalise(t('verdict.' + v, lang))}: {sep.join(labels)}."
+        text += "".join(f" {_capitalise(lk.term(v, lang))}: {sep.join(labels)}."
                         for v, labels in groups.items() if labels)
         items.append(text)
     return [Heading(2, t("h.key_answer", lang)), Bullets(tuple(items)),
@@ -239,7 +233,8 @@ def _target_section(table: pd.DataFrame, scenarios: list[str], target_ids: list[
         for sc in scenarios:
             r = rows.get((sc, tid))
             cells.append(t("missing", lang) if r is None else
-                         i18n.prob_interval(r.probability, r.ci_low, r.ci_high, lang))
+                         i18n.prob_interval(r.probability, r.ci_low, r.ci_high, lang)
+                         + f" {lk.describe(r.probability, lang)}")
         body.append(tuple(cells))
     header = (t("col.target", lang), t("col.year", lang), t("col.criterion", lang),
               *(names.get(s, s) for s in scenarios))
@@ -365,8 +360,10 @@ def _provenance(meta: dict, targets: TargetSet, lang: str) -> list[Block]:
 def build_blocks(*, lang: str, meta: dict, targets: TargetSet, target_table: pd.DataFrame,
                  comparisons: pd.DataFrame | None = None,
                  value_difference: pd.DataFrame | None = None,
-                 figures: dict[str, Path] | None = None) -> list[Block]:
+                 figures: dict[str, Path] | None = None,
+                 sections: dict[str, list[Block]] | None = None) -> list[Block]:
     """The report's content, in order, as blocks (arguments as in :func:`write_report`)."""
+    extra = sections or {}
     t("title", lang)  # rejects an unknown language early
     _check_columns(target_table, TARGET_COLUMNS, "target_table")
     by_id = {tg.id: tg for tg in targets.targets}
@@ -377,8 +374,11 @@ def build_blocks(*, lang: str, meta: dict, targets: TargetSet, target_table: pd.
                           [x for x in target_table["target"] if x != ALL])
     blocks: list[Block] = [Heading(1, _title(targets, lang))]
     blocks += _how_to_read(meta, targets, lang, names, scenarios)
+    blocks += extra.get("how_to_read", [])
     blocks += _key_answer(target_table, scenarios, target_ids, names, lang, by_id)
+    blocks += extra.get("after_key_answer", [])
     blocks += _target_section(target_table, scenarios, target_ids, by_id, names, lang)
+    blocks += extra.get("after_targets", [])
     if comparisons is not None and len(comparisons):
         _check_columns(comparisons, COMPARISON_COLUMNS, "comparisons")
         blocks += _comparison_section(comparisons, by_id, names, lang)
@@ -389,6 +389,7 @@ def build_blocks(*, lang: str, meta: dict, targets: TargetSet, target_table: pd.
         blocks.append(Heading(2, t("h.figures", lang)))
         blocks += [Figure(Path(p), i18n.t_or(f"fig.{name}", lang, name))
                    for name, p in figures.items()]
+    blocks += extra.get("before_definitions", [])
     blocks += _definitions(targets, lang)
     blocks += _provenance(meta, targets, lang)
     return blocks
@@ -534,7 +535,8 @@ def _write_atomic(files: Sequence[tuple[Path, str]]) -> None:
 def write_report(out_dir: Path, *, lang: str, meta: dict, targets: TargetSet,
                  target_table: pd.DataFrame, comparisons: pd.DataFrame | None,
                  value_difference: pd.DataFrame | None,
-                 figures: dict[str, Path]) -> tuple[Path, Path]:
+                 figures: dict[str, Path],
+                 sections: dict[str, list[Block]] | None = None) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` into ``out_dir``, atomically.
 
     Parameters
@@ -566,6 +568,10 @@ def write_report(out_dir: Path, *, lang: str, meta: dict, targets: TargetSet,
     figures : dict of str to Path
         Name to image file, embedded in order; ``fig.<name>`` in
         :mod:`stmarket.experiments.reports.i18n` gives the caption (else the name).
+    sections : dict of str to list of Block, optional
+        Further sections (:func:`stmarket.experiments.reports.sections.answer_sections`)
+        by place: ``how_to_read``, ``after_key_answer``, ``after_targets``,
+        ``before_definitions``.
 
     Returns
     -------
@@ -586,7 +592,7 @@ def write_report(out_dir: Path, *, lang: str, meta: dict, targets: TargetSet,
             raise FileNotFoundError(f"figure {p} does not exist")
     blocks = build_blocks(lang=lang, meta=meta, targets=targets, target_table=target_table,
                           comparisons=comparisons, value_difference=value_difference,
-                          figures=figures)
+                          figures=figures, sections=sections)
     out_dir.mkdir(parents=True, exist_ok=True)
     md_path, html_path = out_dir / "report.md", out_dir / "report.html"
     _write_atomic([(md_path, to_markdown(blocks, out_dir)), (html_path, to_html(blocks, lang))])

@@ -1,0 +1,326 @@
+"""The report's sections that answer beyond one probability per target: the likelihood
+scale, the number of targets met per run, the readings of the interpreted targets, what
+each task group does, the drivers of the sensitivity analysis, and the assumptions.
+
+Each function returns blocks (:mod:`~stmarket.experiments.reports.report`); the caller
+places them (:func:`answer_sections`). Every number comes from the tables passed in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from stmarket.experiments.assessment import likelihood as lk
+from stmarket.experiments.assessment.readings import ALL, WITHOUT_PLAN_AT, Reading, by_target
+from stmarket.experiments.reports import glossary, i18n, words
+from stmarket.experiments.reports.report import Block, Bullets, Heading, Note, Paragraph, Table
+from stmarket.experiments.reports.words import t
+from stmarket.model.scenario import LEVER_TITLES
+
+
+def _p(p: float, lo: float, hi: float, lang: str) -> str:
+    return f"{i18n.prob_interval(p, lo, hi, lang)} {lk.describe(p, lang)}".strip()
+
+
+def scale_section(lang: str) -> list[Block]:
+    """The likelihood scale, stated."""
+    rows = tuple((lk.term(k, lang), i18n._localise(lk.RANGES[k], lang).replace(
+        i18n.MINUS, i18n.DASH)) for k in lk.KEYS)
+    return [Heading(3, t("h.scale", lang)), Paragraph(t("scale.intro", lang)),
+            Table((t("col.term", lang), t("col.range", lang)), rows, ("l", "r"))]
+
+
+def met_count_section(met_count: pd.DataFrame, met_mean: pd.DataFrame, scenarios: list[str],
+                      names: dict[str, str], lang: str) -> list[Block]:
+    """Distribution of the number of targets met per run, its mean and P(all)."""
+    wide = met_count.pivot(index="targets_met", columns="scenario", values="probability")
+    body = [tuple([i18n.integer(int(k), lang)] + [i18n.prob(wide.at[k, s], lang)
+                                                  for s in scenarios]) for k in wide.index]
+    mm = met_mean.set_index("scenario")
+    body.append(tuple([t("met.mean_row", lang)] + [
+        f"{i18n.number(mm.at[s, 'mean'], lang)} ({i18n.number(mm.at[s, 'ci_low'], lang)}"
+        f"{i18n.DASH}{i18n.number(mm.at[s, 'ci_high'], lang)})" for s in scenarios]))
+    body.append(tuple([t("met.all_row", lang)] + [i18n.prob(mm.at[s, "p_all"], lang)
+                                                  for s in scenarios]))
+    header = (t("col.targets_met", lang), *(names.get(s, s) for s in scenarios))
+    return [Heading(2, t("h.met_count", lang)), Paragraph(t("met.intro", lang)),
+            Table(header, tuple(body), ("l",) + ("r",) * len(scenarios))]
+
+
+def _reading_label(r: Reading, lang: str) -> str:
+    return r.label_vi if lang == "vi" and r.label_vi else r.label
+
+
+def _combo_label(cid: str, groups: dict[str, list[Reading]], lang: str) -> str:
+    if cid in ("as_scored", "strictest", "most_lenient", "without_interpretations"):
+        return t(f"combo.{cid}", lang)
+    if cid.startswith("without_"):
+        return t("combo.without", lang, target=i18n.target_label(cid[8:], lang))
+    tid, rid = cid.split("=", 1)
+    r = next((x for x in groups.get(tid, []) if x.id == rid), None)
+    return t("combo.swap", lang, target=i18n.target_label(tid, lang),
+             reading=_reading_label(r, lang) if r else rid)
+
+
+def readings_section(table: pd.DataFrame, readings: list[Reading], scenarios: list[str],
+                     names: dict[str, str], lang: str) -> list[Block]:
+    """Each interpreted target under each reading, P(all) under each combination, and the
+    targets met without the plan."""
+    groups = by_target(readings)
+    rows = {(r.scenario, r.target, r.reading): r for r in table.itertuples(index=False)}
+    out: list[Block] = [Heading(2, t("h.readings", lang)), Paragraph(t("readings.intro", lang))]
+    sc_head = tuple(names.get(s, s) for s in scenarios)
+    for tid, rs in groups.items():
+        if len(rs) < 2:
+            continue
+        body = []
+        for r in rs:
+            label = _reading_label(r, lang) + (f" ({t('scored', lang)})" if r.scored else "")
+            cells = [label]
+            for s in scenarios:
+                x = rows.get((s, tid, r.id))
+                cells.append(t("missing", lang) if x is None else
+                             _p(x.probability, x.ci_low, x.ci_high, lang))
+            flag = rows.get((scenarios[0], tid, r.id))
+            f = None if flag is None else flag.met_without_plan
+            cells.append(t("missing", lang) if f is None or pd.isna(f) else
+                         t("yes" if f else "no", lang))
+            body.append(tuple(cells))
+        out.append(Heading(3, i18n.target_label(tid, lang), code=tid))
+        out.append(Table((t("col.reading", lang), *sc_head, t("col.without_plan", lang)),
+                         tuple(body), ("l",) + ("r",) * len(scenarios) + ("l",)))
+    combos = list(dict.fromkeys(r.reading for r in table.itertuples(index=False)
+                                if r.target == ALL))
+    body = []
+    for cid in combos:
+        cells = [_combo_label(cid, groups, lang)]
+        for s in scenarios:
+            x = rows.get((s, ALL, cid))
+            cells.append(t("missing", lang) if x is None else
+                         _p(x.probability, x.ci_low, x.ci_high, lang))
+        body.append(tuple(cells))
+    out += [Heading(3, t("h.combinations", lang)), Paragraph(t("combinations.intro", lang)),
+            Table((t("col.combination", lang), *sc_head), tuple(body),
+                  ("l",) + ("r",) * len(scenarios))]
+    flagged = [r for r in readings if (x := rows.get((scenarios[0], r.target, r.id)))
+               is not None and not pd.isna(x.met_without_plan) and bool(x.met_without_plan)]
+    at = i18n.prob(WITHOUT_PLAN_AT, lang)
+    if flagged:
+        items = t("list_sep", lang).join(
+            i18n.target_label(r.target, lang)
+            + ("" if len(groups[r.target]) < 2 else f" ({_reading_label(r, lang)})")
+            for r in flagged)
+        out.append(Note(t("without_plan.note", lang, items=items, at=at)))
+    elif not table["met_without_plan"].isna().all():
+        out.append(Paragraph(t("without_plan.none", lang, at=at)))
+    return out
+
+
+def _group_name(g: str, lang: str) -> str:
+    en, vi = LEVER_TITLES.get(g, (g, g))
+    n = g[2] if g.startswith("tg") and g[2:3].isdigit() else ""
+    head = (f"TG{n}" if lang == "en" else f"Nhóm {n}") if n else ""
+    return f"{head} {en if lang == 'en' else vi}".strip()
+
+
+def _compact(d: float, lo: float, hi: float, lang: str) -> str:
+    """``+0.63 [0.59, 0.67] *`` (``[0,59; 0,67]`` in Vietnamese): a difference, its
+    interval, and * when the interval excludes 0."""
+    sep = "; " if lang == "vi" else ", "
+    mark = " *" if (lo > 0 or hi < 0) else ""
+    return (f"{i18n.number(d, lang, sign=True)} [{i18n.number(lo, lang)}{sep}"
+            f"{i18n.number(hi, lang)}]{mark}")
+
+
+def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[str, str],
+                        lang: str) -> list[Block]:
+    """Rows task groups, columns targets: the drop in P(target) when the group is left
+    out, with its interval; * where the interval excludes 0; then which groups carry
+    which target."""
+    if attr is None or not len(attr):
+        return []
+    plan, runs = attr.attrs.get("plan"), attr.attrs.get("runs", 0)
+    cols = [x for x in [*target_ids, ALL] if x in set(attr.target)]
+    cell = {(r.task_group, r.target): r for r in attr.itertuples(index=False)}
+    groups = list(dict.fromkeys(attr.task_group))
+    body = []
+    for g in groups:
+        cells = [_group_name(g, lang)]
+        for tid in cols:
+            r = cell[(g, tid)]
+            cells.append(_compact(r.difference, r.ci_low, r.ci_high, lang))
+        body.append(tuple(cells))
+    header = (t("col.task_group", lang), *(i18n.target_label(x, lang) for x in cols))
+    carries = []
+    for tid in cols:
+        gs = [_group_name(g, lang) for g in groups if cell[(g, tid)].ci_low > 0]
+        carries.append(t("attr.carries", lang, target=i18n.target_label(tid, lang),
+                         groups=t("list_sep", lang).join(gs) if gs else t("attr.none", lang)))
+    return [Heading(2, t("h.attribution", lang)),
+            Paragraph(t("attr.intro", lang, plan=names.get(plan, plan),
+                        runs=i18n.integer(int(runs), lang))),
+            Table(header, tuple(body), ("l",) + ("r",) * len(cols)),
+            Paragraph(t("attr.carried_by", lang)), Bullets(tuple(carries))]
+
+
+def _outcome(name: str, lang: str) -> str:
+    if name.startswith("p_") and i18n.has(f"target.{name[2:]}"):
+        return t("outcome.p", lang, what=i18n.target_label(name[2:], lang))
+    parts = name.split("_")
+    years = [p for p in parts if p.isdigit() and len(p) == 4]
+    core = "_".join(p for p in parts if p not in years)
+    when = i18n.DASH.join(years)
+    if core.startswith("p_"):
+        what = core[2:]
+        if what == "all":
+            return t("outcome.p", lang, what=t("outcome.all", lang, year=when))
+        text = i18n.indicator_name(what, lang)
+        return t("outcome.p", lang, what=f"{text} {when}".strip())
+    return f"{i18n.indicator_name(core, lang)} {when}".strip()
+
+
+def drivers_section(ranking: pd.DataFrame, folder: str, method: str, lang: str,
+                    top: int = 10) -> list[Block]:
+    """The top inputs of a sensitivity ranking (``ranking.csv``), in plain words."""
+    if ranking is None or not len(ranking):
+        return []
+    kinds = {k for k in words.keys() if k.startswith("kind.")}
+    body = []
+    for r in ranking.sort_values("rank").head(top).itertuples(index=False):
+        kind = t(f"kind.{r.kind}", lang) if f"kind.{r.kind}" in kinds else str(r.kind)
+        body.append((i18n.integer(int(r.rank), lang), glossary.label(str(r.input), lang), kind,
+                     _outcome(str(r.outcome), lang)))
+    return [Heading(2, t("h.drivers", lang)),
+            Paragraph(t("drivers.intro", lang, folder=folder, method=method)),
+            Table((t("col.rank", lang), t("col.input", lang), t("col.kind", lang),
+                   t("col.outcome", lang)), tuple(body), ("r", "l", "l", "l"))]
+
+
+def read_drivers(folder: str | Path) -> tuple[pd.DataFrame | None, str]:
+    """``ranking.csv`` of a sensitivity output folder and its method (from the manifest),
+    or ``(None, "")`` when the folder holds no sensitivity result."""
+    import json
+
+    folder = Path(folder)
+    f = folder / "ranking.csv"
+    if not f.is_file():
+        return None, ""
+    method = ""
+    man = folder / "manifest.json"
+    if man.is_file():
+        try:
+            method = str(json.loads(man.read_text(encoding="utf-8")).get("method", ""))
+        except (OSError, ValueError):
+            method = ""
+    return pd.read_csv(f), method
+
+
+def budgets_section(budgets: pd.DataFrame, names: dict[str, str], lang: str) -> list[Block]:
+    """The yearly budget of every task group in every scenario: one compact table per
+    scenario (rows groups, columns years), a sentence for a scenario with no budget."""
+    out: list[Block] = [Heading(3, t("h.budgets", lang)), Paragraph(t("budgets.intro", lang))]
+    for sc, g in budgets.groupby("scenario", sort=False):
+        name = names.get(sc, sc)
+        if float(g.budget.abs().sum()) == 0.0:
+            out.append(Paragraph(t("budgets.none", lang, scenario=name)))
+            continue
+        wide = g.pivot(index="task_group", columns="year", values="budget")
+        wide = wide.loc[list(dict.fromkeys(g.task_group))]
+        wide = wide.loc[wide.abs().sum(axis=1) > 0]
+        years = list(wide.columns)
+        body = tuple(tuple([_group_name(grp, lang)] + [
+            i18n.number(v, lang) if v else t("missing", lang) for v in wide.loc[grp]])
+            for grp in wide.index)
+        total = wide.sum(axis=0)
+        body += (tuple([t("budgets.total", lang)] + [i18n.number(v, lang) for v in total]),)
+        out.append(Paragraph(name))
+        out.append(Table((t("col.task_group", lang), *(str(y) for y in years)), body,
+                         ("l",) + ("r",) * len(years)))
+    return out
+
+
+def assumptions_section(budgets: pd.DataFrame, readings: list[Reading],
+                        calibration: dict | None, posterior: str | None,
+                        names: dict[str, str], lang: str,
+                        reading_table: pd.DataFrame | None = None) -> list[Block]:
+    """Budgets, interpretations, calibration status, what the intervals cover, and the
+    limitations."""
+    out: list[Block] = [Heading(2, t("h.assumptions", lang))]
+    out += budgets_section(budgets, names, lang)
+    plan = next((sc for sc, g in budgets.groupby("scenario", sort=False)
+                 if float(g.budget.abs().sum()) > 0), None)
+    p = ({(r.target, r.reading): r.probability for r in reading_table.itertuples(index=False)
+          if r.scenario == plan} if plan is not None and reading_table is not None else {})
+
+    def said(r: Reading) -> str:  # the reading, with its probability under the plan
+        x = p.get((r.target, r.id))
+        return _reading_label(r, lang) + ("" if x is None else f" ({i18n.prob(x, lang)})")
+
+    items = []
+    for tid, rs in by_target(readings).items():
+        if len(rs) < 2:
+            continue
+        scored = next(r for r in rs if r.scored)
+        others = t("list_sep", lang).join(said(r) for r in rs if not r.scored)
+        items.append(t("interp.item", lang, target=i18n.target_label(tid, lang),
+                       reading=said(scored), others=others,
+                       plan=names.get(plan, plan) if plan else t("missing", lang)))
+    if items:
+        out += [Heading(3, t("h.interpretations", lang)), Bullets(tuple(items))]
+    cal = calibration or {"status": "prior"}
+    if cal.get("status") == "posterior":
+        fitted = list(cal.get("fitted") or [])
+        reached = (t("calib.not_reached", lang) if cal.get("target_reached") is False else "")
+        text = t("calib.posterior", lang, n=len(fitted),
+                 names=", ".join(glossary.label(x, lang) for x in fitted) or "—",
+                 file=Path(str(posterior or "")).name,
+                 observations=(Path(cal["observations"]).name if cal.get("observations")
+                               else t("calib.unknown_obs", lang)), reached=reached)
+    else:
+        text = t("calib.prior", lang)
+    out += [Heading(3, t("h.calibration", lang)), Paragraph(text)]
+    out += [Heading(3, t("h.interval", lang)), Bullets((t("interval.covers", lang),
+                                                        t("interval.not", lang)))]
+    out += [Heading(3, t("h.limitations", lang)),
+            Bullets(tuple(t(k, lang) for k in ("lim.data", "lim.small", "lim.budgets",
+                                               "lim.attribution", "lim.merger")))]
+    return out
+
+
+def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
+                    target_ids: list[str], readings: list[Reading] | None = None,
+                    reading_table: pd.DataFrame | None = None,
+                    met_count: pd.DataFrame | None = None,
+                    met_mean: pd.DataFrame | None = None,
+                    attribution: pd.DataFrame | None = None,
+                    budgets: pd.DataFrame | None = None,
+                    drivers: tuple[pd.DataFrame | None, str, str] | None = None,
+                    calibration: dict | None = None, posterior: str | None = None
+                    ) -> dict[str, list[Block]]:
+    """The new sections, keyed by where the report places them: ``how_to_read`` (the
+    scale), ``after_key_answer`` (targets met per run), ``after_targets`` (readings,
+    attribution, drivers) and ``before_definitions`` (assumptions)."""
+    out: dict[str, list[Block]] = {"how_to_read": scale_section(lang), "after_key_answer": [],
+                                   "after_targets": [], "before_definitions": []}
+    if met_count is not None and met_mean is not None and len(met_count):
+        out["after_key_answer"] += met_count_section(met_count, met_mean, scenarios, names,
+                                                     lang)
+    if reading_table is not None and readings is not None and len(reading_table):
+        out["after_targets"] += readings_section(reading_table, readings, scenarios, names,
+                                                 lang)
+    if attribution is not None:
+        out["after_targets"] += attribution_section(attribution, target_ids, names, lang)
+    if drivers is not None and drivers[0] is not None:
+        out["after_targets"] += drivers_section(drivers[0], drivers[1], drivers[2], lang)
+    if budgets is not None:
+        out["before_definitions"] += assumptions_section(budgets, readings or [], calibration,
+                                                         posterior, names, lang,
+                                                         reading_table)
+    return out
+
+
+__all__ = ["answer_sections", "assumptions_section", "attribution_section",
+           "drivers_section", "met_count_section", "read_drivers", "readings_section",
+           "scale_section"]
