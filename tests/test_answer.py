@@ -29,8 +29,11 @@ from stmarket.experiments.reports import glossary, words
 from stmarket.experiments.reports.write import write_assessment
 from stmarket.model import load_profile, load_scenario, load_targets
 from stmarket.model.errors import InputError
+from stmarket.model.plan import load_plan
 from stmarket.model.profile import scenarios_dir
-from stmarket.model.scenario import LEVERS, Scenario
+from stmarket.model.scenario import Scenario
+
+LEVERS = load_plan("plan_2257").ids
 
 PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
 RUNS = 80

@@ -148,17 +148,17 @@ class Assessment:
         return copy
 
     def budgets(self) -> pd.DataFrame:
-        """The yearly budget of every task group in every scenario (billion VND):
-        ``scenario,task_group,year,budget``."""
-        from stmarket.model.scenario import LEVERS
-
+        """The yearly budget of every instrument (task group) of each scenario's plan
+        (billion VND, what is spent): ``scenario,task_group,year,budget``."""
         rows = []
         years = self.profile.years
         for s in self.scenarios:
-            b = s.budgets(years)
-            rows += [(s.id, g, int(y), float(b[i, j])) for i, g in enumerate(LEVERS)
+            b = s.instrument_budgets(years)
+            rows += [(s.id, g, int(y), float(b[i, j])) for i, g in enumerate(s.plan.ids)
                      for j, y in enumerate(years)]
-        return pd.DataFrame(rows, columns=["scenario", "task_group", "year", "budget"])
+        out = pd.DataFrame(rows, columns=["scenario", "task_group", "year", "budget"])
+        out.attrs["titles"] = {k: v for s in self.scenarios for k, v in s.plan.titles.items()}
+        return out
 
     def comparisons(self, reference: str | None = None) -> pd.DataFrame:
         """Each scenario (``a``) against the reference (``b``; the first scenario by

@@ -18,6 +18,8 @@ job stays cheap; the plan's verdicts on those runs come from the assessment itse
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,7 @@ from stmarket.experiments.assessment.stats import paired_difference
 from stmarket.model import indicators
 from stmarket.model import kernels as K
 from stmarket.model.core import run_batch
-from stmarket.model.scenario import LEVERS, Scenario
+from stmarket.model.scenario import Scenario
 
 ALL = "all_targets"
 #: Runs of each leave-one-out scenario in the default job: at 1,000 paired runs the
@@ -37,10 +39,9 @@ ATTRIBUTION_COLUMNS = ("task_group", "target", "difference", "ci_low", "ci_high"
 
 
 def task_groups(scenario: Scenario) -> list[str]:
-    """The instruments of a scenario that can be left out: the task groups its levers
-    name, in lever order. (The one place that lists them, so that a plan with other
-    instruments changes only this function.)"""
-    return [g for g in LEVERS if g in scenario.levers]
+    """The instruments of a scenario that can be left out: those of its plan its levers
+    budget, in the plan's order (Decision 2257's six task groups by default)."""
+    return [g for g in scenario.plan.ids if g in scenario.levers]
 
 
 def without(scenario: Scenario, group: str) -> Scenario:
@@ -48,11 +49,11 @@ def without(scenario: Scenario, group: str) -> Scenario:
     if group not in scenario.levers:
         raise ValueError(f"{scenario.id} has no task group {group!r}")
     levers = {g: dict(s) for g, s in scenario.levers.items() if g != group}
-    return Scenario(id=f"{scenario.id}_without_{group}",
-                    name=f"{scenario.name} without {group}",
-                    name_vi=f"{scenario.name_vi or scenario.name} không có {group}",
-                    description=f"{scenario.id} with no budget for {group}", levers=levers,
-                    path=scenario.path, bases=scenario.bases)
+    # the same plan, history and start year: only the group's budget changes
+    return replace(scenario, id=f"{scenario.id}_without_{group}",
+                   name=f"{scenario.name} without {group}",
+                   name_vi=f"{scenario.name_vi or scenario.name} không có {group}",
+                   description=f"{scenario.id} with no budget for {group}", levers=levers)
 
 
 def reference_plan(result) -> str | None:
@@ -78,8 +79,10 @@ def leave_one_out_verdicts(result, plan: str, runs: int | None = None,
         return {}
     years = result.profile.years
     d = result.design
-    lev = np.stack([without(sc, g).budgets(years) for g in groups])       # [G, 6, ny]
-    LEV = np.repeat(lev, n, axis=0)                                        # [G*n, 6, ny]
+    runs_n = d.runs[:n]
+    LEV = np.concatenate([np.broadcast_to(  # [G*n, 6, ny]: each run's efficacies, as drawn
+        without(sc, g).lever_runs(years, result.efficacy_seed, runs_n), (n, 6, len(years)))
+        for g in groups])
     P = np.tile(d.P[:n], (len(groups), 1))
     Y, _ = run_batch(result.profile, P, LEV, np.tile(d.seeds[:n], len(groups)),
                      np.tile(d.runs[:n], len(groups)), n_threads=n_threads)
@@ -128,7 +131,8 @@ def attribution_table(result, plan: str | None = None, runs: int | None = None,
             d, lo, hi = paired_difference(x, y, deff=de)
             rows.append((g, tid, d, lo, hi))
     out = pd.DataFrame(rows, columns=list(ATTRIBUTION_COLUMNS))
-    out.attrs.update(plan=plan, runs=n)
+    sc = next(s for s in result.scenarios if s.id == plan)
+    out.attrs.update(plan=plan, runs=n, titles=sc.plan.titles)
     return out
 
 

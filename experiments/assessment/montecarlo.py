@@ -135,6 +135,8 @@ class MonteCarloResult:
     measures: dict[str, np.ndarray]
     world: World = PRIORS
     scenarios: list[Scenario] = field(default_factory=list)
+    #: the seed the plans' uncertain efficacies were drawn with (:meth:`Scenario.lever_runs`)
+    efficacy_seed: int = 0
     _ind: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
@@ -437,7 +439,8 @@ class MonteCarlo:
                 m, met = self.targets.score(ind, self.profile.years)
                 Ys[sc.id], mets[sc.id], measures[sc.id] = Y, met, m
             self._result = MonteCarloResult(self.profile, self.targets, design, Ys, mets,
-                                            measures, self.world, self.scenarios)
+                                            measures, self.world, self.scenarios,
+                                            efficacy_seed=int(self.seed))
         return self._result
 
 
@@ -464,4 +467,5 @@ def run_monte_carlo(profile: Profile, scenarios: list[Scenario], targets: Target
         m, met = targets.score(ind, profile.years)
         Ys[sc.id], mets[sc.id], measures[sc.id] = Y, met, m
     return MonteCarloResult(profile, targets, design, Ys, mets, measures,
-                            scenarios=list(scenarios))
+                            scenarios=list(scenarios),
+                            efficacy_seed=int(design.seeds[0]) if len(design) else 0)

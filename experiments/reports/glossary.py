@@ -9,8 +9,6 @@ profile has one.
 
 from __future__ import annotations
 
-from stmarket.model.scenario import LEVER_TITLES
-
 _GROUP_VI = {
     1: "nhóm nhiệm vụ 1",
     2: "nhóm nhiệm vụ 2",
@@ -399,19 +397,33 @@ for _g in range(1, 7):
         f"spending task group {_g} needs for half its effect",
         f"mức chi {_GROUP_VI[_g]} cần để đạt một nửa tác dụng",
     )
-for _id, (_en, _vi) in LEVER_TITLES.items():
-    _n = int(_id[2])
-    LABELS[_id] = (f"task group {_n}: {_en.lower()}", f"{_GROUP_VI[_n]}: {_vi.lower()}")
-
 
 def label(input_id: str, lang: str = "en") -> str:
     """Plain words for a parameter, switch or task group (its id when there are none)."""
     if lang not in ("en", "vi"):
         raise ValueError(f"unknown language {lang!r}; one of en, vi")
-    pair = LABELS.get(input_id)
+    pair = LABELS.get(input_id) or _instrument(input_id)
     return input_id if pair is None else pair[0 if lang == "en" else 1]
+
+
+def _instrument(input_id: str) -> tuple[str, str] | None:
+    """A plan instrument's (Decision 2257's task groups by default) budget, or its
+    efficacy (``efficacy_<id>``, a sensitivity input), in plain words."""
+    from stmarket.model.plan import load_plan
+
+    titles = load_plan().titles
+    iid = input_id.removeprefix("efficacy_")
+    if iid not in titles:
+        return None
+    en, vi = titles[iid]
+    n = iid[2] if iid.startswith("tg") and iid[2:3].isdigit() else ""
+    if n:
+        en, vi = f"task group {n}: {en.lower()}", f"{_GROUP_VI[int(n)]}: {vi.lower()}"
+    if iid != input_id:
+        return f"efficacy of {en}", f"hiệu quả của {vi}"
+    return en, vi
 
 
 def has(input_id: str) -> bool:
     """Whether an input has plain words."""
-    return input_id in LABELS
+    return input_id in LABELS or _instrument(input_id) is not None

@@ -17,7 +17,6 @@ from stmarket.experiments.assessment.readings import ALL, WITHOUT_PLAN_AT, Readi
 from stmarket.experiments.reports import glossary, i18n, words
 from stmarket.experiments.reports.report import Block, Bullets, Heading, Note, Paragraph, Table
 from stmarket.experiments.reports.words import t
-from stmarket.model.scenario import LEVER_TITLES
 
 
 def _p(p: float, lo: float, hi: float, lang: str) -> str:
@@ -118,8 +117,14 @@ def readings_section(table: pd.DataFrame, readings: list[Reading], scenarios: li
     return out
 
 
-def _group_name(g: str, lang: str) -> str:
-    en, vi = LEVER_TITLES.get(g, (g, g))
+def _group_name(g: str, lang: str, titles: dict | None = None) -> str:
+    """A task group's (a plan instrument's) name: ``titles`` (id -> (en, vi), from the
+    table's ``attrs``), else Decision 2257's plan, else the id."""
+    if not titles or g not in titles:
+        from stmarket.model.plan import load_plan
+
+        titles = load_plan().titles
+    en, vi = titles.get(g, (g, g))
     n = g[2] if g.startswith("tg") and g[2:3].isdigit() else ""
     head = (f"TG{n}" if lang == "en" else f"Nhóm {n}") if n else ""
     return f"{head} {en if lang == 'en' else vi}".strip()
@@ -142,12 +147,13 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
     if attr is None or not len(attr):
         return []
     plan, runs = attr.attrs.get("plan"), attr.attrs.get("runs", 0)
+    titles = attr.attrs.get("titles")
     cols = [x for x in [*target_ids, ALL] if x in set(attr.target)]
     cell = {(r.task_group, r.target): r for r in attr.itertuples(index=False)}
     groups = list(dict.fromkeys(attr.task_group))
     body = []
     for g in groups:
-        cells = [_group_name(g, lang)]
+        cells = [_group_name(g, lang, titles)]
         for tid in cols:
             r = cell[(g, tid)]
             cells.append(_compact(r.difference, r.ci_low, r.ci_high, lang))
@@ -155,7 +161,7 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
     header = (t("col.task_group", lang), *(i18n.target_label(x, lang) for x in cols))
     carries = []
     for tid in cols:
-        gs = [_group_name(g, lang) for g in groups if cell[(g, tid)].ci_low > 0]
+        gs = [_group_name(g, lang, titles) for g in groups if cell[(g, tid)].ci_low > 0]
         carries.append(t("attr.carries", lang, target=i18n.target_label(tid, lang),
                          groups=t("list_sep", lang).join(gs) if gs else t("attr.none", lang)))
     return [Heading(2, t("h.attribution", lang)),
@@ -221,6 +227,7 @@ def budgets_section(budgets: pd.DataFrame, names: dict[str, str], lang: str) -> 
     """The yearly budget of every task group in every scenario: one compact table per
     scenario (rows groups, columns years), a sentence for a scenario with no budget."""
     out: list[Block] = [Heading(3, t("h.budgets", lang)), Paragraph(t("budgets.intro", lang))]
+    titles = budgets.attrs.get("titles")
     for sc, g in budgets.groupby("scenario", sort=False):
         name = names.get(sc, sc)
         if float(g.budget.abs().sum()) == 0.0:
@@ -230,7 +237,7 @@ def budgets_section(budgets: pd.DataFrame, names: dict[str, str], lang: str) -> 
         wide = wide.loc[list(dict.fromkeys(g.task_group))]
         wide = wide.loc[wide.abs().sum(axis=1) > 0]
         years = list(wide.columns)
-        body = tuple(tuple([_group_name(grp, lang)] + [
+        body = tuple(tuple([_group_name(grp, lang, titles)] + [
             i18n.number(v, lang) if v else t("missing", lang) for v in wide.loc[grp]])
             for grp in wide.index)
         total = wide.sum(axis=0)
