@@ -166,7 +166,8 @@ def test_readings_are_checked(a):
 def test_attribution_is_the_paired_leave_one_out(a, tiny):
     at = a.attribution()
     assert list(at.columns) == list(ATTRIBUTION_COLUMNS)
-    assert at.attrs == {"plan": "plan_2257", "runs": RUNS}
+    assert {k: at.attrs[k] for k in ("plan", "runs")} == {"plan": "plan_2257", "runs": RUNS}
+    assert set(at.attrs["titles"]) == set(task_groups(load_scenario("plan_2257")))
     assert list(dict.fromkeys(at.task_group)) == task_groups(load_scenario("plan_2257"))
     assert ((at.ci_low <= at.difference) & (at.difference <= at.ci_high)).all()
     # the same numbers as comparing with the leave-one-out scenario file
