@@ -402,10 +402,13 @@ def test_extreme_probabilities_in_the_report(tmp_path, targets, png):
         def w(p: float, lang: str = lang) -> str:  # the likelihood term after each cell
             return lk.describe(p, lang)
 
-        assert f"| {lt} ({f(0)}{DASH}{f(0.01)}) {w(0.003)} |" in rows[label[ids[0]]]
-        assert f"| {gt} ({f(0.99)}{DASH}{f(1)}) {w(0.998)} |" in rows[label[ids[1]]]
-        assert f"| {f(0)} ({f(0)}{DASH}{f(0)}) {w(0.0)} |" in rows[label[ids[2]]]
-        assert f"| {f(1)} ({f(1)}{DASH}{f(1)}) {w(1.0)} |" in rows[label[ids[3]]]
+        def nb(x: str) -> str:  # the estimate and its interval do not break apart
+            return x.replace(" ", "\u00a0")
+
+        assert f"| {nb(f'{lt} ({f(0)}{DASH}{f(0.01)})')} {w(0.003)} |" in rows[label[ids[0]]]
+        assert f"| {nb(f'{gt} ({f(0.99)}{DASH}{f(1)})')} {w(0.998)} |" in rows[label[ids[1]]]
+        assert f"| {nb(f'{f(0)} ({f(0)}{DASH}{f(0)})')} {w(0.0)} |" in rows[label[ids[2]]]
+        assert f"| {nb(f'{f(1)} ({f(1)}{DASH}{f(1)})')} {w(1.0)} |" in rows[label[ids[3]]]
         key = next(line for line in md.splitlines() if line.startswith("- ")
                    and SCENARIOS[0]["name_vi" if lang == "vi" else "name"] in line)
         assert f"{lt} ({f(0)}{DASH}{f(0.01)})" in key

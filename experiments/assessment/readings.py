@@ -167,7 +167,13 @@ def parse_readings(items, targets: TargetSet, source="targets") -> list[Reading]
 def load_readings(targets: TargetSet) -> list[Reading]:
     """The readings of a target set, from the ``[[readings]]`` array of its file (only the
     scored readings when the set has no file or the file declares none)."""
-    items = read_toml(targets.path).get("readings") if targets.path is not None else None
+    data = read_toml(targets.path) if targets.path is not None else {}
+    items = data.get("readings")
+    if isinstance(items, list):  # a set without some of its file's targets (a run from a
+        # later year leaves out those that are history): their readings are not scored
+        left_out = {t.get("id") for t in data.get("targets", []) if isinstance(t, dict)}
+        left_out -= set(targets.ids)
+        items = [r for r in items if not (isinstance(r, dict) and r.get("target") in left_out)]
     return parse_readings(items, targets, targets.path or "targets")
 
 

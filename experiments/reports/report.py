@@ -233,8 +233,9 @@ def _target_section(table: pd.DataFrame, scenarios: list[str], target_ids: list[
         for sc in scenarios:
             r = rows.get((sc, tid))
             cells.append(t("missing", lang) if r is None else
+                         # the estimate and its interval hold together; the term may wrap
                          i18n.prob_interval(r.probability, r.ci_low, r.ci_high, lang)
-                         + f" {lk.describe(r.probability, lang)}")
+                         .replace(" ", "\u00a0") + f" {lk.describe(r.probability, lang)}")
         body.append(tuple(cells))
     header = (t("col.target", lang), t("col.year", lang), t("col.criterion", lang),
               *(names.get(s, s) for s in scenarios))
@@ -448,7 +449,7 @@ table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem;max-width:100%}
 th,td{border:1px solid #c8c8c8;padding:.25rem .5rem;text-align:left;vertical-align:top;
 overflow-wrap:break-word}
 th{background:#f1f3f5;font-weight:600}
-td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
 th.num{text-align:right}
 figure{margin:1rem 0}img{max-width:100%;height:auto}figcaption{font-size:.9rem;color:#444}
 .note{font-size:.9rem;color:#3a3a3a;border-left:3px solid #b0b0b0;padding-left:.7rem}
