@@ -1,6 +1,16 @@
 """Figures of the dashboard (plotting only): the fan charts of a
-:class:`~stmarket.experiments.dashboard.refresh.Refresh`, one run's network of buyers and
-sellers, and a figure as PNG bytes. matplotlib is imported when a figure is drawn.
+:class:`~stmarket.experiments.dashboard.refresh.Refresh` as SVG, one run's network of
+buyers and sellers, and a figure as PNG bytes. matplotlib is imported when the network is
+drawn.
+
+The fan charts are written as SVG directly (:func:`fan_svg`), not with matplotlib: a
+slider change redraws them, and matplotlib's layout and text took about 0.7 s of CPU for
+the six panels, the SVG takes a few milliseconds and the browser draws it. They follow
+the report's chart (:mod:`stmarket.experiments.reports.fanchart`): one colour per scenario
+(Okabe-Ito), each scenario's middle 50 % of runs a light fill (hatched for your
+settings, so that overlapping bands stay apart) and its 90 % an outline, value axes from
+zero, the target labels in a strip above the data, and a target on a count (one
+intermediary connected) drawn as the probability of meeting it in each year.
 
 The page (:mod:`stmarket.experiments.dashboard.app`) imports this module; this module
 never imports the page.
@@ -8,7 +18,9 @@ never imports the page.
 
 from __future__ import annotations
 
+import html
 import io
+import math
 
 import numpy as np
 import pandas as pd
@@ -25,14 +37,245 @@ KIND_COLORS = {"technology": "#1f77b4", "ip": "#d62728", "research_result": "#2c
                "service": "#ff7f0e"}
 
 
+#: Okabe & Ito (2008) colours of the starting scenario and of your settings.
+SCENARIO_COLORS = ("#0072B2", "#D55E00")
+BAND50_OPACITY = 0.22
+#: Share of each panel's height kept free of data at the top for the target labels.
+HEADROOM = 0.24
+_W, _H = 380, 215                        # a panel's viewBox
+_L, _R, _T, _B = 50, 12, 8, 24           # its margins
+
+
 def fan_figure(r: Refresh, lang: str):
-    """Fan charts of both scenarios against the targets
-    (:func:`stmarket.experiments.reports.fanchart.fan_chart`)."""
+    """Fan charts of both scenarios against the targets with matplotlib
+    (:func:`stmarket.experiments.reports.fanchart.fan_chart`): the report's figure, for
+    saving; the page shows :func:`fan_svg`."""
     from stmarket.experiments.reports.fanchart import fan_chart, target_indicators
 
     fan = r.result.fan(tuple(target_indicators(r.result.targets)))
     names = {r.base.id: scenario_name(r.base, lang), CUSTOM_ID: di.t("custom", lang)}
     return fan_chart(fan, r.result.targets, lang=lang, scenario_names=names)
+
+
+def _tick_text(v: float, indicator: str, lang: str) -> str:
+    unit = i18n.indicator_unit(indicator)
+    if unit in ("share", "rate"):
+        return i18n.percent(v, lang)
+    if unit == "count" or abs(v) >= 1000:
+        return i18n.integer(round(v), lang)
+    return i18n.plain(round(v, 6), lang)
+
+
+def value_ticks(top: float, integer: bool) -> np.ndarray:
+    """Three to six round ticks from zero up to ``top`` (whole numbers if ``integer``)."""
+    top = top if top > 0 and math.isfinite(top) else 1.0
+    mag = 10.0 ** math.floor(math.log10(top / 4.0))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10, 20) if top / (m * mag) <= 5)
+    if integer:
+        step = max(1.0, float(round(step)))
+    return np.arange(0.0, top * (1 + 1e-9) + step * 1e-9, step)
+
+
+def _path(x: np.ndarray, y: np.ndarray) -> str:
+    """An SVG path through the finite points, broken where a value is missing."""
+    out, pen = [], "M"
+    for a, b in zip(x, y, strict=True):
+        if math.isfinite(a) and math.isfinite(b):
+            out.append(f"{pen}{a:.1f},{b:.1f}")
+            pen = "L"
+        else:
+            pen = "M"
+    return "".join(out)
+
+
+def _band(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> str:
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.sum() < 2:
+        return ""
+    xs, l_, h_ = x[ok], lo[ok], hi[ok]
+    pts = [f"{a:.1f},{b:.1f}" for a, b in zip(xs, h_, strict=True)]
+    pts += [f"{a:.1f},{b:.1f}" for a, b in zip(xs[::-1], l_[::-1], strict=True)]
+    return "M" + "L".join(pts) + "Z"
+
+
+def _probability_target(tgs) -> object | None:
+    """The level target on a count drawn as a yearly probability (one intermediary)."""
+    return next((tg for tg in tgs if tg.kind == "level" and i18n.is_count(tg.indicator)),
+                None)
+
+
+def _series(r: Refresh, fan: pd.DataFrame, ind: str, ptg) -> list[dict]:
+    """Per scenario: colour and the quantiles (or, for a probability panel, the yearly
+    probability of meeting ``ptg`` with its Wilson interval as q25-q75)."""
+    from stmarket.experiments.assessment.stats import wilson
+
+    out = []
+    for k, sc in enumerate((r.base.id, CUSTOM_ID)):
+        c = SCENARIO_COLORS[k % len(SCENARIO_COLORS)]
+        if ptg is not None:
+            x = r.result.indicators(sc)[ind]
+            met = x > ptg.threshold if ptg.op == ">" else x >= ptg.threshold
+            p, lo, hi = (np.asarray(v, float) for v in wilson(met.sum(axis=0), met.shape[0]))
+            out.append({"k": k, "color": c, "year": r.profile.years.astype(float),
+                        "q50": met.mean(axis=0), "q25": lo, "q75": hi})
+            continue
+        d = fan[(fan["scenario"] == sc) & (fan["indicator"] == ind)].sort_values("year")
+        out.append({"k": k, "color": c, "year": d["year"].to_numpy(float),
+                    **{q: d[q].to_numpy(float) for q in ("q05", "q25", "q50", "q75", "q95")}})
+    return out
+
+
+def _panel(r: Refresh, fan: pd.DataFrame, ind: str, tgs: list, lang: str, pid: str) -> str:
+    """One indicator's panel: a caption and an SVG."""
+    e = html.escape
+    ptg = _probability_target(tgs)
+    series = _series(r, fan, ind, ptg)
+    y0, y1 = float(r.profile.start_year), float(r.profile.end_year)
+    top = 1.0 if ptg is not None else 0.0
+    marks = []                                   # (x, y) of target marks, for the top
+    paths = []                                   # (colour, xs, ys) of growth paths
+    if ptg is None:
+        for srs in series:
+            for q in ("q95", "q50"):
+                v = srs[q][np.isfinite(srs[q])]
+                top = max(top, float(v.max()) if v.size else 0.0)
+        for tg in tgs:
+            if tg.kind == "level":
+                top = max(top, float(tg.threshold))
+                continue
+            for srs in series:
+                med = dict(zip(srs["year"].astype(int), srs["q50"], strict=True))
+                base = med.get(tg.base_year, math.nan)
+                if math.isfinite(base) and base > 0:
+                    yrs = np.arange(tg.base_year, tg.year + 1, dtype=float)
+                    path = base * (1.0 + tg.threshold) ** (yrs - tg.base_year)
+                    paths.append((srs["color"], yrs, path))
+                    top = max(top, float(path[-1]))
+    ticks = (np.array([0.0, 0.25, 0.5, 0.75, 1.0]) if ptg is not None
+             else value_ticks(top, i18n.is_count(ind)))
+    top = max(top, float(ticks[-1]))
+    ymax = top / (1.0 - HEADROOM)
+
+    def px(x):
+        return _L + (np.asarray(x, float) - (y0 - 0.5)) / (y1 - y0 + 1.0) * (_W - _L - _R)
+
+    def py(v):
+        return _T + (1.0 - np.asarray(v, float) / ymax) * (_H - _T - _B)
+
+    g = [f'<rect x="{_L}" y="{_T}" width="{_W - _L - _R}" height="{_H - _T - _B}" '
+         'fill="white" stroke="#bbb" stroke-width="0.8"/>']
+    for v in ticks:
+        yv = float(py(v))
+        label = (i18n.number(v, lang, 2) if ptg is not None else _tick_text(v, ind, lang))
+        g.append(f'<line x1="{_L}" x2="{_W - _R}" y1="{yv:.1f}" y2="{yv:.1f}" '
+                 'stroke="#e4e4e4" stroke-width="0.8"/>'
+                 f'<text x="{_L - 4}" y="{yv + 3.5:.1f}" text-anchor="end" '
+                 f'font-size="10" fill="#333">{e(label)}</text>')
+    for yr in range(int(y0), int(y1) + 1):
+        xv = float(px(yr))
+        g.append(f'<line x1="{xv:.1f}" x2="{xv:.1f}" y1="{_H - _B}" y2="{_H - _B + 3}" '
+                 'stroke="#888"/>')
+        if (int(y1) - yr) % 2 == 0:
+            g.append(f'<text x="{xv:.1f}" y="{_H - _B + 14}" text-anchor="middle" '
+                     f'font-size="10" fill="#333">{yr}</text>')
+    defs = []
+    for srs in series:
+        c, x = srs["color"], px(srs["year"])
+        fill = f'fill="{c}" fill-opacity="{BAND50_OPACITY}"'
+        band = _band(x, py(srs["q25"]), py(srs["q75"]))
+        if srs["k"] > 0:                        # hatched: overlapping bands stay apart
+            hid = f"{pid}-h{srs['k']}"
+            defs.append(f'<pattern id="{hid}" width="5" height="5" '
+                        'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+                        f'<rect width="5" height="5" fill="{c}" fill-opacity="0.12"/>'
+                        f'<line x1="0" y1="0" x2="0" y2="5" stroke="{c}" '
+                        'stroke-width="1.6" stroke-opacity="0.65"/></pattern>')
+            fill = f'fill="url(#{hid})"'
+        if band:
+            g.append(f'<path d="{band}" {fill} stroke="none"/>')
+        for q in ("q05", "q95"):
+            if q in srs:
+                g.append(f'<path d="{_path(x, py(srs[q]))}" fill="none" stroke="{c}" '
+                         'stroke-width="1" stroke-dasharray="4 3"/>')
+    for c, yrs, path in paths:
+        g.append(f'<path d="{_path(px(yrs), py(path))}" fill="none" stroke="{c}" '
+                 'stroke-width="1.8" stroke-dasharray="1.5 3" stroke-linecap="round"/>')
+    for srs in series:
+        g.append(f'<path d="{_path(px(srs["year"]), py(srs["q50"]))}" fill="none" '
+                 f'stroke="{srs["color"]}" stroke-width="2.2"/>')
+    labels = []
+    for tg in tgs:
+        crit = i18n.criterion(tg.op, tg.threshold, tg.indicator, tg.kind, lang)
+        if tg.kind == "level" and ptg is None:
+            xa, xb, yv = float(px(tg.year - 0.35)), float(px(tg.year + 0.35)), float(
+                py(tg.threshold))
+            g.append(f'<line x1="{xa:.1f}" x2="{xb:.1f}" y1="{yv:.1f}" y2="{yv:.1f}" '
+                     'stroke="black" stroke-width="3"/>')
+            marks.append((float(px(tg.year)), yv))
+        elif tg is ptg:
+            xv = float(px(tg.year))
+            g.append(f'<line x1="{xv:.1f}" x2="{xv:.1f}" y1="{float(py(1.0)):.1f}" '
+                     f'y2="{_H - _B}" stroke="black" stroke-width="1" '
+                     'stroke-dasharray="3 3"/>')
+        years = (f"{tg.base_year}{i18n.DASH}{tg.year}" if tg.kind == "cagr"
+                 else str(tg.year))
+        labels.append((float(px(tg.year)), f"{years}: {crit}"))
+    for k, (xv, text) in enumerate(sorted(labels)):
+        row = k % 2 if len(labels) > 1 else 0
+        width = 6.0 * len(text)
+        xl = min(max(xv, _L + width / 2 + 2), _W - _R - width / 2 - 2)
+        g.append(f'<text x="{xl:.1f}" y="{_T + 13 + 13 * row}" text-anchor="middle" '
+                 f'font-size="10.5" font-weight="600">{e(text)}</text>')
+    if ptg is not None:
+        title = di.t("prob.title", lang, name=i18n.indicator_name(ind, lang),
+                     crit=i18n.criterion(ptg.op, ptg.threshold, ind, ptg.kind, lang))
+        unit = di.t("prob.unit", lang)
+    else:
+        title, unit = i18n.indicator_name(ind, lang), i18n.axis_label(ind, lang)
+        if unit.lower() in title.lower():
+            unit = ""
+    svg = (f'<svg viewBox="0 0 {_W} {_H}" width="100%" role="img" '
+           f'aria-label="{e(title)}" xmlns="http://www.w3.org/2000/svg">'
+           f'<defs>{"".join(defs)}</defs>{"".join(g)}</svg>')
+    return (f'<figure class="stm-panel" data-indicator="{e(ind)}">'
+            f"<figcaption><b>{e(title)}</b>"
+            + (f' <span class="stm-unit">({e(unit)})</span>' if unit else "")
+            + f"</figcaption>{svg}</figure>")
+
+
+def _swatch(color: str, k: int) -> str:
+    fill = (f'fill="{color}" fill-opacity="{BAND50_OPACITY}"' if k == 0 else
+            f'fill="url(#stm-lh{k})"')
+    pat = ("" if k == 0 else
+           f'<defs><pattern id="stm-lh{k}" width="5" height="5" patternUnits="userSpaceOnUse"'
+           f' patternTransform="rotate(45)"><rect width="5" height="5" fill="{color}" '
+           f'fill-opacity="0.12"/><line x1="0" y1="0" x2="0" y2="5" stroke="{color}" '
+           'stroke-width="1.6" stroke-opacity="0.65"/></pattern></defs>')
+    return (f'<svg width="34" height="14" viewBox="0 0 34 14">{pat}'
+            f'<rect x="1" y="1" width="32" height="12" {fill} stroke="{color}" '
+            'stroke-width="1" stroke-dasharray="4 3"/>'
+            f'<line x1="1" x2="33" y1="7" y2="7" stroke="{color}" stroke-width="2.2"/></svg>')
+
+
+def fan_svg(r: Refresh, lang: str) -> str:
+    """The fan charts of both scenarios against the targets, as HTML with one SVG panel
+    per target indicator and a legend that draws each scenario as its panels do."""
+    from stmarket.experiments.reports.fanchart import target_indicators
+
+    e = html.escape
+    inds = target_indicators(r.result.targets)
+    by_ind: dict[str, list] = {}
+    for tg in r.result.targets.targets:
+        by_ind.setdefault(tg.indicator, []).append(tg)
+    fan = r.result.fan(tuple(inds))
+    names = (scenario_name(r.base, lang), di.t("custom", lang))
+    legend = [f'<span class="stm-key">{_swatch(SCENARIO_COLORS[k], k)} {e(n)}</span>'
+              for k, n in enumerate(names)]
+    legend.append(f'<span class="stm-key">{e(di.t("fan.key", lang))}</span>')
+    panels = [_panel(r, fan, ind, by_ind[ind], lang, f"stm-p{r.serial}-{j}")
+              for j, ind in enumerate(inds)]
+    return (f'<div class="stm-legend">{"".join(legend)}</div>'
+            f'<div class="stm-panels">{"".join(panels)}</div>')
 
 
 def _seller_groups(profile: Profile, lang: str) -> list[tuple[str, str, np.ndarray]]:
