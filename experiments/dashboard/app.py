@@ -92,7 +92,7 @@ def table_html(r: Refresh, lang: str) -> str:
             f'<tr data-target="{e(row.target)}" data-p-base="{row.p_base:.6f}" '
             f'data-p-custom="{row.p_custom:.6f}" data-difference="{row.difference:.6f}">'
             f'<td class="stm-target" title="{e(tip)}">{e(target_name(r, row.target, lang))}'
-            f'{" †" if tg and tg.interpretation else ""}</td><td>{e(crit)}</td>'
+            f'{" †" if tg and tg.interpretation else ""}</td><td class="stm-crit">{e(crit)}</td>'
             f'<td class="stm-p-base">{e(p_base)}</td>'
             f'<td class="stm-p-custom">{e(p_custom)}</td>'
             f'<td class="stm-diff{" stm-clear" if clear else ""}">'
@@ -101,7 +101,7 @@ def table_html(r: Refresh, lang: str) -> str:
     note = di.t("runs_note", lang, runs=i18n.integer(r.settings.runs, lang),
                 seed=r.settings.seed, seconds=i18n.number(r.seconds, lang, 2))
     return (f'<table class="stm-table" data-serial="{r.serial}" data-lang="{lang}" '
-            f'data-settings="{e(r.settings.describe())}" data-seconds="{r.seconds:.4f}">'
+            f'{_shows(r)} data-seconds="{r.seconds:.4f}">'
             f"<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f'<p class="stm-note">{e(note)}</p>')
 
@@ -139,12 +139,18 @@ def trade_summary_html(tx: pd.DataFrame, lang: str) -> str:
 # ---- figures as HTML (drawn by stmarket.experiments.dashboard.plots) -----------------------------
 
 
-def img_html(data: bytes, cls: str, serial: int, lang: str, alt: str) -> str:
+def _shows(r: Refresh) -> str:
+    """``data-`` attributes of the refresh a figure shows (its settings and runs)."""
+    return (f'data-settings="{html.escape(r.settings.describe())}" '
+            f'data-runs="{r.result.n_runs}"')
+
+
+def img_html(data: bytes, cls: str, serial: int, lang: str, alt: str, attrs: str = "") -> str:
     """An ``<img>`` of PNG bytes with a class and the refresh it shows."""
     import base64
 
     src = base64.b64encode(data).decode("ascii")
-    return (f'<img class="{cls}" data-serial="{serial}" data-lang="{lang}" '
+    return (f'<img class="{cls}" data-serial="{serial}" data-lang="{lang}" {attrs} '
             f'alt="{html.escape(alt)}" style="max-width:100%" '
             f'src="data:image/png;base64,{src}"/>')
 
@@ -164,7 +170,7 @@ def fan_html(r: Refresh, lang: str) -> str:
     """The fan charts as SVG panels (:func:`~stmarket.experiments.dashboard.plots.fan_svg`)
     in a ``div`` with the refresh it shows."""
     return (f'<div class="stm-fan-img" data-serial="{r.serial}" data-lang="{lang}" '
-            f'data-runs="{r.result.n_runs}">{fan_svg(r, lang)}</div>')
+            f'{_shows(r)}>{fan_svg(r, lang)}</div>')
 
 
 def render_figures(r: Refresh, lang: str, dpi: int = 72) -> Figures:
@@ -174,7 +180,8 @@ def render_figures(r: Refresh, lang: str, dpi: int = 72) -> Figures:
     with _PLOT_LOCK:
         net = png(network_figure(tx, r.profile, lang), dpi)
     return Figures(r.serial, lang, fan,
-                   img_html(net, "stm-network-img", r.serial, lang, di.t("single", lang)),
+                   img_html(net, "stm-network-img", r.serial, lang, di.t("single", lang),
+                            _shows(r)),
                    trade_summary_html(tx, lang))
 
 
@@ -227,6 +234,7 @@ _CSS = """
 .stm-readings td, .stm-attribution th, .stm-attribution td {
   border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
 .stm-table td.stm-p-base, .stm-table td.stm-p-custom, .stm-table td.stm-diff,
+.stm-table td.stm-crit,
 .stm-trades td { white-space: nowrap; }
 .stm-note { font-size: 0.8rem; color: #555; margin-top: 4px; }
 .stm-readings td:nth-child(n+2), .stm-nowrap { white-space: nowrap; }
@@ -239,6 +247,7 @@ _CSS = """
 .stm-panel { margin: 0; }
 .stm-panel figcaption { font-size: 0.85rem; line-height: 1.25; min-height: 2.5em; }
 .stm-unit { color: #555; font-weight: normal; }
+.stm-panel-note { font-size: 0.75rem; color: #555; margin-top: -2px; }
 .stm-legend { display: flex; flex-wrap: wrap; gap: 4px 18px; font-size: 0.85rem;
   margin: 4px 0 8px; align-items: center; }
 .stm-key svg { vertical-align: middle; }

@@ -226,10 +226,12 @@ def _panel(r: Refresh, fan: pd.DataFrame, ind: str, tgs: list, lang: str, pid: s
         xl = min(max(xv, _L + width / 2 + 2), _W - _R - width / 2 - 2)
         g.append(f'<text x="{xl:.1f}" y="{_T + 13 + 13 * row}" text-anchor="middle" '
                  f'font-size="10.5" font-weight="600">{e(text)}</text>')
+    note = ""
     if ptg is not None:
         title = di.t("prob.title", lang, name=i18n.indicator_name(ind, lang),
                      crit=i18n.criterion(ptg.op, ptg.threshold, ind, ptg.kind, lang))
-        unit = di.t("prob.unit", lang)
+        unit = ""
+        note = f'<div class="stm-panel-note">{e(di.t("prob.unit", lang))}</div>'
     else:
         title, unit = i18n.indicator_name(ind, lang), i18n.axis_label(ind, lang)
         if unit.lower() in title.lower():
@@ -240,7 +242,7 @@ def _panel(r: Refresh, fan: pd.DataFrame, ind: str, tgs: list, lang: str, pid: s
     return (f'<figure class="stm-panel" data-indicator="{e(ind)}">'
             f"<figcaption><b>{e(title)}</b>"
             + (f' <span class="stm-unit">({e(unit)})</span>' if unit else "")
-            + f"</figcaption>{svg}</figure>")
+            + f"</figcaption>{svg}{note}</figure>")
 
 
 def _swatch(color: str, k: int) -> str:
