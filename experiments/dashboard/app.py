@@ -27,6 +27,7 @@ import json
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -59,7 +60,7 @@ DEFAULT_PORT = 8765
 LEVEL_MAX = 3.0
 LEVEL_STEP = 0.05
 #: Quiet time after a slider move before the Monte Carlo starts (seconds).
-DEBOUNCE_S = 0.25
+DEBOUNCE_S = 0.15
 ENV_DEFAULTS = "STMARKET_DASHBOARD"
 
 _PLOT_LOCK = threading.Lock()      # matplotlib is not thread-safe
@@ -173,16 +174,33 @@ def fan_html(r: Refresh, lang: str) -> str:
             f'{_shows(r)}>{fan_svg(r, lang)}</div>')
 
 
+_NETWORKS: OrderedDict = OrderedDict()   # (settings, lang, dpi) -> (PNG, trade table)
+
+
+def _network(r: Refresh, lang: str, dpi: int) -> tuple[bytes, str]:
+    """The network figure and trade table of the single run, drawn once per settings and
+    language: the run does not depend on the number of Monte Carlo runs, so the full
+    refresh after a preview does not redraw it."""
+    key = (r.settings, id(r.profile), lang, dpi)
+    with _PLOT_LOCK:
+        if key not in _NETWORKS:
+            tx = r.run.transactions()
+            _NETWORKS[key] = (png(network_figure(tx, r.profile, lang), dpi),
+                              trade_summary_html(tx, lang))
+            while len(_NETWORKS) > 16:
+                _NETWORKS.popitem(last=False)
+        _NETWORKS.move_to_end(key)
+        return _NETWORKS[key]
+
+
 def render_figures(r: Refresh, lang: str, dpi: int = 72) -> Figures:
     """The fan charts (SVG), the network of one run (PNG) and its trade table, as HTML."""
     fan = fan_html(r, lang)
-    tx = r.run.transactions()
-    with _PLOT_LOCK:
-        net = png(network_figure(tx, r.profile, lang), dpi)
+    net, trades = _network(r, lang, dpi)
     return Figures(r.serial, lang, fan,
                    img_html(net, "stm-network-img", r.serial, lang, di.t("single", lang),
                             _shows(r)),
-                   trade_summary_html(tx, lang))
+                   trades)
 
 
 def single_run_note(r: Refresh, lang: str) -> str:
@@ -297,10 +315,24 @@ def _build_page():
 
     @solara.lab.task(prefer_threaded=True)
     def attribute(r: Refresh):
-        a = attribution(r, workers=workers, current=attribute.is_current)
+        # stops between task groups once the sliders have moved on
+        a = attribution(r, workers=workers,
+                        current=lambda: attribute.is_current() and settings.value == r.settings)
         if a is not None and attribute.is_current():
             attributed.set((r.serial, a))
         return a
+
+    memo: dict = {}
+
+    def cached(kind: str, r: Refresh, lang_: str, make) -> str:
+        # the HTML of a refresh in a language is built once (the page re-renders on every
+        # change of state: progress, figures, attribution)
+        key = (kind, r.serial, lang_)
+        if key not in memo:
+            if len(memo) > 64:
+                memo.clear()
+            memo[key] = make()
+        return memo[key]
 
     def html_block(content: str, cls: str, **attrs) -> None:
         data = {f"data-{k}": str(v) for k, v in attrs.items()}
@@ -380,18 +412,20 @@ def _build_page():
         note = di.t("preview", lang_, runs=r.result.n_runs, all_runs=r.settings.runs)
         preview = f'<p class="stm-preview">{e(note)}</p>' if r.preview else ""
         html_block(f"<h3>{e(i18n.t('h.targets', lang_))}</h3>" + preview
-                   + table_html(r, lang_), "stm-targets")
+                   + cached("table", r, lang_, lambda: table_html(r, lang_)), "stm-targets")
         html_block(f"<h3>{e(i18n.t('h.figures', lang_))}</h3>"
                    + (f.fan if f else ""), "stm-fan")
-        html_block(f"<h3>{e(di.t('h.readings', lang_))}</h3>" + readings_html(r, lang_),
+        html_block(f"<h3>{e(di.t('h.readings', lang_))}</h3>"
+                   + cached("readings", r, lang_, lambda: readings_html(r, lang_)),
                    "stm-readings-block")
         a = attributed.value
-        body = (attribution_html(r, a[1], lang_) if a is not None and a[0] == r.serial
+        body = (cached("attribution", r, lang_, lambda: attribution_html(r, a[1], lang_))
+                if a is not None and a[0] == r.serial
                 else f'<p class="stm-status">{e(di.t("attr.computing", lang_))}</p>')
         html_block(f"<h3>{e(di.t('h.attribution', lang_))}</h3>" + body,
                    "stm-attribution-block")
         html_block(f"<h3>{e(di.t('single', lang_))}</h3>"
-                   f"<p>{e(single_run_note(r, lang_))}</p>"
+                   + cached("note", r, lang_, lambda: f"<p>{e(single_run_note(r, lang_))}</p>")
                    + (f.network + f.trades if f else ""), "stm-network")
 
     @solara.component
