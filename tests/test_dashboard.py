@@ -211,13 +211,19 @@ def test_trade_summary_adds_up(refreshed):
 
 def test_figures_render(refreshed):
     _, r = refreshed
-    f = d.render_figures(r, "vi", dpi=30)
+    f = d.render_figures(r, "vi")
     assert (f.serial, f.lang) == (r.serial, "vi")
     for img, cls in ((f.fan, "stm-fan-img"), (f.network, "stm-network-img")):
         assert f'class="{cls}"' in img and f'data-serial="{r.serial}"' in img
         assert f'data-settings="{r.settings.describe()}"' in img
         assert f'data-runs="{r.result.n_runs}"' in img
-    assert "data:image/png;base64,iVBORw0KGgo" in f.network  # PNG signature
+    # the network: a dot per buyer and seller, a line per kind of good, in Vietnamese
+    n_nodes = r.profile.n_buyers + r.profile.RI0.shape[0] + (
+        r.profile.EI0.shape[0] - r.profile.n_buyers)
+    assert f.network.count("<circle") == n_nodes
+    assert "Bên mua trong tỉnh" in f.network and "Buyers" not in f.network
+    n_tech = int((r.run.transactions()["kind"] == "technology").sum())
+    assert f"công nghệ ({n_tech})" in f.network  # the legend counts each kind
     # the fan charts: one SVG panel per target indicator, in Vietnamese
     from stmarket.experiments.reports.fanchart import target_indicators
 

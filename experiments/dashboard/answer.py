@@ -42,11 +42,13 @@ def target_name(r: Refresh, target_id: str, lang: str) -> str:
 
 
 def group_name(g: str, lang: str) -> str:
-    """A task group's number and title: ``TG4 Intermediary organisations``."""
+    """A task group's number and title: ``TG4: Intermediary organisations``."""
     en, vi = LEVER_TITLES.get(g, (g, g))
     n = LEVERS.index(g) + 1 if g in LEVERS else None
-    head = "" if n is None else (f"TG{n}" if lang == "en" else f"Nhóm {n}")
-    return f"{head} {vi if lang == 'vi' else en}".strip()
+    title = vi if lang == "vi" else en
+    if n is None:
+        return title
+    return f"{'TG' if lang == 'en' else 'Nhóm '}{n}: {title}"
 
 
 def _reading_label(reading, lang: str) -> str:

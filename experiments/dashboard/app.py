@@ -34,7 +34,7 @@ import pandas as pd
 
 from stmarket.experiments.dashboard import i18n as di
 from stmarket.experiments.dashboard.answer import attribution_html, readings_html, target_name
-from stmarket.experiments.dashboard.plots import fan_svg, network_figure, png
+from stmarket.experiments.dashboard.plots import fan_svg, network_svg
 from stmarket.experiments.dashboard.refresh import PREVIEW_RUNS, Refresh, attribution, refresh
 from stmarket.experiments.dashboard.settings import (
     DEFAULT_PROFILE,
@@ -63,7 +63,7 @@ LEVEL_STEP = 0.05
 DEBOUNCE_S = 0.15
 ENV_DEFAULTS = "STMARKET_DASHBOARD"
 
-_PLOT_LOCK = threading.Lock()      # matplotlib is not thread-safe
+_PLOT_LOCK = threading.Lock()      # one drawing of the network at a time
 
 
 # ---- tables ----------------------------------------------------------------------------
@@ -137,23 +137,13 @@ def trade_summary_html(tx: pd.DataFrame, lang: str) -> str:
            f"<tbody>{''.join(body)}</tbody></table>"
 
 
-# ---- figures as HTML (drawn by stmarket.experiments.dashboard.plots) -----------------------------
+# ---- figures as HTML (drawn by stmarket.experiments.dashboard.plots) ------------------------
 
 
 def _shows(r: Refresh) -> str:
     """``data-`` attributes of the refresh a figure shows (its settings and runs)."""
     return (f'data-settings="{html.escape(r.settings.describe())}" '
             f'data-runs="{r.result.n_runs}"')
-
-
-def img_html(data: bytes, cls: str, serial: int, lang: str, alt: str, attrs: str = "") -> str:
-    """An ``<img>`` of PNG bytes with a class and the refresh it shows."""
-    import base64
-
-    src = base64.b64encode(data).decode("ascii")
-    return (f'<img class="{cls}" data-serial="{serial}" data-lang="{lang}" {attrs} '
-            f'alt="{html.escape(alt)}" style="max-width:100%" '
-            f'src="data:image/png;base64,{src}"/>')
 
 
 @dataclass(frozen=True)
@@ -174,33 +164,31 @@ def fan_html(r: Refresh, lang: str) -> str:
             f'{_shows(r)}>{fan_svg(r, lang)}</div>')
 
 
-_NETWORKS: OrderedDict = OrderedDict()   # (settings, lang, dpi) -> (PNG, trade table)
+_NETWORKS: OrderedDict = OrderedDict()   # (settings, profile, lang) -> (SVG, trade table)
 
 
-def _network(r: Refresh, lang: str, dpi: int) -> tuple[bytes, str]:
+def _network(r: Refresh, lang: str) -> tuple[str, str]:
     """The network figure and trade table of the single run, drawn once per settings and
     language: the run does not depend on the number of Monte Carlo runs, so the full
     refresh after a preview does not redraw it."""
-    key = (r.settings, id(r.profile), lang, dpi)
+    key = (r.settings, id(r.profile), lang)
     with _PLOT_LOCK:
         if key not in _NETWORKS:
             tx = r.run.transactions()
-            _NETWORKS[key] = (png(network_figure(tx, r.profile, lang), dpi),
-                              trade_summary_html(tx, lang))
+            _NETWORKS[key] = (network_svg(tx, r.profile, lang), trade_summary_html(tx, lang))
             while len(_NETWORKS) > 16:
                 _NETWORKS.popitem(last=False)
         _NETWORKS.move_to_end(key)
         return _NETWORKS[key]
 
 
-def render_figures(r: Refresh, lang: str, dpi: int = 72) -> Figures:
-    """The fan charts (SVG), the network of one run (PNG) and its trade table, as HTML."""
-    fan = fan_html(r, lang)
-    net, trades = _network(r, lang, dpi)
-    return Figures(r.serial, lang, fan,
-                   img_html(net, "stm-network-img", r.serial, lang, di.t("single", lang),
-                            _shows(r)),
-                   trades)
+def render_figures(r: Refresh, lang: str) -> Figures:
+    """The fan charts and the network of one run (SVG, written in milliseconds: no
+    matplotlib on a slider change) and the run's trade table, as HTML."""
+    net, trades = _network(r, lang)
+    return Figures(r.serial, lang, fan_html(r, lang),
+                   f'<div class="stm-network-img" data-serial="{r.serial}" '
+                   f'data-lang="{lang}" {_shows(r)}>{net}</div>', trades)
 
 
 def single_run_note(r: Refresh, lang: str) -> str:
@@ -443,6 +431,8 @@ def _build_page():
         solara.Title("stmarket")
         solara.Style(_CSS)
         province = profile_name(prof, lang_)
+        if lang_ == "vi" and province.startswith("Tỉnh "):  # mid-sentence: "tỉnh Bắc Kạn"
+            province = "t" + province[1:]
         title = di.t("title", lang_, province=province)
         intro = di.t("intro", lang_, runs=i18n.integer(s.runs, lang_))
         with solara.Column(classes=["stm-page"], style={"padding": "12px"}):
