@@ -208,6 +208,8 @@ def test_report_shows_the_answer(a, tmp_path):
                  "met without the plan".capitalize()):
         assert text in md, text
     assert "likely when its whole 95 % interval" not in md  # the old rule is gone
+    tg4 = next(line for line in md.splitlines() if line.startswith("| TG4 "))
+    assert "] \\*" in tg4  # task group 4 carries the intermediary target: marked
     write_assessment(a, tmp_path / "vi", lang="vi", parquet=False)
     vi = (tmp_path / "vi" / "report.md").read_text(encoding="utf-8")
     for text in ("gần như chắc chắn", "Tác dụng của từng nhóm nhiệm vụ", "Các giả định",
@@ -269,3 +271,38 @@ def test_targets_file_readings_load():
     assert {r.target for r in rs} == set(ts.ids)
     assert [r.id for r in rs if r.target == "digitised_2030"] == [
         "share_50", "share_65", "share_80", "rising"]
+
+
+def test_drivers_in_plain_words(a, tmp_path):
+    sens = tmp_path / "sens"
+    sens.mkdir()
+    pd.DataFrame({"rank": [1, 2, 3], "input": ["tg4_intermediary", "need_rate", "h3"],
+                  "kind": ["lever", "parameter", "parameter"], "score": [2.0, 1.6, 1.2],
+                  "conf": [0.4, 0.3, 0.2],
+                  "outcome": ["p_intermediary_2030", "value_nominal_2030",
+                              "digitised_share_2030"],
+                  "measure": ["max mu_star_rel"] * 3}).to_csv(sens / "ranking.csv", index=False)
+    for lang in ("en", "vi"):
+        write_assessment(a, tmp_path / lang, lang=lang, parquet=False, drivers=sens)
+        md = (tmp_path / lang / "report.md").read_text(encoding="utf-8")
+        part = md[md.index("## " + words.t("h.drivers", lang)):]
+        part = part[:part.index("\n## ")]
+        for pid in ("need_rate", "h3", "tg4_intermediary", "p_intermediary"):
+            assert pid not in part.replace("\\_", "_"), (lang, pid)
+        assert glossary.label("need_rate", lang) in part and glossary.label("h3", lang) in part
+
+
+def test_calibration_status(tmp_path):
+    from stmarket.experiments.assessment.calibration_status import calibration_status
+
+    assert calibration_status(None)["status"] == "prior"
+    post = tmp_path / "posterior.csv"
+    post.write_text("weight,need_rate,h3\n0.5,0.001,1.0\n0.5,0.002,2.0\n", encoding="utf-8")
+    s = calibration_status(post)
+    assert s == {"status": "posterior", "fitted": ["need_rate", "h3"], "observations": None,
+                 "target_reached": None}
+    (tmp_path / "manifest.json").write_text(
+        '{"observations_file": {"path": "scenarios/observations/bac_kan.toml"}, '
+        '"target_reached": false}', encoding="utf-8")
+    s = calibration_status(post)
+    assert s["observations"].endswith("bac_kan.toml") and s["target_reached"] is False

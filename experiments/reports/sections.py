@@ -125,6 +125,15 @@ def _group_name(g: str, lang: str) -> str:
     return f"{head} {en if lang == 'en' else vi}".strip()
 
 
+def _compact(d: float, lo: float, hi: float, lang: str) -> str:
+    """``+0.63 [0.59, 0.67] *`` (``[0,59; 0,67]`` in Vietnamese): a difference, its
+    interval, and * when the interval excludes 0."""
+    sep = "; " if lang == "vi" else ", "
+    mark = " *" if (lo > 0 or hi < 0) else ""
+    return (f"{i18n.number(d, lang, sign=True)} [{i18n.number(lo, lang)}{sep}"
+            f"{i18n.number(hi, lang)}]{mark}")
+
+
 def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[str, str],
                         lang: str) -> list[Block]:
     """Rows task groups, columns targets: the drop in P(target) when the group is left
@@ -141,8 +150,7 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
         cells = [_group_name(g, lang)]
         for tid in cols:
             r = cell[(g, tid)]
-            mark = " *" if (r.ci_low > 0 or r.ci_high < 0) else ""
-            cells.append(i18n.signed_interval(r.difference, r.ci_low, r.ci_high, lang) + mark)
+            cells.append(_compact(r.difference, r.ci_low, r.ci_high, lang))
         body.append(tuple(cells))
     header = (t("col.task_group", lang), *(i18n.target_label(x, lang) for x in cols))
     carries = []
@@ -158,6 +166,8 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
 
 
 def _outcome(name: str, lang: str) -> str:
+    if name.startswith("p_") and i18n.has(f"target.{name[2:]}"):
+        return t("outcome.p", lang, what=i18n.target_label(name[2:], lang))
     parts = name.split("_")
     years = [p for p in parts if p.isdigit() and len(p) == 4]
     core = "_".join(p for p in parts if p not in years)
@@ -233,19 +243,30 @@ def budgets_section(budgets: pd.DataFrame, names: dict[str, str], lang: str) -> 
 
 def assumptions_section(budgets: pd.DataFrame, readings: list[Reading],
                         calibration: dict | None, posterior: str | None,
-                        names: dict[str, str], lang: str) -> list[Block]:
+                        names: dict[str, str], lang: str,
+                        reading_table: pd.DataFrame | None = None) -> list[Block]:
     """Budgets, interpretations, calibration status, what the intervals cover, and the
     limitations."""
     out: list[Block] = [Heading(2, t("h.assumptions", lang))]
     out += budgets_section(budgets, names, lang)
+    plan = next((sc for sc, g in budgets.groupby("scenario", sort=False)
+                 if float(g.budget.abs().sum()) > 0), None)
+    p = ({(r.target, r.reading): r.probability for r in reading_table.itertuples(index=False)
+          if r.scenario == plan} if plan is not None and reading_table is not None else {})
+
+    def said(r: Reading) -> str:  # the reading, with its probability under the plan
+        x = p.get((r.target, r.id))
+        return _reading_label(r, lang) + ("" if x is None else f" ({i18n.prob(x, lang)})")
+
     items = []
     for tid, rs in by_target(readings).items():
         if len(rs) < 2:
             continue
         scored = next(r for r in rs if r.scored)
-        others = t("list_sep", lang).join(_reading_label(r, lang) for r in rs if not r.scored)
+        others = t("list_sep", lang).join(said(r) for r in rs if not r.scored)
         items.append(t("interp.item", lang, target=i18n.target_label(tid, lang),
-                       reading=_reading_label(scored, lang), others=others))
+                       reading=said(scored), others=others,
+                       plan=names.get(plan, plan) if plan else t("missing", lang)))
     if items:
         out += [Heading(3, t("h.interpretations", lang)), Bullets(tuple(items))]
     cal = calibration or {"status": "prior"}
@@ -295,7 +316,8 @@ def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
         out["after_targets"] += drivers_section(drivers[0], drivers[1], drivers[2], lang)
     if budgets is not None:
         out["before_definitions"] += assumptions_section(budgets, readings or [], calibration,
-                                                         posterior, names, lang)
+                                                         posterior, names, lang,
+                                                         reading_table)
     return out
 
 

@@ -80,11 +80,12 @@ _S: dict[str, tuple[str, str]] = {
     "attr.intro": (
         "{plan} against the same plan with one task group left out, on the same {runs} "
         "runs: the drop in the probability of each target when the group is left out, with "
-        "its paired 95 % interval. Positive: the group helps; * marks an interval that "
-        "excludes 0.",
+        "its paired 95 % interval in brackets. Positive: the group helps; * marks an "
+        "interval that excludes 0.",
         "{plan} so với chính Kế hoạch đó khi bỏ một nhóm nhiệm vụ, trên cùng {runs} lần "
         "chạy: mức giảm xác suất đạt từng mục tiêu khi bỏ nhóm đó, kèm khoảng tin cậy 95% "
-        "theo cặp. Dương: nhóm có tác dụng; dấu * chỉ khoảng tin cậy không chứa 0."),
+        "theo cặp trong ngoặc vuông. Dương: nhóm có tác dụng; dấu * chỉ khoảng tin cậy không "
+        "chứa 0."),
     "col.task_group": ("Task group", "Nhóm nhiệm vụ"),
     "attr.carries": ("{target}: {groups}.", "{target}: {groups}."),
     "attr.carried_by": ("Which groups carry which target (interval above 0):",
@@ -121,8 +122,11 @@ _S: dict[str, tuple[str, str]] = {
                      "{scenario}: không có kinh phí cho nhóm nhiệm vụ nào."),
     "budgets.total": ("All task groups", "Tất cả các nhóm"),
     "h.interpretations": ("Interpretations", "Các cách diễn giải"),
-    "interp.item": ("{target}: scored as \u201c{reading}\u201d; other readings: {others}.",
-                    "{target}: đang dùng \u201c{reading}\u201d; cách hiểu khác: {others}."),
+    "interp.item": (
+        "{target}: scored as \u201c{reading}\u201d; other readings: {others} (probability "
+        "under {plan}).",
+        "{target}: đang dùng \u201c{reading}\u201d; cách hiểu khác: {others} (xác suất theo "
+        "{plan})."),
     "h.calibration": ("Calibration status", "Tình trạng hiệu chỉnh"),
     "calib.prior": (
         "Not calibrated: every uncertain parameter is drawn from its prior range (the "
