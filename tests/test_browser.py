@@ -157,7 +157,7 @@ def _screenshot(page, path: Path) -> None:
 #: English words that must not appear on the Vietnamese page (Solara's banner included).
 ENGLISH = ("Probability", "Starting scenario", "Your settings", "Reading", "Task group",
            "none clearly", "Transactions", "median", "Solara", "Preview", "runs on",
-           "bac_kan", "plan_2257", "Computing")
+           "bac_kan", "plan_2257", "Computing", "seed")
 
 
 def test_dashboard_in_chromium(dashboard_url, tmp_path, capsys):

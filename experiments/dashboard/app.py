@@ -171,7 +171,8 @@ def _network(r: Refresh, lang: str) -> tuple[str, str]:
     """The network figure and trade table of the single run, drawn once per settings and
     language: the run does not depend on the number of Monte Carlo runs, so the full
     refresh after a preview does not redraw it."""
-    key = (r.settings, id(r.profile), lang)
+    p = r.profile
+    key = (r.settings, p.id, str(p.path), p.EI0.shape, p.RI0.shape, lang)
     with _PLOT_LOCK:
         if key not in _NETWORKS:
             tx = r.run.transactions()

@@ -56,9 +56,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "{runs} runs per scenario, seed {seed}: the same runs each time (common random "
         "numbers), so each difference is paired run by run. A difference in bold has a 95 % "
         "interval that excludes zero. Computed in {seconds} s.",
-        "{runs} lần chạy mỗi kịch bản, seed {seed}: luôn dùng cùng các lần chạy (số ngẫu "
-        "nhiên chung), nên chênh lệch được so sánh theo từng cặp lần chạy. Chênh lệch in đậm "
-        "có khoảng tin cậy 95% không chứa 0. Thời gian tính: {seconds} giây."),
+        "{runs} lần chạy mỗi kịch bản, hạt giống ngẫu nhiên {seed}: luôn dùng cùng các lần "
+        "chạy (số ngẫu nhiên chung), nên chênh lệch được so sánh theo từng cặp lần chạy. "
+        "Chênh lệch in đậm có khoảng tin cậy 95% không chứa 0. Thời gian tính: {seconds} giây."),
     "updating": ("Updating…", "Đang cập nhật…"),
     "waiting": ("Running the Monte Carlo…", "Đang chạy mô phỏng Monte Carlo…"),
     "error": ("The computation failed: {error}", "Tính toán bị lỗi: {error}"),
@@ -68,7 +68,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "{n} transactions between {buyers} of the {all_buyers} buyers in the province and "
         "{sellers} sellers, {y0}–{y1}. Each line is a transaction, coloured by the kind of "
         "S&T good.",
-        "Một lần chạy với thiết lập của bạn (seed {seed}, các tham số ở giá trị trung tâm): "
+        "Một lần chạy với thiết lập của bạn (hạt giống ngẫu nhiên {seed}, các tham số ở giá "
+        "trị trung tâm): "
         "{n} giao dịch giữa {buyers} trong số {all_buyers} bên mua trong tỉnh và {sellers} "
         "bên bán, giai đoạn {y0}–{y1}. Mỗi đường là một giao dịch, tô màu theo loại hàng hóa "
         "khoa học và công nghệ."),

@@ -287,9 +287,10 @@ def attribution(r: Refresh, runs: int | None = None, workers: int | None = None,
     prof = res.profile
     n = min(res.n_runs, ATTRIBUTION_RUNS if runs is None else int(runs))
     design = _head(res.design, n)
-    full = _DESIGNS.get_or((*_profile_key(prof), r.settings.seed, r.settings.runs),
-                           lambda: design_runs(prof, r.settings.seed, 0, r.settings.runs, 1,
-                                               PRIORS))
+    with _COMPUTE_LOCK:
+        full = _DESIGNS.get_or((*_profile_key(prof), r.settings.seed, r.settings.runs),
+                               lambda: design_runs(prof, r.settings.seed, 0, r.settings.runs,
+                                                   1, PRIORS))
     base = res.met[CUSTOM_ID][:n]
     ids = res.targets.ids
     rows = []
