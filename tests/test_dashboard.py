@@ -215,11 +215,28 @@ def test_trade_summary_adds_up(refreshed):
 
 def test_figures_render(refreshed):
     _, r = refreshed
-    f = d.render_figures(r, "vi", dpi=30)
+    f = d.render_figures(r, "vi")
     assert (f.serial, f.lang) == (r.serial, "vi")
     for img, cls in ((f.fan, "stm-fan-img"), (f.network, "stm-network-img")):
         assert f'class="{cls}"' in img and f'data-serial="{r.serial}"' in img
-        assert "data:image/png;base64,iVBORw0KGgo" in img  # PNG signature
+        assert f'data-settings="{r.settings.describe()}"' in img
+        assert f'data-runs="{r.result.n_runs}"' in img
+    # the network: a dot per buyer and seller, a line per kind of good, in Vietnamese
+    n_nodes = r.profile.n_buyers + r.profile.RI0.shape[0] + (
+        r.profile.EI0.shape[0] - r.profile.n_buyers)
+    assert f.network.count("<circle") == n_nodes
+    assert "Bên mua trong tỉnh" in f.network and "Buyers" not in f.network
+    n_tech = int((r.run.transactions()["kind"] == "technology").sum())
+    assert f"công nghệ ({n_tech})" in f.network  # the legend counts each kind
+    # the fan charts: one SVG panel per target indicator, in Vietnamese
+    from stmarket.experiments.reports.fanchart import target_indicators
+
+    inds = target_indicators(r.result.targets)
+    assert f.fan.count("<svg viewBox") == len(inds)
+    assert f.fan.count('class="stm-panel"') == len(inds)
+    assert "Thiết lập của bạn" in f.fan and "Your settings" not in f.fan
+    assert "xác suất đạt ≥ 1" in f.fan  # the intermediary as a yearly probability
+    assert "2030: ≥ 10%" in f.fan  # a target label in the strip above the data
 
 
 # ---- command line and server ----------------------------------------------------------------
@@ -312,3 +329,90 @@ def test_import_does_not_import_solara_but_page_does():
     assert out.stdout.split() == ["False", "True", "True"]
     with pytest.raises(AttributeError):
         _ = d.NoSuchThing
+
+
+# ---- preview, readings, attribution, names ---------------------------------------------------
+
+
+def test_preview_is_the_first_runs_and_the_full_refresh_only_adds_the_rest(small_profile,
+                                                                          plan_settings):
+    from dataclasses import replace
+
+    s = replace(plan_settings.with_lever("tg2_demand", level=0.4), runs=RUNS)
+    dr._RUNS.clear()
+    k = RUNS // 4
+    old = dr.PREVIEW_RUNS
+    dr.PREVIEW_RUNS = k
+    try:
+        first = dr.refresh(s, small_profile, runs=k)
+        full = dr.refresh(s, small_profile)
+    finally:
+        dr.PREVIEW_RUNS = old
+    assert first.preview and not full.preview
+    assert first.result.n_runs == k and full.result.n_runs == RUNS
+    # the preview's runs are the first runs of the full refresh, bit for bit
+    np.testing.assert_array_equal(first.result.Y[ds.CUSTOM_ID], full.result.Y[ds.CUSTOM_ID][:k])
+    # and the full refresh equals one batch of all the runs
+    dr._RUNS.clear()
+    again = dr.refresh(s, small_profile)
+    np.testing.assert_array_equal(again.result.Y[ds.CUSTOM_ID], full.result.Y[ds.CUSTOM_ID])
+    html_ = d.table_html(first, "en")
+    assert f'data-runs="{k}"' in html_
+    with pytest.raises(ValueError, match="runs"):
+        dr.refresh(s, small_profile, runs=0)
+
+
+def test_attribution_equals_the_reports_and_a_group_without_budget_gives_zero(refreshed):
+    from stmarket.experiments.assessment.attribution import attribution_table
+
+    same, no_tg4 = refreshed
+    mine = dr.attribution(same, runs=RUNS)
+    # untouched sliders: your settings are the plan, so the same numbers as attribution.csv
+    want = attribution_table(same.result, plan=same.base.id, runs=RUNS)
+    np.testing.assert_allclose(mine[["difference", "ci_low", "ci_high"]].to_numpy(),
+                               want[["difference", "ci_low", "ci_high"]].to_numpy())
+    assert list(mine["task_group"]) == list(want["task_group"])
+    assert mine.attrs == {"plan": ds.CUSTOM_ID, "runs": RUNS}
+    # no budget for task group 4: leaving it out changes nothing, exactly
+    a = dr.attribution(no_tg4, runs=RUNS).set_index(["task_group", "target"])
+    assert (a.loc["tg4_intermediary", "difference"] == 0).all()
+    # stopped when the settings change meanwhile
+    assert dr.attribution(no_tg4, runs=RUNS, current=lambda: False) is None
+
+
+def test_readings_and_attribution_tables_in_both_languages(refreshed):
+    from stmarket.experiments.dashboard import answer
+
+    _, r = refreshed
+    attr = dr.attribution(r, runs=RUNS)
+    for lang in ("en", "vi"):
+        rd, at = answer.readings_html(r, lang), answer.attribution_html(r, attr, lang)
+        assert 'data-reading="share_50"' in rd and 'data-reading="strictest"' in rd
+        assert at.count("data-task-group=") == 6
+    vi = answer.readings_html(r, "vi") + answer.attribution_html(r, attr, "vi")
+    assert "Cách hiểu" in vi and "Nhóm 4" in vi and "Ít nhất một nửa" in vi
+    for english in ("Reading", "Task group", "none clearly", "as scored", "your settings"):
+        assert english not in vi
+    # the intermediary target is carried by task group 2 or 4 in the plan, not by 1
+    same, _ = refreshed
+    plan = answer.attribution_html(same, dr.attribution(same, runs=RUNS), "en")
+    row = re.search(r'<tr data-task-group="tg1_legal".*?</tr>', plan).group(0)
+    assert "Intermediary" not in row
+
+
+def test_menus_and_the_page_show_names_not_ids():
+    en = d.names_of(["bac_kan"], "profiles", "en")
+    vi = d.names_of(["plan_2257", "no_programme"], "policies", "vi")
+    assert en[0]["value"] == "bac_kan" and "Bắc Kạn" in en[0]["text"]
+    assert vi[0] == {"text": "Kế hoạch 2257 (cả sáu nhóm nhiệm vụ)", "value": "plan_2257"}
+    assert "_" not in vi[1]["text"]
+    assert d.names_of(["no/such/file.toml"], "policies", "en")[0]["text"] == "no/such/file.toml"
+
+
+def test_value_ticks_start_at_zero_and_are_round():
+    from stmarket.experiments.dashboard.plots import value_ticks
+
+    t = value_ticks(23.0, integer=False)
+    assert t[0] == 0 and t[-1] <= 23.0 and 3 <= len(t) <= 6
+    assert list(value_ticks(1.0, integer=True)) == [0.0, 1.0]
+    assert value_ticks(0.0, integer=False)[0] == 0  # nothing drawn: a unit axis

@@ -92,6 +92,10 @@ def serve(host: str, port: int, defaults: dict) -> None:
     """Run the Solara app with uvicorn until interrupted (no telemetry, no browser)."""
     os.environ["SOLARA_APP"] = APP_MODULE
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # no "This website runs on Solara" banner and no "Made with Solara" loader: every
+    # word on the page is in the page's language
+    os.environ["SOLARA_THEME_SHOW_BANNER"] = "False"
+    os.environ["SOLARA_THEME_LOADER"] = "plain"
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)
     os.environ[ENV_DEFAULTS] = json.dumps(defaults)
     import warnings

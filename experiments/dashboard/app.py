@@ -27,13 +27,15 @@ import json
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
 
 from stmarket.experiments.dashboard import i18n as di
-from stmarket.experiments.dashboard.plots import fan_figure, network_figure, png
-from stmarket.experiments.dashboard.refresh import Refresh, refresh
+from stmarket.experiments.dashboard.answer import attribution_html, readings_html, target_name
+from stmarket.experiments.dashboard.plots import fan_svg, network_svg
+from stmarket.experiments.dashboard.refresh import PREVIEW_RUNS, Refresh, attribution, refresh
 from stmarket.experiments.dashboard.settings import (
     DEFAULT_PROFILE,
     DEFAULT_RAMP,
@@ -59,10 +61,10 @@ DEFAULT_PORT = 8765
 LEVEL_MAX = 3.0
 LEVEL_STEP = 0.05
 #: Quiet time after a slider move before the Monte Carlo starts (seconds).
-DEBOUNCE_S = 0.25
+DEBOUNCE_S = 0.15
 ENV_DEFAULTS = "STMARKET_DASHBOARD"
 
-_PLOT_LOCK = threading.Lock()      # matplotlib is not thread-safe
+_PLOT_LOCK = threading.Lock()      # one drawing of the network at a time
 
 
 # ---- tables ----------------------------------------------------------------------------
@@ -91,9 +93,8 @@ def table_html(r: Refresh, lang: str) -> str:
         rows.append(
             f'<tr data-target="{e(row.target)}" data-p-base="{row.p_base:.6f}" '
             f'data-p-custom="{row.p_custom:.6f}" data-difference="{row.difference:.6f}">'
-            f'<td class="stm-target" title="{e(tip)}">'
-            f'{e(i18n.target_label(tg or row.target, lang))}'
-            f'{" †" if tg and tg.interpretation else ""}</td><td>{e(crit)}</td>'
+            f'<td class="stm-target" title="{e(tip)}">{e(target_name(r, row.target, lang))}'
+            f'{" †" if tg and tg.interpretation else ""}</td><td class="stm-crit">{e(crit)}</td>'
             f'<td class="stm-p-base">{e(p_base)}</td>'
             f'<td class="stm-p-custom">{e(p_custom)}</td>'
             f'<td class="stm-diff{" stm-clear" if clear else ""}">'
@@ -102,7 +103,7 @@ def table_html(r: Refresh, lang: str) -> str:
     note = di.t("runs_note", lang, runs=i18n.integer(r.settings.runs, lang),
                 seed=r.settings.seed, seconds=i18n.number(r.seconds, lang, 2))
     return (f'<table class="stm-table" data-serial="{r.serial}" data-lang="{lang}" '
-            f'data-settings="{e(r.settings.describe())}" data-seconds="{r.seconds:.4f}">'
+            f'{_shows(r)} data-seconds="{r.seconds:.4f}">'
             f"<thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
             f'<p class="stm-note">{e(note)}</p>')
 
@@ -137,17 +138,13 @@ def trade_summary_html(tx: pd.DataFrame, lang: str) -> str:
            f"<tbody>{''.join(body)}</tbody></table>"
 
 
-# ---- figures as HTML (drawn by stmarket.experiments.dashboard.plots) -----------------------------
+# ---- figures as HTML (drawn by stmarket.experiments.dashboard.plots) ------------------------
 
 
-def img_html(data: bytes, cls: str, serial: int, lang: str, alt: str) -> str:
-    """An ``<img>`` of PNG bytes with a class and the refresh it shows."""
-    import base64
-
-    src = base64.b64encode(data).decode("ascii")
-    return (f'<img class="{cls}" data-serial="{serial}" data-lang="{lang}" '
-            f'alt="{html.escape(alt)}" style="max-width:100%" '
-            f'src="data:image/png;base64,{src}"/>')
+def _shows(r: Refresh) -> str:
+    """``data-`` attributes of the refresh a figure shows (its settings and runs)."""
+    return (f'data-settings="{html.escape(r.settings.describe())}" '
+            f'data-runs="{r.result.n_runs}"')
 
 
 @dataclass(frozen=True)
@@ -161,16 +158,39 @@ class Figures:
     trades: str
 
 
-def render_figures(r: Refresh, lang: str, dpi: int = 80) -> Figures:
-    """The fan charts, the network of one run and its trade table, as HTML."""
+def fan_html(r: Refresh, lang: str) -> str:
+    """The fan charts as SVG panels (:func:`~stmarket.experiments.dashboard.plots.fan_svg`)
+    in a ``div`` with the refresh it shows."""
+    return (f'<div class="stm-fan-img" data-serial="{r.serial}" data-lang="{lang}" '
+            f'{_shows(r)}>{fan_svg(r, lang)}</div>')
+
+
+_NETWORKS: OrderedDict = OrderedDict()   # (settings, profile, lang) -> (SVG, trade table)
+
+
+def _network(r: Refresh, lang: str) -> tuple[str, str]:
+    """The network figure and trade table of the single run, drawn once per settings and
+    language: the run does not depend on the number of Monte Carlo runs, so the full
+    refresh after a preview does not redraw it."""
+    p = r.profile
+    key = (r.settings, p.id, str(p.path), p.EI0.shape, p.RI0.shape, lang)
     with _PLOT_LOCK:
-        fan = png(fan_figure(r, lang), dpi)
-        tx = r.run.transactions()
-        net = png(network_figure(tx, r.profile, lang), dpi)
-    return Figures(r.serial, lang,
-                   img_html(fan, "stm-fan-img", r.serial, lang, i18n.t("fan.title", lang)),
-                   img_html(net, "stm-network-img", r.serial, lang, di.t("single", lang)),
-                   trade_summary_html(tx, lang))
+        if key not in _NETWORKS:
+            tx = r.run.transactions()
+            _NETWORKS[key] = (network_svg(tx, r.profile, lang), trade_summary_html(tx, lang))
+            while len(_NETWORKS) > 16:
+                _NETWORKS.popitem(last=False)
+        _NETWORKS.move_to_end(key)
+        return _NETWORKS[key]
+
+
+def render_figures(r: Refresh, lang: str) -> Figures:
+    """The fan charts and the network of one run (SVG, written in milliseconds: no
+    matplotlib on a slider change) and the run's trade table, as HTML."""
+    net, trades = _network(r, lang)
+    return Figures(r.serial, lang, fan_html(r, lang),
+                   f'<div class="stm-network-img" data-serial="{r.serial}" '
+                   f'data-lang="{lang}" {_shows(r)}>{net}</div>', trades)
 
 
 def single_run_note(r: Refresh, lang: str) -> str:
@@ -187,6 +207,25 @@ def single_run_note(r: Refresh, lang: str) -> str:
 # ---- the page ----------------------------------------------------------------------------
 
 
+def profile_name(profile, lang: str) -> str:
+    """A province profile's name in ``lang`` (its English name if it has no Vietnamese)."""
+    return (profile.name_vi if lang == "vi" and profile.name_vi else profile.name) or profile.id
+
+
+def names_of(ids: list[str], kind: str, lang: str) -> list[dict]:
+    """Menu items ``{"text": name, "value": id}`` of bundled ``"profiles"`` or
+    ``"policies"`` (or files) in ``lang``; an item that does not load shows its id."""
+    out = []
+    for x in ids:
+        try:
+            name = (profile_name(get_profile(x), lang) if kind == "profiles"
+                    else scenario_name(get_scenario(x), lang))
+        except Exception:  # noqa: BLE001 - a broken file is shown by its id, not hidden
+            name = x
+        out.append({"text": name, "value": x})
+    return out
+
+
 def app_defaults() -> dict:
     """The dashboard's starting point: from ``run_cli`` (environment variable
     :data:`ENV_DEFAULTS`, JSON) or the defaults."""
@@ -197,14 +236,29 @@ def app_defaults() -> dict:
 
 
 _CSS = """
-.stm-table, .stm-trades { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
-.stm-table th, .stm-table td, .stm-trades th, .stm-trades td {
+.stm-table, .stm-trades, .stm-readings, .stm-attribution {
+  border-collapse: collapse; font-size: 0.85rem; width: 100%; }
+.stm-table th, .stm-table td, .stm-trades th, .stm-trades td, .stm-readings th,
+.stm-readings td, .stm-attribution th, .stm-attribution td {
   border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
 .stm-table td.stm-p-base, .stm-table td.stm-p-custom, .stm-table td.stm-diff,
+.stm-table td.stm-crit,
 .stm-trades td { white-space: nowrap; }
 .stm-note { font-size: 0.8rem; color: #555; margin-top: 4px; }
+.stm-readings td:nth-child(n+2), .stm-nowrap { white-space: nowrap; }
+.stm-reading-target td { padding-top: 8px; }
+.stm-preview { font-size: 0.85rem; color: #8a4b00; margin: 2px 0; }
 .stm-lever { margin-bottom: 6px; }
 .stm-lever-title { font-weight: 600; font-size: 0.9rem; }
+.stm-panels { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr));
+  gap: 6px 14px; }
+.stm-panel { margin: 0; }
+.stm-panel figcaption { font-size: 0.85rem; line-height: 1.25; min-height: 2.5em; }
+.stm-unit { color: #555; font-weight: normal; }
+.stm-panel-note { font-size: 0.75rem; color: #555; margin-top: -2px; }
+.stm-legend { display: flex; flex-wrap: wrap; gap: 4px 18px; font-size: 0.85rem;
+  margin: 4px 0 8px; align-items: center; }
+.stm-key svg { vertical-align: middle; }
 """
 
 
@@ -221,16 +275,22 @@ def _build_page():
     profiles = list(dict.fromkeys([*bundled("profiles"), defaults["profile"]]))
     policies = list(dict.fromkeys([*bundled("policies"), defaults["scenario"]]))
 
-    # the last finished refresh and figures of this session (a task's own ``latest`` is
-    # lost when a superseded call ends)
+    # the last finished refresh, figures and attribution of this session (a task's own
+    # ``latest`` is lost when a superseded call ends)
     shown = solara.reactive(None)
     figures = solara.reactive(None)
+    attributed = solara.reactive(None)
 
     @solara.lab.task(prefer_threaded=True)
     def compute(s: Settings) -> Refresh | None:
         time.sleep(DEBOUNCE_S)  # debounce: a newer call makes this one stale
         if not compute.is_current():
             return None
+        if s.runs > PREVIEW_RUNS:  # the first runs at once, then the rest
+            r = refresh(s, workers=workers, runs=PREVIEW_RUNS)
+            if not compute.is_current():
+                return None
+            shown.set(r)
         r = refresh(s, workers=workers)
         if compute.is_current():
             shown.set(r)
@@ -243,9 +303,38 @@ def _build_page():
             figures.set(f)
         return f
 
+    @solara.lab.task(prefer_threaded=True)
+    def attribute(r: Refresh):
+        # stops between task groups once the sliders have moved on
+        a = attribution(r, workers=workers,
+                        current=lambda: attribute.is_current() and settings.value == r.settings)
+        if a is not None and attribute.is_current():
+            attributed.set((r.serial, a))
+        return a
+
+    memo: dict = {}
+
+    def cached(kind: str, r: Refresh, lang_: str, make) -> str:
+        # the HTML of a refresh in a language is built once (the page re-renders on every
+        # change of state: progress, figures, attribution)
+        key = (kind, r.serial, lang_)
+        if key not in memo:
+            if len(memo) > 64:
+                memo.clear()
+            memo[key] = make()
+        return memo[key]
+
     def html_block(content: str, cls: str, **attrs) -> None:
         data = {f"data-{k}": str(v) for k, v in attrs.items()}
         solara.HTML("div", unsafe_innerHTML=content, classes=[cls], attributes=data)
+
+    @solara.component
+    def NamedSelect(label: str, items: list[dict], value: str, on_value, cls: str):
+        # a menu of names that sets ids (solara.Select shows its values as they are)
+        by_name = {i["text"]: i["value"] for i in items}
+        name = next((i["text"] for i in items if i["value"] == value), value)
+        solara.Select(label, values=list(by_name), value=name,
+                      on_value=lambda n: on_value(by_name.get(n, n)), classes=[cls])
 
     @solara.component
     def Lever(g: str, s: Settings, lang_: str):
@@ -275,15 +364,12 @@ def _build_page():
             with solara.ToggleButtonsSingle(value=lang):
                 solara.Button("English", value="en", classes=["stm-lang-en"])
                 solara.Button("Tiếng Việt", value="vi", classes=["stm-lang-vi"])
-        solara.Select(di.t("profile", lang_), values=profiles, value=s.profile,
-                      on_value=lambda p: settings.set(initial_settings(p, s.base, s.runs,
-                                                                       s.seed)),
-                      classes=["stm-profile"])
-        solara.Select(di.t("base", lang_), values=policies, value=s.base,
-                      on_value=lambda b: settings.set(initial_settings(s.profile, b, s.runs,
-                                                                       s.seed)),
-                      classes=["stm-base"])
-        html_block(f"<i>{html.escape(scenario_name(base, lang_))}</i>", "stm-base-name")
+        NamedSelect(di.t("profile", lang_), names_of(profiles, "profiles", lang_), s.profile,
+                    lambda p: settings.set(initial_settings(p, s.base, s.runs, s.seed)),
+                    "stm-profile")
+        NamedSelect(di.t("base", lang_), names_of(policies, "policies", lang_), s.base,
+                    lambda b: settings.set(initial_settings(s.profile, b, s.runs, s.seed)),
+                    "stm-base")
         solara.Button(di.t("reset", lang_), classes=["stm-reset"], outlined=True,
                       on_click=lambda: settings.set(initial_settings(s.profile, s.base,
                                                                      s.runs, s.seed)))
@@ -312,12 +398,24 @@ def _build_page():
             solara.Error(di.t("error", lang_, error=str(draw.exception)))
         if r is None:
             return
-        html_block(f"<h3>{html.escape(i18n.t('h.targets', lang_))}</h3>"
-                   + table_html(r, lang_), "stm-targets")
-        html_block(f"<h3>{html.escape(i18n.t('h.figures', lang_))}</h3>"
+        e = html.escape
+        note = di.t("preview", lang_, runs=r.result.n_runs, all_runs=r.settings.runs)
+        preview = f'<p class="stm-preview">{e(note)}</p>' if r.preview else ""
+        html_block(f"<h3>{e(i18n.t('h.targets', lang_))}</h3>" + preview
+                   + cached("table", r, lang_, lambda: table_html(r, lang_)), "stm-targets")
+        html_block(f"<h3>{e(i18n.t('h.figures', lang_))}</h3>"
                    + (f.fan if f else ""), "stm-fan")
-        html_block(f"<h3>{html.escape(di.t('single', lang_))}</h3>"
-                   f"<p>{html.escape(single_run_note(r, lang_))}</p>"
+        html_block(f"<h3>{e(di.t('h.readings', lang_))}</h3>"
+                   + cached("readings", r, lang_, lambda: readings_html(r, lang_)),
+                   "stm-readings-block")
+        a = attributed.value
+        body = (cached("attribution", r, lang_, lambda: attribution_html(r, a[1], lang_))
+                if a is not None and a[0] == r.serial
+                else f'<p class="stm-status">{e(di.t("attr.computing", lang_))}</p>')
+        html_block(f"<h3>{e(di.t('h.attribution', lang_))}</h3>" + body,
+                   "stm-attribution-block")
+        html_block(f"<h3>{e(di.t('single', lang_))}</h3>"
+                   + cached("note", r, lang_, lambda: f"<p>{e(single_run_note(r, lang_))}</p>")
                    + (f.network + f.trades if f else ""), "stm-network")
 
     @solara.component
@@ -329,9 +427,14 @@ def _build_page():
         serial = r.serial if r is not None else 0
         solara.use_effect(lambda: (draw(r, lang_) if r is not None else None, None)[1],
                           [serial, lang_])
+        # what each task group does: after the full runs (not the preview)
+        solara.use_effect(lambda: (attribute(r) if r is not None and not r.preview
+                                   else None, None)[1], [serial])
         solara.Title("stmarket")
         solara.Style(_CSS)
-        province = prof.name_vi if lang_ == "vi" else prof.name
+        province = profile_name(prof, lang_)
+        if lang_ == "vi" and province.startswith("Tỉnh "):  # mid-sentence: "tỉnh Bắc Kạn"
+            province = "t" + province[1:]
         title = di.t("title", lang_, province=province)
         intro = di.t("intro", lang_, runs=i18n.integer(s.runs, lang_))
         with solara.Column(classes=["stm-page"], style={"padding": "12px"}):

@@ -1,15 +1,16 @@
 """English and Vietnamese strings of the dashboard (``stmarket dashboard``).
 
 The dashboard's own strings live here; every other key (target labels, column heads,
-number formats) comes from :mod:`stmarket.experiments.reports.i18n`, so the dashboard, the
-reports and the charts use the same words. The Vietnamese strings use the plan's own terms
-(Decision 2257/QĐ-UBND): "nhóm nhiệm vụ", "tổ chức trung gian", "hàng hóa khoa học và
-công nghệ", "kết quả nghiên cứu", "tài sản trí tuệ".
+number formats, the readings' and the attribution's words) comes from
+:mod:`stmarket.experiments.reports.words` and :mod:`stmarket.experiments.reports.i18n`, so
+the dashboard, the reports and the charts use the same words. The Vietnamese strings use
+the plan's own terms (Decision 2257/QĐ-UBND): "nhóm nhiệm vụ", "tổ chức trung gian",
+"hàng hóa khoa học và công nghệ", "kết quả nghiên cứu", "tài sản trí tuệ".
 """
 
 from __future__ import annotations
 
-from stmarket.experiments.reports import i18n
+from stmarket.experiments.reports import i18n, words
 
 LANGS = i18n.LANGS
 
@@ -55,9 +56,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "{runs} runs per scenario, seed {seed}: the same runs each time (common random "
         "numbers), so each difference is paired run by run. A difference in bold has a 95 % "
         "interval that excludes zero. Computed in {seconds} s.",
-        "{runs} lần chạy mỗi kịch bản, seed {seed}: luôn dùng cùng các lần chạy (số ngẫu "
-        "nhiên chung), nên chênh lệch được so sánh theo từng cặp lần chạy. Chênh lệch in đậm "
-        "có khoảng tin cậy 95% không chứa 0. Thời gian tính: {seconds} giây."),
+        "{runs} lần chạy mỗi kịch bản, hạt giống ngẫu nhiên {seed}: luôn dùng cùng các lần "
+        "chạy (số ngẫu nhiên chung), nên chênh lệch được so sánh theo từng cặp lần chạy. "
+        "Chênh lệch in đậm có khoảng tin cậy 95% không chứa 0. Thời gian tính: {seconds} giây."),
     "updating": ("Updating…", "Đang cập nhật…"),
     "waiting": ("Running the Monte Carlo…", "Đang chạy mô phỏng Monte Carlo…"),
     "error": ("The computation failed: {error}", "Tính toán bị lỗi: {error}"),
@@ -67,10 +68,47 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "{n} transactions between {buyers} of the {all_buyers} buyers in the province and "
         "{sellers} sellers, {y0}–{y1}. Each line is a transaction, coloured by the kind of "
         "S&T good.",
-        "Một lần chạy với thiết lập của bạn (seed {seed}, các tham số ở giá trị trung tâm): "
+        "Một lần chạy với thiết lập của bạn (hạt giống ngẫu nhiên {seed}, các tham số ở giá "
+        "trị trung tâm): "
         "{n} giao dịch giữa {buyers} trong số {all_buyers} bên mua trong tỉnh và {sellers} "
         "bên bán, giai đoạn {y0}–{y1}. Mỗi đường là một giao dịch, tô màu theo loại hàng hóa "
         "khoa học và công nghệ."),
+    "prob.title": ("{name}: probability of {crit}", "{name}: xác suất đạt {crit}"),
+    "prob.unit": ("line: share of runs meeting it in each year; shaded: its 95 % interval",
+                  "đường: tỷ lệ lần chạy đạt trong từng năm; vùng tô: khoảng tin cậy 95%"),
+    "fan.key": (
+        "Line: median of the runs; shaded: the middle 50 % of runs; dashed: 90 % of runs; "
+        "black bar: a target; dotted: the growth path the median must follow.",
+        "Đường liền: trung vị các lần chạy; vùng tô: 50% lần chạy ở giữa; nét đứt: 90% "
+        "lần chạy; vạch đen: mục tiêu; chấm: lộ trình tăng trưởng trung vị phải theo."),
+    "preview": (
+        "Preview from the first {runs} runs; the full {all_runs} runs follow.",
+        "Kết quả sơ bộ từ {runs} lần chạy đầu; kết quả đủ {all_runs} lần chạy sẽ có ngay "
+        "sau đây."),
+    "readings.all": ("All targets in the same run, under each combination of readings",
+                     "Đạt tất cả mục tiêu trong cùng một lần chạy, theo từng cách hiểu"),
+    "readings.note": (
+        "The targets the plan does not fix (†), each read in every defensible way and "
+        "scored on the same {runs} runs; the scored reading is the one in the table above.",
+        "Các mục tiêu Kế hoạch không quy định rõ (†), mỗi mục tiêu được hiểu theo mọi cách "
+        "có thể bảo vệ được và chấm điểm trên cùng {runs} lần chạy; cách hiểu đang dùng là "
+        "cách hiểu trong bảng trên."),
+    "attr.col_carries": ("Targets it carries: drop in the probability when it is left out",
+                         "Mục tiêu nhóm này quyết định: xác suất giảm khi bỏ nhóm"),
+    "attr.col_all": ("Drop of P(all targets)", "Mức giảm xác suất đạt tất cả"),
+    "attr.nothing": ("none clearly (every interval includes 0)",
+                     "không có mục tiêu rõ rệt (mọi khoảng tin cậy đều chứa 0)"),
+    "attr.budget": ("your settings: {level} bn VND/yr", "thiết lập của bạn: {level} tỷ đồng/năm"),
+    "attr.note": (
+        "Each task group left out of your settings in turn (no budget for it, the rest "
+        "unchanged), on the first {runs} of the {all_runs} runs, paired run by run; 95 % "
+        "intervals. A task group with no budget changes nothing.",
+        "Lần lượt bỏ từng nhóm nhiệm vụ khỏi thiết lập của bạn (không cấp kinh phí cho "
+        "nhóm đó, giữ nguyên các nhóm khác), trên {runs} lần chạy đầu trong số {all_runs} "
+        "lần chạy, so sánh theo từng cặp lần chạy; khoảng tin cậy 95%. Nhóm không có kinh "
+        "phí không làm thay đổi gì."),
+    "attr.computing": ("Computing what each task group does…",
+                       "Đang tính tác dụng của từng nhóm nhiệm vụ…"),
     "net.title": ("Transactions of one run, {y0}–{y1}",
                   "Các giao dịch của một lần chạy, {y0}–{y1}"),
     "net.buyers": ("Buyers in the province", "Bên mua trong tỉnh"),
@@ -109,7 +147,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 
 def has(key: str) -> bool:
     """Whether the dashboard or the reports have a string ``key``."""
-    return key in _STRINGS or i18n.has(key)
+    return key in _STRINGS or key in words._S or i18n.has(key)
 
 
 def t(key: str, lang: str, **fmt) -> str:
@@ -129,7 +167,7 @@ def t(key: str, lang: str, **fmt) -> str:
         For an unknown key or language, or a missing format field.
     """
     if key not in _STRINGS:
-        return i18n.t(key, lang, **fmt)
+        return words.t(key, lang, **fmt)
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; one of {', '.join(LANGS)}")
     text = _STRINGS[key][LANGS.index(lang)]
