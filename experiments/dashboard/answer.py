@@ -36,8 +36,7 @@ def target_name(r: Refresh, target_id: str, lang: str) -> str:
     """A target's label in ``lang``: the targets file's ``label``/``label_vi`` where it has
     them, else the reports' label (else the id)."""
     tg = next((t for t in r.result.targets.targets if t.id == target_id), None)
-    own = getattr(tg, "label_vi" if lang == "vi" else "label", None) if tg else None
-    return own or i18n.target_label(target_id, lang)
+    return i18n.target_label(tg or target_id, lang)
 
 
 def group_name(g: str, lang: str, plan=None) -> str:
