@@ -23,9 +23,8 @@ PRIORS = ("uniform", "loguniform", "choice")
 
 _PROBABILITIES = {
     "rd_share", "tech_need_share", "tech_init_mean", "absorb_init_mean", "search_prob",
-    "learn_rate", "absorb_learn", "spill_rate", "cross_fit", "task_agro_share",
+    "learn_rate", "absorb_learn", "spill_rate", "cross_fit",
     "local_task_share", "ec_base", "ec_max", "mr_base", "mr_ec", "partner_uptake",
-    "quality_local", "quality_vn", "quality_abroad", "vis_local", "vis_vn", "vis_abroad",
     "int_vis_unconnected", "val_uncert", "int_uncert_cut", "p_use_int", "int_skill_init",
     "private_rate", "attend_prob", "close_base", "close_gain", "subsidy_max", "aware_gain",
     "absorb_gain", "skill_train", "init_sd", "init_need_share", "service_learn_share",
