@@ -53,17 +53,17 @@ class Enterprise(StateAgent):
     @property
     def sector(self) -> str:
         """Sector id (one of the profile's ``[[sectors]]``)."""
-        return self.model.profile.sectors[int(self.model.state.s.ent.sector[self.index])].id
+        return self.model.profile.sectors[int(self.model.state.s.ent[self.index]["sector"])].id
 
     @property
     def size(self) -> str:
         """Size class id (one of the profile's ``[[sizes]]``: micro, small, ...)."""
-        return self.model.profile.sizes[int(self.model.state.s.ent.size_class[self.index])].id
+        return self.model.profile.sizes[int(self.model.state.s.ent[self.index]["size_class"])].id
 
     @property
     def location(self) -> str:
         """Location id (one of the profile's ``[[locations]]``)."""
-        return self.model.profile.locations[int(self.model.state.s.ent.loc[self.index])].id
+        return self.model.profile.locations[int(self.model.state.s.ent[self.index]["loc"])].id
 
     @property
     def label(self) -> str:

@@ -42,12 +42,12 @@ class ResearchOrganisation(StateAgent):
     @property
     def location(self) -> str:
         """Location id (one of the profile's ``[[locations]]``)."""
-        return self.model.profile.locations[int(self.model.state.s.res.loc[self.index])].id
+        return self.model.profile.locations[int(self.model.state.s.res[self.index]["loc"])].id
 
     @property
     def sector(self) -> str:
         """Main sector id (one of the profile's ``[[sectors]]``)."""
-        return self.model.profile.sectors[int(self.model.state.s.res.sector[self.index])].id
+        return self.model.profile.sectors[int(self.model.state.s.res[self.index]["sector"])].id
 
     @property
     def label(self) -> str:
