@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stmarket.agents.base import Column, StateAgent
+from stmarket.agents.base import Column, IdColumn, StateAgent
 from stmarket.model import kernels as K
 
 _NEEDS = {K.NEED_NONE: None, K.NEED_SERVICE: "service", K.NEED_TECH: "technology"}
@@ -35,10 +35,11 @@ class Enterprise(StateAgent):
 
     role = Column("ent", "role", lambda v: "buyer" if v == K.ROLE_BUYER else "vendor",
                   doc="'buyer' (in the province) or 'vendor' (outside supplier).")
-    sector = Column("ent", "sector", lambda v: K.SECTOR_NAMES[v], doc="Sector name.")
-    size = Column("ent", "size_class", lambda v: K.SIZE_NAMES[v], doc="micro, small or medium.")
-    location = Column("ent", "loc", lambda v: K.ORIGIN_NAMES[v],
-                      doc="province, vietnam or abroad.")
+    sector = IdColumn("ent", "sector", "sectors", doc="Sector id (the profile's [[sectors]]).")
+    size = IdColumn("ent", "size_class", "sizes",
+                    doc="Size class id (the profile's [[sizes]]: micro, small, ...).")
+    location = IdColumn("ent", "loc", "locations",
+                        doc="Location id (the profile's [[locations]]).")
     is_cooperative = Column("ent", "coop", bool, doc="A cooperative rather than a company.")
     does_rd = Column("ent", "rd", bool, doc="Spends on R&D (drawn at set-up).")
     tech_level = Column("ent", "tech", writable=True, doc="Technology level, 0-1.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stmarket.agents.base import Column, StateAgent
+from stmarket.agents.base import Column, IdColumn, StateAgent
 from stmarket.model import kernels as K
 
 
@@ -35,9 +35,9 @@ class ResearchOrganisation(StateAgent):
     quality : float, mean quality of its offers (0-1)
     """
 
-    location = Column("res", "loc", lambda v: K.ORIGIN_NAMES[v],
-                      doc="province, vietnam or abroad.")
-    sector = Column("res", "sector", lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
+    location = IdColumn("res", "loc", "locations",
+                        doc="Location id (the profile's [[locations]]).")
+    sector = IdColumn("res", "sector", "sectors", doc="Main sector id (the profile's [[sectors]]).")
     is_university = Column("res", "university", bool, doc="A university (else an institute).")
     output_rate = Column("res", "rate", doc="New offers per month (set from the parameters).")
     quality = Column("res", "quality", writable=True, doc="Mean quality of its offers.")
