@@ -25,28 +25,28 @@ LABELS: dict[str, tuple[str, str]] = {
         "how often firms need an S&T good",
         "tần suất doanh nghiệp có nhu cầu về hàng hóa KH&CN",
     ),
-    "size_mult_small": (
+    "size_need.small": (
         "how much more often small firms have needs",
         "mức nhu cầu cao hơn của doanh nghiệp nhỏ",
     ),
-    "size_mult_medium": (
+    "size_need.medium": (
         "how much more often medium firms have needs",
         "mức nhu cầu cao hơn của doanh nghiệp vừa",
     ),
     "coop_need_mult": ("extra needs of cooperatives", "nhu cầu tăng thêm của hợp tác xã"),
-    "sector_need_agro": (
+    "sector_need.agro_forestry": (
         "needs of agro-forestry and food firms",
         "nhu cầu của doanh nghiệp nông lâm nghiệp, chế biến thực phẩm",
     ),
-    "sector_need_construction": (
+    "sector_need.construction_mining": (
         "needs of construction and mining firms",
         "nhu cầu của doanh nghiệp xây dựng, khai khoáng",
     ),
-    "sector_need_manufacturing": (
+    "sector_need.manufacturing": (
         "needs of manufacturing firms",
         "nhu cầu của doanh nghiệp chế biến, chế tạo",
     ),
-    "sector_need_services": (
+    "sector_need.services": (
         "needs of trade and service firms",
         "nhu cầu của doanh nghiệp thương mại, dịch vụ",
     ),
@@ -58,15 +58,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "share of needs that are for technology rather than services",
         "tỷ lệ nhu cầu về công nghệ (so với dịch vụ)",
     ),
-    "wtp_micro": (
+    "size_wtp.micro": (
         "what a technology is worth to a micro firm",
         "giá trị của một công nghệ đối với doanh nghiệp siêu nhỏ",
     ),
-    "wtp_small": (
+    "size_wtp.small": (
         "what a technology is worth to a small firm",
         "giá trị của một công nghệ đối với doanh nghiệp nhỏ",
     ),
-    "wtp_medium": (
+    "size_wtp.medium": (
         "what a technology is worth to a medium firm",
         "giá trị của một công nghệ đối với doanh nghiệp vừa",
     ),
@@ -174,22 +174,22 @@ LABELS: dict[str, tuple[str, str]] = {
         "offers in the seller's own sector",
         "tỷ lệ sản phẩm thuộc ngành của người bán",
     ),
-    "quality_local": ("quality of offers from the province", "chất lượng sản phẩm trong tỉnh"),
-    "quality_vn": (
+    "quality.province": ("quality of offers from the province", "chất lượng sản phẩm trong tỉnh"),
+    "quality.vietnam": (
         "quality of offers from elsewhere in Vietnam",
         "chất lượng sản phẩm từ nơi khác trong nước",
     ),
-    "quality_abroad": ("quality of offers from abroad", "chất lượng sản phẩm nước ngoài"),
+    "quality.abroad": ("quality of offers from abroad", "chất lượng sản phẩm nước ngoài"),
     "price_service": ("price of an S&T service", "giá một dịch vụ KH&CN"),
     "price_result": ("price of a research result", "giá một kết quả nghiên cứu"),
     "price_tech": ("price of a technology", "giá một công nghệ"),
     "price_ip": ("price of an IP licence", "giá một li-xăng tài sản trí tuệ"),
     "price_sigma": ("how much prices vary", "mức dao động của giá"),
-    "price_mult_vn": (
+    "price_mult.vietnam": (
         "price premium of sellers elsewhere in Vietnam",
         "mức giá cao hơn của người bán nơi khác trong nước",
     ),
-    "price_mult_abroad": (
+    "price_mult.abroad": (
         "price premium of foreign sellers",
         "mức giá cao hơn của người bán nước ngoài",
     ),
@@ -228,15 +228,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "cách quyết định số hóa (từng kết quả hay cả tổ chức)",
     ),
     # search and intermediaries
-    "vis_local": (
+    "visibility.province": (
         "chance a firm notices an offer from the province",
         "khả năng doanh nghiệp biết tới sản phẩm trong tỉnh",
     ),
-    "vis_vn": (
+    "visibility.vietnam": (
         "chance a firm notices an offer from elsewhere in Vietnam",
         "khả năng doanh nghiệp biết tới sản phẩm từ nơi khác trong nước",
     ),
-    "vis_abroad": (
+    "visibility.abroad": (
         "chance a firm notices an offer from abroad",
         "khả năng doanh nghiệp biết tới sản phẩm nước ngoài",
     ),
@@ -402,7 +402,7 @@ def label(input_id: str, lang: str = "en") -> str:
     """Plain words for a parameter, switch or task group (its id when there are none)."""
     if lang not in ("en", "vi"):
         raise ValueError(f"unknown language {lang!r}; one of en, vi")
-    pair = LABELS.get(input_id) or _instrument(input_id)
+    pair = LABELS.get(input_id) or _instrument(input_id) or _family(input_id)
     return input_id if pair is None else pair[0 if lang == "en" else 1]
 
 
@@ -424,6 +424,35 @@ def _instrument(input_id: str) -> tuple[str, str] | None:
     return en, vi
 
 
+#: a profile's per-entity parameters (``family.id``, docs/PROFILES.md) without their own
+#: words: the family's, naming the sector, size class or location by its id
+FAMILIES = {
+    "sector_need": ("how often firms of the {id} sector need S&T goods",
+                    "mức nhu cầu hàng hóa KH&CN của doanh nghiệp ngành {id}"),
+    "task_share": ("share of provincial S&T tasks in the {id} sector",
+                   "tỷ lệ nhiệm vụ KH&CN cấp tỉnh thuộc ngành {id}"),
+    "size_need": ("how often {id} firms need S&T goods",
+                  "mức nhu cầu hàng hóa KH&CN của doanh nghiệp quy mô {id}"),
+    "size_wtp": ("what a technology is worth to {id} firms",
+                 "giá trị một công nghệ đối với doanh nghiệp quy mô {id}"),
+    "visibility": ("how easily firms find offers from {id}",
+                   "mức dễ tìm thấy các chào bán từ {id}"),
+    "quality": ("quality of offers from {id}", "chất lượng các chào bán từ {id}"),
+    "price_mult": ("price of offers from {id}, against in-province ones",
+                   "giá các chào bán từ {id} so với trong tỉnh"),
+}
+
+
+def _family(input_id: str) -> tuple[str, str] | None:
+    family, _, eid = input_id.partition(".")
+    if not eid or family not in FAMILIES:
+        return None
+    name = eid.replace("_", " ")
+    en, vi = FAMILIES[family]
+    return en.format(id=name), vi.format(id=name)
+
+
 def has(input_id: str) -> bool:
     """Whether an input has plain words."""
-    return input_id in LABELS or _instrument(input_id) is not None
+    return (input_id in LABELS or _instrument(input_id) is not None
+            or _family(input_id) is not None)
