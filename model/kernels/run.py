@@ -86,7 +86,7 @@ from stmarket.model.kernels.province import (
     in_buyer_order,
     month_begin,
     month_end,
-    new_task,
+    new_tasks,
     research_step,
     research_year,
 )
@@ -279,8 +279,7 @@ def init_state(s, p, key):
     init_buyers(s, p, key)
     init_offers(s, p, key)
     no_y = np.zeros((1, NY))
-    for j in range(int(p[P_INIT_TASKS])):
-        new_task(s, no_y, p, key, -1, 1000 + j, True)
+    new_tasks(s, no_y, p, key, -1, int(p[P_INIT_TASKS]), 1000, True)
 
 
 @njit(cache=True, error_model="numpy")
