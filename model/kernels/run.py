@@ -47,11 +47,14 @@ from stmarket.model.kernels.layout import (
     P_INIT_TASKS,
     P_LOCAL_RATE,
     P_MR_BASE,
+    P_NEW_TASKS,
     P_OFFER_LIFE,
     P_OUTSIDE_RATE,
     P_PATIENCE,
     P_Q_SD,
     P_RD_SHARE,
+    P_RESULTS_TASK,
+    P_TASK_DMAX,
     P_TECH0,
     P_VENDOR_RATE,
     P_WTP_MEDIUM,
@@ -367,6 +370,34 @@ def grown(full, n_tasks, n_ints, n_offers):
     return n_tasks, n_ints, n_offers
 
 
+@njit(cache=True, error_model="numpy")
+def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers):
+    """Starting table sizes for a run: at least the given ones, and at least about
+    1.5 times what the province's structure and parameters lead one to expect, so
+    that a big province does not fill its tables, double them and start again
+    several times a run (sizes never change what happens, only the time).
+
+    Offers: the standing service offers, plus the stock of results on the market
+    (every supplier's rate x the offers' life, and the results of the provincial
+    tasks finishing over a life). Tasks: those under way at the start and the new
+    ones of ``task_duration_max`` months.
+    """
+    n_r = RI0.shape[0]
+    n_v = 0
+    for i in range(EI0.shape[0]):
+        if EI0[i, S_ROLE] != ROLE_BUYER:
+            n_v += 1
+    rate = n_v * p[P_VENDOR_RATE]
+    for r in range(n_r):
+        rate += p[P_LOCAL_RATE] if RI0[r, RS_LOC] == LOC_PROVINCE else p[P_OUTSIDE_RATE]
+    life = p[P_OFFER_LIFE]
+    rate += p[P_NEW_TASKS] * max(1.0, p[P_RESULTS_TASK]) / 12.0
+    want_offers = n_r + n_v + int(1.5 * rate * life) + 64
+    want_tasks = int(1.5 * (p[P_INIT_TASKS] + p[P_NEW_TASKS] * (p[P_TASK_DMAX] / 12.0 + 1.0))) \
+        + 16
+    return max(n_tasks, want_tasks), n_ints, max(n_offers, want_offers)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months, Y_out,
               draws_out):
@@ -386,8 +417,9 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
     RI0 : int64[n_res, NRS]
         Research organisation structure (location, sector, university).
     n_tasks, n_ints, n_offers, n_months : int
-        Starting sizes of the task, intermediary and offer tables (a run that fills one
-        is run again with it doubled); months to simulate.
+        Smallest starting sizes of the task, intermediary and offer tables (raised to
+        what the run's structure and parameters need, :func:`start_sizes`; a run that
+        fills one is run again with it doubled); months to simulate.
     Y_out : float64[n_runs, n_years, NY]
         Output: yearly accumulators of each run (written in place).
     draws_out : float64[n_runs, 2]
@@ -395,7 +427,7 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
     """
     for b in prange(P.shape[0]):
         key = make_key(seeds[b], runs[b])
-        n_t, n_i, n_o = n_tasks, n_ints, n_offers
+        n_t, n_i, n_o = start_sizes(P[b], EI0, RI0, n_tasks, n_ints, n_offers)
         s = allocate(EI0, RI0, n_t, n_i, n_o, n_months, 1)
         while not run_one(s, P[b], LEV[b], key, n_months):
             n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
