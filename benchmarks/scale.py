@@ -11,7 +11,8 @@ A missing bundled profile (or ``--synthetic``) is replaced by Bắc Kạn with e
 group's count, and every count of its parameters (provincial tasks), multiplied by 7 or
 700.
 
-Timing: each round times every profile once (its own number of runs, 1 thread), the
+Timing: each round times every profile once (its own number of runs, 1 thread, in CPU
+time of the process: waiting for a core on a shared machine does not count), the
 rounds alternating, so that the machine's speed changing during the benchmark cancels
 out of the ratios; the cost per enterprise of each profile relative to Bắc Kạn is the
 median of the round-by-round ratios. Memory: each profile's runs are repeated in a
@@ -88,15 +89,16 @@ def design(profile, n: int, seed: int = 7) -> np.ndarray:
 
 
 def timed_batch(profile, lev, P, first_run: int) -> float:
-    """Wall time of ``P.shape[0]`` runs on 1 thread."""
+    """CPU time of ``P.shape[0]`` runs on 1 thread (the process's CPU time, so that
+    time spent waiting for a core on a shared machine does not count)."""
     from stmarket.model.core import run_batch
 
     n = P.shape[0]
     seeds = np.full(n, 7, dtype=np.int64)
     runs = np.arange(first_run, first_run + n, dtype=np.int64)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     run_batch(profile, P, lev, seeds, runs, n_threads=1)
-    return time.perf_counter() - t0
+    return time.process_time() - t0
 
 
 def child(name: str, factor: int, n_runs: int, force_synthetic: bool) -> None:
