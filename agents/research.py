@@ -35,12 +35,19 @@ class ResearchOrganisation(StateAgent):
     quality : float, mean quality of its offers (0-1)
     """
 
-    location = Column("res", "loc", lambda v: K.ORIGIN_NAMES[v],
-                      doc="province, vietnam or abroad.")
-    sector = Column("res", "sector", lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
     is_university = Column("res", "university", bool, doc="A university (else an institute).")
     output_rate = Column("res", "rate", doc="New offers per month (set from the parameters).")
     quality = Column("res", "quality", writable=True, doc="Mean quality of its offers.")
+
+    @property
+    def location(self) -> str:
+        """Location id (one of the profile's ``[[locations]]``)."""
+        return self.model.profile.locations[int(self.model.state.s.res.loc[self.index])].id
+
+    @property
+    def sector(self) -> str:
+        """Main sector id (one of the profile's ``[[sectors]]``)."""
+        return self.model.profile.sectors[int(self.model.state.s.res.sector[self.index])].id
 
     @property
     def label(self) -> str:

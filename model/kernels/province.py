@@ -35,14 +35,10 @@ from stmarket.model.kernels.layout import (
     G_OVERFLOW,
     G_P1,
     G_Q1,
-    G_SPILL0,
     G_TASK_HIGH,
     G_TASK_SERIAL,
     KIND_RESULT,
     KIND_TECH,
-    LOC_PROVINCE,
-    LOC_VIETNAM,
-    N_SECTORS,
     NEED_NONE,
     NEED_TECH,
     P_ABSORB_GAIN,
@@ -66,7 +62,6 @@ from stmarket.model.kernels.layout import (
     P_PARTNER,
     P_RESULTS_TASK,
     P_SPILL,
-    P_TASK_AGRO,
     P_TASK_DMAX,
     P_TASK_DMIN,
     PROVINCE_AGENT,
@@ -78,6 +73,8 @@ from stmarket.model.kernels.layout import (
     PU_RESULTS,
     PU_TASK,
     PU_TASK_COUNT,
+    SCOPE_PROVINCE,
+    SCOPE_VIETNAM,
     SELLER_RESEARCH,
     Y_ABSORB_MEAN,
     Y_BUDGET,
@@ -230,7 +227,8 @@ def year_update(s, p, lev, key, t):
         G[G_INCOME] *= growth
         for k in range(int(G[G_N_SERVICE])):
             s.offers[k].price *= growth
-    absorb_sector = np.zeros(N_SECTORS)
+    sectors = s.sectors
+    absorb_sector = np.zeros(sectors.shape[0])
     for i in range(n_buyers):
         absorb_sector[e[i].sector] += e[i].absorb
     for i in range(n_buyers):
@@ -240,14 +238,14 @@ def year_update(s, p, lev, key, t):
             # spill-over: a sector's firms share spill_rate times last year's technology
             # gains from adoption in the sector, in proportion to absorptive capacity
             share = a / absorb_sector[sec] if absorb_sector[sec] > 0.0 else 0.0
-            e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * G[G_SPILL0 + sec] * share)
+            e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * sectors[sec].spill * share)
             # TG2: capacity building raises absorptive capacity
             e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
             e[i].wtp *= growth
             e[i].wtp_service *= growth
         e[i].need_p = need_probability(s, p, i)
-    for sec in range(N_SECTORS):
-        G[G_SPILL0 + sec] = 0.0
+    for sec in range(sectors.shape[0]):
+        sectors[sec].spill = 0.0
     for r in range(s.res.shape[0]):
         research_year(s, p, key, t, r)
     n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
@@ -269,7 +267,7 @@ def research_year(s, p, key, t, r):
     res = s.res
     a = research_agent(s, r)
     loc = res[r].loc
-    provincial = loc == LOC_PROVINCE
+    provincial = s.locations[loc].scope == SCOPE_PROVINCE
     psale = sale_chance(s, p, r, SELLER_RESEARCH)
     ready = p[P_MR_BASE]
     price = ready * median_price(s, p, KIND_TECH, loc, res[r].quality) \
@@ -278,6 +276,25 @@ def research_year(s, p, key, t, r):
     z = normal(key, t, a, PU_DIGITISE, YEARLY_K, s.G)
     cost = decision_cost(s, p, p[P_DIG_COST], digitisation_support(s, p, provincial), z)
     res[r].digitises = 1 if benefit > cost else 0
+
+
+@njit(cache=True, error_model="numpy")
+def task_sector(s, u):
+    """The sector of a new provincial task, for a uniform draw ``u``: sector ``k`` with
+    its ``task_share`` over the sum of the shares (1 unless some share is uncertain);
+    the last sector takes what rounding leaves."""
+    sectors = s.sectors
+    n_sec = sectors.shape[0]
+    total = 0.0
+    for k in range(n_sec):
+        total += sectors[k].task_share
+    x = u * total
+    acc = 0.0
+    for k in range(n_sec - 1):
+        acc += sectors[k].task_share
+        if x < acc:
+            return k
+    return n_sec - 1
 
 
 @njit(cache=True, error_model="numpy")
@@ -294,17 +311,18 @@ def new_tasks(s, Y, p, key, t, n, j0, carried):
     :func:`new_task` would start them. The organisations of each location are listed
     once and each free slot is searched from the last one taken (no slot is freed
     in between), so a year's tasks cost a pass over the tables, not one pass each."""
-    res = s.res
+    res, locs = s.res, s.locations
     n_res = res.shape[0]
     local = np.empty(n_res, dtype=np.int64)
     vn = np.empty(n_res, dtype=np.int64)
     n_local = 0
     n_vn = 0
     for r in range(n_res):
-        if res[r].loc == LOC_PROVINCE:
+        scope = locs[res[r].loc].scope
+        if scope == SCOPE_PROVINCE:
             local[n_local] = r
             n_local += 1
-        elif res[r].loc == LOC_VIETNAM:
+        elif scope == SCOPE_VIETNAM:
             vn[n_vn] = r
             n_vn += 1
     tk = s.tasks
@@ -322,11 +340,12 @@ def new_tasks(s, Y, p, key, t, n, j0, carried):
 def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
     """Task ``j`` of month ``t`` starts in free slot ``slot``. It is led by an
     in-province organisation (one of ``local``) with probability
-    ``local_task_share`` (else by one elsewhere in Vietnam, one of ``vn``), is in
-    agro-forestry with ``task_agro_share``, and is enterprise-centred with a
-    probability that TG3's capability raises from ``ec_base`` towards ``ec_max``; an
-    enterprise-centred task has a partner buyer of its sector. A carried-over task (at
-    set-up) ends within ``task_duration_max`` months."""
+    ``local_task_share`` (else by one elsewhere in Vietnam, one of ``vn``), is in a
+    sector drawn by the sectors' ``task_share`` (:func:`task_sector`), and is
+    enterprise-centred with a probability that TG3's capability raises from
+    ``ec_base`` towards ``ec_max``; an enterprise-centred task has a partner buyer of
+    its sector. A carried-over task (at set-up) ends within ``task_duration_max``
+    months."""
     tk, G = s.tasks, s.G
     k0 = 8 * j
     u_org = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0, G)
@@ -345,11 +364,7 @@ def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
         org = vn[int(u_pick * n_vn)]
     if slot + 1 > G[G_TASK_HIGH]:
         G[G_TASK_HIGH] = slot + 1
-    agro = p[P_TASK_AGRO]
-    if u_sec < agro:
-        sector = 0
-    else:
-        sector = 1 + min(N_SECTORS - 2, int((u_sec - agro) / (1.0 - agro) * (N_SECTORS - 1)))
+    sector = task_sector(s, u_sec)
     ec_p = p[P_EC_BASE] + (p[P_EC_MAX] - p[P_EC_BASE]) * G[G_E3]
     ec = 1 if u_ec < ec_p else 0
     tk[slot].active = 1
@@ -423,7 +438,8 @@ def research_step(s, p, key, t, r):
     for j in range(n):
         sector = offer_sector(s, p, key, t, a, j, res[r].sector)
         new_result(s, s.Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
-                   p[P_MR_BASE], 1 if loc == LOC_PROVINCE else 0, res[r].quality)
+                   p[P_MR_BASE], 1 if s.locations[loc].scope == SCOPE_PROVINCE else 0,
+                   res[r].quality)
 
 
 # ----------------------------------------------------------------------------

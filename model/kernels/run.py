@@ -33,13 +33,17 @@ from stmarket.model.kernels.layout import (
     HUGE,
     INTERMEDIARY,
     KIND_SERVICE,
-    LOC_PROVINCE,
+    LOCATION,
     NEED_NONE,
     NEED_SERVICE,
     NEED_TECH,
     NG,
+    NLF,
+    NP,
+    NSF,
     NTX,
     NY,
+    NZF,
     OFFER,
     P_ABSORB0,
     P_INIT_NEED_SHARE,
@@ -57,12 +61,9 @@ from stmarket.model.kernels.layout import (
     P_TASK_DMAX,
     P_TECH0,
     P_VENDOR_RATE,
-    P_WTP_MEDIUM,
-    P_WTP_MICRO,
     P_WTP_SERV_ELAST,
     P_WTP_SERVICE,
     P_WTP_SIGMA,
-    P_WTP_SMALL,
     PU_INIT,
     PU_INIT_OFFERS,
     PU_LIFE,
@@ -79,9 +80,16 @@ from stmarket.model.kernels.layout import (
     S_ROLE,
     S_SECTOR,
     S_SIZE,
+    SCOPE_PROVINCE,
+    SECTOR,
     SELLER_ENTERPRISE,
     SELLER_RESEARCH,
+    SIZE,
     TASK,
+    X_SECTOR,
+    X_SIZE,
+    XS_KIND,
+    XS_SCOPE,
     RunState,
 )
 from stmarket.model.kernels.offers import draw_price, new_result, offer_sector, origin_quality
@@ -105,7 +113,7 @@ from stmarket.model.kernels.rng import (
 
 
 @njit(cache=True, error_model="numpy")
-def allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, n_tx):
+def allocate(EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months, n_tx):
     """A run's state, empty but for the province's structure.
 
     Parameters
@@ -114,6 +122,8 @@ def allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, n_tx):
         Enterprise structure (role, sector, size, cooperative, location), buyers first.
     RI0 : int64[n_res, NRS]
         Research organisation structure (location, sector, university).
+    XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
+        Sectors, size classes and locations (kind, scope), in that order.
     n_tasks, n_ints, n_offers : int
         Capacities of the task, intermediary and offer tables.
     n_months : int
@@ -148,9 +158,44 @@ def allocate(EI0, RI0, n_tasks, n_ints, n_offers, n_months, n_tx):
     offers = np.zeros(n_offers, dtype=OFFER)
     for k in range(n_offers):
         offers[k].pos = -1
+    n_x = XI0.shape[0]
+    n_sec = 0
+    n_size = 0
+    for j in range(n_x):
+        n_sec += XI0[j, XS_KIND] == X_SECTOR
+        n_size += XI0[j, XS_KIND] == X_SIZE
+    sectors = np.zeros(n_sec, dtype=SECTOR)
+    sizes = np.zeros(n_size, dtype=SIZE)
+    locations = np.zeros(n_x - n_sec - n_size, dtype=LOCATION)
+    for j in range(locations.shape[0]):
+        locations[j].scope = XI0[n_sec + n_size + j, XS_SCOPE]
     return RunState(ent, res, tasks, ints, offers, np.zeros(n_offers, np.int64),
                     np.zeros(n_offers, np.int64), np.zeros(NG + n_months),
-                    np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)))
+                    np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)), sectors, sizes,
+                    locations)
+
+
+@njit(cache=True, error_model="numpy")
+def set_structure(s, p):
+    """Copy this run's per-entity parameters from ``p`` (after the NP global ones: a
+    row of SECTOR_FAMILIES per sector, then of SIZE_FAMILIES per size class, then of
+    LOCATION_FAMILIES per location) into the sectors', size classes' and locations'
+    records, and empty the sectors' spill-over pools."""
+    j = NP
+    for k in range(s.sectors.shape[0]):
+        s.sectors[k].need = p[j]
+        s.sectors[k].task_share = p[j + 1]
+        s.sectors[k].spill = 0.0
+        j += NSF
+    for k in range(s.sizes.shape[0]):
+        s.sizes[k].need = p[j]
+        s.sizes[k].wtp = p[j + 1]
+        j += NZF
+    for k in range(s.locations.shape[0]):
+        s.locations[k].visibility = p[j]
+        s.locations[k].quality = p[j + 1]
+        s.locations[k].price_mult = p[j + 2]
+        j += NLF
 
 
 @njit(cache=True, error_model="numpy")
@@ -165,7 +210,7 @@ def init_buyers(s, p, key):
         if e[i].role == ROLE_BUYER:
             n_b += 1
     G[G_N_BUYERS] = n_b
-    wtp_size = (p[P_WTP_MICRO], p[P_WTP_SMALL], p[P_WTP_MEDIUM])
+    sizes = s.sizes
     for i in range(n_e):
         e[i].need = NEED_NONE
         e[i].need_age = 0
@@ -178,10 +223,10 @@ def init_buyers(s, p, key):
         e[i].tech = clip01(p[P_TECH0] + p[P_INIT_SD] * z1)
         e[i].absorb = clip01(p[P_ABSORB0] + p[P_INIT_SD] * z2)
         z3, z4 = normal_pair(key, t0, i, PU_INIT, 3, G)
-        scale = wtp_size[e[i].size_class]
+        scale = sizes[e[i].size_class].wtp
         e[i].wtp = scale * np.exp(p[P_WTP_SIGMA] * z3)
         # a service is worth less than proportionally more to a larger firm
-        e[i].wtp_service = p[P_WTP_SERVICE] * (scale / p[P_WTP_MICRO]) ** p[P_WTP_SERV_ELAST] \
+        e[i].wtp_service = p[P_WTP_SERVICE] * (scale / sizes[0].wtp) ** p[P_WTP_SERV_ELAST] \
             * np.exp(p[P_WTP_SIGMA] * z4)
     # needs already in progress in January of the first year: init_need_share of a
     # need's patience worth of need formation, at random ages (the market does not
@@ -209,8 +254,9 @@ def init_offers(s, p, key):
     n_b = int(G[G_N_BUYERS])
     for r in range(n_r):
         loc = res[r].loc
-        res[r].rate = p[P_LOCAL_RATE] if loc == LOC_PROVINCE else p[P_OUTSIDE_RATE]
-        res[r].quality = origin_quality(p, loc)
+        local = s.locations[loc].scope == SCOPE_PROVINCE
+        res[r].rate = p[P_LOCAL_RATE] if local else p[P_OUTSIDE_RATE]
+        res[r].quality = origin_quality(s, loc)
         res[r].exp_rate = np.exp(-res[r].rate)
     G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
@@ -237,7 +283,7 @@ def init_offers(s, p, key):
         else:
             a = n_b + (k - n_r)
             seller, stype, loc, sector = a, SELLER_ENTERPRISE, e[a].loc, e[a].sector
-        q = clip01(origin_quality(p, loc) + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
+        q = clip01(origin_quality(s, loc) + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
         o[k].active = 1
         o[k].seller = seller
         o[k].seller_type = stype
@@ -264,11 +310,12 @@ def init_offers(s, p, key):
                 sector = offer_sector(s, p, key, t0, a, j, res[r].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, r, SELLER_RESEARCH,
                                res[r].loc, sector, p[P_MR_BASE],
-                               1 if res[r].loc == LOC_PROVINCE else 0, res[r].quality)
+                               1 if s.locations[res[r].loc].scope == SCOPE_PROVINCE else 0,
+                               res[r].quality)
             else:
                 sector = offer_sector(s, p, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
-                               e[a].loc, sector, 1.0, 0, origin_quality(p, e[a].loc))
+                               e[a].loc, sector, 1.0, 0, origin_quality(s, e[a].loc))
             if k >= 0:
                 o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
 
@@ -279,6 +326,7 @@ def init_state(s, p, key):
     buyers, research organisations' rates, the offer table, and the provincial tasks
     already under way. Buyers must come first among the enterprises, then vendors."""
     s.G[G_INCOME] = 1.0
+    set_structure(s, p)
     init_buyers(s, p, key)
     init_offers(s, p, key)
     no_y = np.zeros((1, NY))
@@ -387,9 +435,8 @@ def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers):
     for i in range(EI0.shape[0]):
         if EI0[i, S_ROLE] != ROLE_BUYER:
             n_v += 1
-    rate = n_v * p[P_VENDOR_RATE]
-    for r in range(n_r):
-        rate += p[P_LOCAL_RATE] if RI0[r, RS_LOC] == LOC_PROVINCE else p[P_OUTSIDE_RATE]
+    # every organisation at the higher of the in-province and outside rates
+    rate = n_v * p[P_VENDOR_RATE] + n_r * max(p[P_LOCAL_RATE], p[P_OUTSIDE_RATE])
     life = p[P_OFFER_LIFE]
     rate += p[P_NEW_TASKS] * max(1.0, p[P_RESULTS_TASK]) / 12.0
     want_offers = n_r + n_v + int(1.5 * rate * life) + 64
@@ -399,14 +446,14 @@ def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months, Y_out,
-              draws_out):
+def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months,
+              Y_out, draws_out):
     """Run many simulations in parallel, one per row of ``P``.
 
     Parameters
     ----------
-    P : float64[n_runs, NP]
-        Parameter vectors.
+    P : float64[n_runs, NP + per-entity parameters]
+        Parameter vectors (layout: :func:`set_structure`).
     LEV : float64[n_runs, 6, n_years]
         Yearly budget of each task group (billion VND).
     seeds, runs : int64[n_runs]
@@ -416,6 +463,8 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
         Enterprise structure (role, sector, size, cooperative, location).
     RI0 : int64[n_res, NRS]
         Research organisation structure (location, sector, university).
+    XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
+        Sectors, size classes and locations (kind, scope).
     n_tasks, n_ints, n_offers, n_months : int
         Smallest starting sizes of the task, intermediary and offer tables (raised to
         what the run's structure and parameters need, :func:`start_sizes`; a run that
@@ -428,10 +477,10 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, n_tasks, n_ints, n_offers, n_months
     for b in prange(P.shape[0]):
         key = make_key(seeds[b], runs[b])
         n_t, n_i, n_o = start_sizes(P[b], EI0, RI0, n_tasks, n_ints, n_offers)
-        s = allocate(EI0, RI0, n_t, n_i, n_o, n_months, 1)
+        s = allocate(EI0, RI0, XI0, n_t, n_i, n_o, n_months, 1)
         while not run_one(s, P[b], LEV[b], key, n_months):
             n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
-            s = allocate(EI0, RI0, n_t, n_i, n_o, n_months, 1)
+            s = allocate(EI0, RI0, XI0, n_t, n_i, n_o, n_months, 1)
         Y_out[b, :, :] = s.Y
         draws_out[b, 0] = s.G[G_DRAWS]
         draws_out[b, 1] = s.G[G_NORMALS]
