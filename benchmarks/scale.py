@@ -48,22 +48,24 @@ def synthetic(profile, factor: int):
     """Bắc Kạn with every enterprise, vendor and research organisation repeated
     ``factor`` times (buyers first, then vendors, as the core needs) and its counts of
     provincial tasks multiplied by ``factor``."""
+    import copy
+
     from stmarket.model import kernels as K
-    from stmarket.model.params import ParameterSpace
 
     e = np.repeat(np.arange(profile.EI0.shape[0]), factor)
     buyer = profile.EI0[e, K.S_ROLE] == K.ROLE_BUYER
     e = np.concatenate([e[buyer], e[~buyer]])
     r = np.repeat(np.arange(profile.RI0.shape[0]), factor)
-    specs = dict(profile.space.specs)
+    space = copy.copy(profile.space)  # the same layout and sampling order
+    space.specs = dict(space.specs)
     for name in COUNTS:
-        spec = specs[name]
-        specs[name] = dataclasses.replace(spec, value=spec.value * factor)
+        spec = space.specs[name]
+        space.specs[name] = dataclasses.replace(spec, value=spec.value * factor)
     return dataclasses.replace(
         profile, id=f"{profile.id}_x{factor}", EI0=profile.EI0[e].copy(),
         RI0=profile.RI0[r].copy(), enterprise_labels=[profile.enterprise_labels[i] for i in e],
         research_labels=[profile.research_labels[i] for i in r],
-        space=ParameterSpace(specs))
+        space=space)
 
 
 def load(name: str, factor: int, force_synthetic: bool):
