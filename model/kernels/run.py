@@ -55,6 +55,7 @@ from stmarket.model.kernels.layout import (
     P_OFFER_LIFE,
     P_OUTSIDE_RATE,
     P_PATIENCE,
+    P_PRIV_RATE,
     P_Q_SD,
     P_RD_SHARE,
     P_RESULTS_TASK,
@@ -419,7 +420,7 @@ def grown(full, n_tasks, n_ints, n_offers):
 
 
 @njit(cache=True, error_model="numpy")
-def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers):
+def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers, n_months):
     """Starting table sizes for a run: at least the given ones, and at least about
     1.5 times what the province's structure and parameters lead one to expect, so
     that a big province does not fill its tables, double them and start again
@@ -428,7 +429,8 @@ def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers):
     Offers: the standing service offers, plus the stock of results on the market
     (every supplier's rate x the offers' life, and the results of the provincial
     tasks finishing over a life). Tasks: those under way at the start and the new
-    ones of ``task_duration_max`` months.
+    ones of ``task_duration_max`` months. Intermediaries: the private entrants the
+    run's ``n_months`` could bring.
     """
     n_r = RI0.shape[0]
     n_v = 0
@@ -442,7 +444,10 @@ def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers):
     want_offers = n_r + n_v + int(1.5 * rate * life) + 64
     want_tasks = int(1.5 * (p[P_INIT_TASKS] + p[P_NEW_TASKS] * (p[P_TASK_DMAX] / 12.0 + 1.0))) \
         + 16
-    return max(n_tasks, want_tasks), n_ints, max(n_offers, want_offers)
+    # intermediaries: every would-be private entrant of the run opening (at most
+    # private_rate per 1,000 buyers a month), and the public one
+    want_ints = int(1.5 * p[P_PRIV_RATE] * (EI0.shape[0] - n_v) / 1000.0 * n_months) + 8
+    return max(n_tasks, want_tasks), max(n_ints, want_ints), max(n_offers, want_offers)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -476,7 +481,7 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_m
     """
     for b in prange(P.shape[0]):
         key = make_key(seeds[b], runs[b])
-        n_t, n_i, n_o = start_sizes(P[b], EI0, RI0, n_tasks, n_ints, n_offers)
+        n_t, n_i, n_o = start_sizes(P[b], EI0, RI0, n_tasks, n_ints, n_offers, n_months)
         s = allocate(EI0, RI0, XI0, n_t, n_i, n_o, n_months, 1)
         while not run_one(s, P[b], LEV[b], key, n_months):
             n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
