@@ -118,7 +118,7 @@ def book_month(s, p):
     months (exponentially weighted), its skill grows with the deals it brokered."""
     m = s.ints
     keep = 11.0 / 12.0
-    for k in range(m.shape[0]):
+    for k in range(int(s.G[G_N_INT])):
         if m[k].active == 0:
             continue
         sk = m[k].skill

@@ -27,6 +27,7 @@ from stmarket.model.kernels.layout import (
     G_INCOME,
     G_K1,
     G_N_BUYERS,
+    G_N_INT,
     G_N_LIVE,
     G_N_OPEN,
     G_N_SERVICE,
@@ -492,7 +493,7 @@ def month_end(s, p, lev, key, t):
     if t % 12 == 11:
         connected = 0.0
         private = 0.0
-        for k in range(m.shape[0]):
+        for k in range(int(G[G_N_INT])):
             if m[k].active == 1:
                 connected += m[k].connected
                 private += 1 - m[k].public

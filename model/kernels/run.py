@@ -24,6 +24,7 @@ from stmarket.model.kernels.layout import (
     G_INCOME,
     G_N_BUYERS,
     G_N_FREE,
+    G_N_INT,
     G_N_LIVE,
     G_N_SERVICE,
     G_NORMALS,
@@ -356,7 +357,7 @@ def step_month(s, p, lev, key, t):
             G[G_DRAWS] += 1.0
         else:
             research_step(s, p, key, t, r)
-    for k in range(s.ints.shape[0]):
+    for k in range(int(G[G_N_INT])):  # slots in use; those after never opened
         if s.ints[k].active == 1:
             intermediary_step(s, p, key, t, k)
     uniform_block(key, t, n_b, PU_OUTPUT, u[: n_e - n_b])
