@@ -17,7 +17,9 @@ rounds alternating, so that the machine's speed changing during the benchmark ca
 out of the ratios; the cost per enterprise of each profile relative to Bắc Kạn is the
 median of the round-by-round ratios. Memory: each profile's runs are repeated in a
 child process, whose peak resident memory above what it held before the runs (the
-interpreter, numpy and the compiled kernels) is the memory a run needs.
+interpreter, numpy and the compiled kernels) is the memory a run needs; "state MiB" is
+the size of the arrays of one run's state (the peak of a small profile is below what the
+process already holds).
 
 The last line states the ratio of the national profile's cost per enterprise to Bắc
 Kạn's; issue 12 asks for at most 1.5x.
@@ -103,6 +105,18 @@ def timed_batch(profile, lev, P, first_run: int) -> float:
     return time.process_time() - t0
 
 
+def state_mib(profile, p) -> float:
+    """Size of one run's state (MiB): every array ``allocate`` makes, at the starting
+    table sizes the batch core would use for parameter vector ``p``."""
+    from stmarket.model import kernels as K
+
+    cap = profile.capacity
+    sizes = K.start_sizes(p, profile.EI0, profile.RI0, cap["tasks"], cap["intermediaries"],
+                          cap["offers"], profile.n_months)
+    s = K.allocate(profile.EI0, profile.RI0, profile.XI0, *sizes, profile.n_months, 1)
+    return sum(a.nbytes for a in s) / 2**20
+
+
 def child(name: str, factor: int, n_runs: int, force_synthetic: bool) -> None:
     """Child process: peak memory (MiB) of the runs above what was held before."""
     from stmarket.model import load_profile, load_scenario
@@ -174,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     n_ent0 = rows[0]["profile"].EI0.shape[0]
     base = np.array(rows[0]["times"]) / n_ent0
     print(f"{'profile':<13}{'source':<14}{'enterprises':>12}{'research':>10}{'runs':>6}"
-          f"{'ms/run':>11}{'us/ent':>8}{'peak MiB':>10}{'vs bac_kan':>12}")
+          f"{'ms/run':>11}{'us/ent':>8}{'state MiB':>10}{'peak MiB':>10}{'vs bac_kan':>12}")
     ratios = {}
     for row in rows:
         prof = row["profile"]
@@ -186,7 +200,8 @@ def main(argv: list[str] | None = None) -> None:
                                                         args.synthetic)
         print(f"{row['name']:<13}{row['kind']:<14}{n_ent:>12,}{prof.RI0.shape[0]:>10,}"
               f"{row['runs']:>6}{min(row['times']) * 1e3:>11.1f}"
-              f"{min(row['times']) / n_ent * 1e6:>8.2f}{mem:>10.1f}{ratio:>11.2f}x")
+              f"{min(row['times']) / n_ent * 1e6:>8.2f}{state_mib(prof, row['P'][0]):>10.2f}"
+              f"{mem:>10.1f}{ratio:>11.2f}x")
     print(f"cost per enterprise, national / Bắc Kạn: {ratios['vietnam']:.2f}x "
           f"(issue 12 asks for at most 1.5x; median of {args.rounds} alternating rounds)")
 
