@@ -156,7 +156,7 @@ def vendor_step(s, p, key, t, i):
     for j in range(n):
         sector = offer_sector(s, p, key, t, i, j, e[i].sector)
         new_result(s, s.Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector, 1.0, 0,
-                   origin_quality(s, loc))
+                   origin_quality(s.locations, loc))
 
 
 @njit(cache=True, error_model="numpy")
@@ -169,7 +169,7 @@ def channel_visibility(s, p, channel, origin, connected):
         return p[P_VIS_EVENT]
     scope = s.locations[origin].scope
     if channel != CH_INTERMEDIARY:
-        v = direct_visibility(s, origin)
+        v = direct_visibility(s.locations, origin)
     elif scope == SCOPE_PROVINCE:
         v = p[P_VIS_INT_LOCAL]
     else:
@@ -287,6 +287,12 @@ def search_and_buy(s, p, key, t, i):
     sector = e[i].sector
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
+    # the visibility through this channel of an offer from each location (computed once
+    # a search, not once a look: a kernel call costs more than the arithmetic)
+    n_loc = s.locations.shape[0]
+    vis_loc = np.empty(n_loc)
+    for loc in range(n_loc):
+        vis_loc[loc] = channel_visibility(s, p, channel, loc, connected)
     best = -1
     best_s = 0.0
     pref = e[i].pref
@@ -303,7 +309,7 @@ def search_and_buy(s, p, key, t, i):
             k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
             if need != NEED_SERVICE:
                 k = s.live[k]
-            vis = channel_visibility(s, p, channel, o[k].origin, connected)
+            vis = vis_loc[o[k].origin]
             if o[k].digitised == 1:
                 vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
             if vis < 1.0:

@@ -21,6 +21,11 @@ is buyer ``i``'s technology level, ``o[k].price`` offer ``k``'s asking price):
                                   then the value transacted in each month
 ``Y``                             float64[years, NY]: yearly accumulators (``Y_*``)
 ``TX``                            float64[n, NTX]: transaction log (``TX_*``)
+``sectors`` (:data:`SECTOR`)      one per sector of the profile (its parameters, its
+                                  spill-over pool)
+``sizes`` (:data:`SIZE`)          one per firm-size class of the profile
+``locations`` (:data:`LOCATION`)  one per supplier location of the profile (its
+                                  parameters and scope)
 
 A record per agent keeps each kernel call to a few arrays (numba counts references to
 every array a kernel receives, on every call).
