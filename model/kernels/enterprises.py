@@ -165,17 +165,25 @@ def channel_visibility(s, p, channel, origin, connected):
     seen through a channel (at an event, ``vis_event``; an intermediary sees
     in-province offers with ``vis_int_local``, and outside ones in full once connected
     to the national network; TG6 raises the visibility of foreign offers)."""
+    return location_visibility(s.locations, s.G, p, channel, origin, connected)
+
+
+@njit(cache=True, error_model="numpy")
+def location_visibility(locations, G, p, channel, origin, connected):
+    """:func:`channel_visibility` from the arrays it reads (a search calls it for
+    every location: a kernel call costs a reference count per array it takes from the
+    state)."""
     if channel == CH_EVENT:
         return p[P_VIS_EVENT]
-    scope = s.locations[origin].scope
+    scope = locations[origin].scope
     if channel != CH_INTERMEDIARY:
-        v = direct_visibility(s.locations, origin)
+        v = direct_visibility(locations, origin)
     elif scope == SCOPE_PROVINCE:
         v = p[P_VIS_INT_LOCAL]
     else:
         v = 1.0 if connected else p[P_INT_VIS_UNCONN]
     if scope == SCOPE_ABROAD:
-        v *= 1.0 + p[P_INTL_GAIN] * s.G[G_E6]  # TG6: international integration
+        v *= 1.0 + p[P_INTL_GAIN] * G[G_E6]  # TG6: international integration
     return min(1.0, v)
 
 
@@ -289,10 +297,11 @@ def search_and_buy(s, p, key, t, i):
     dig_mult = p[P_DIG_VIS]
     # the visibility through this channel of an offer from each location (computed once
     # a search, not once a look: a kernel call costs more than the arithmetic)
-    n_loc = s.locations.shape[0]
+    locs = s.locations
+    n_loc = locs.shape[0]
     vis_loc = np.empty(n_loc)
     for loc in range(n_loc):
-        vis_loc[loc] = channel_visibility(s, p, channel, loc, connected)
+        vis_loc[loc] = location_visibility(locs, G, p, channel, loc, connected)
     best = -1
     best_s = 0.0
     pref = e[i].pref
