@@ -336,6 +336,10 @@ def init_state(s, p, key):
     new_tasks(s, no_y, p, key, -1, int(p[P_INIT_TASKS]), 1000, True)
 
 
+#: buyers whose need draws the core takes and tests at a time (``step_month``)
+NEED_BLOCK = 1024
+
+
 @njit(cache=True, error_model="numpy")
 def step_month(s, p, lev, key, t):
     """One whole month, in the order the Mesa model's ``step`` follows: province,
@@ -351,7 +355,7 @@ def step_month(s, p, lev, key, t):
     n_r = res.shape[0]
     n_b = int(G[G_N_BUYERS])
     month_begin(s, p, lev, key, t)
-    u = np.empty(max(n_r, n_e))
+    u = np.empty(max(n_r, n_e - n_b, NEED_BLOCK))
     uniform_block(key, t, n_e, PU_OUTPUT, u[:n_r])
     for r in range(n_r):
         if u[r] <= res[r].exp_rate:  # no output this month (research_step's Poisson)
@@ -372,17 +376,22 @@ def step_month(s, p, lev, key, t):
     # and draw, which no other buyer's action this month can change, so the core tests
     # every buyer first, in index order, then lets the busy ones act in this month's
     # order (the Mesa path tests each buyer as it comes: same result).
-    uniform_block(key, t, 0, PU_NEED, u[:n_b])
+    # The need draws are taken a block of 1,024 buyers at a time, each block tested
+    # while it is in the cache (a national profile's draws would not be).
     busy = np.empty(n_b, dtype=np.int64)
     n_busy = 0
     n_need_draws = 0
-    for i in range(n_b):
-        if e[i].need == NEED_NONE:
-            n_need_draws += 1
-            if u[i] >= e[i].need_p:
-                continue
-        busy[n_busy] = i
-        n_busy += 1
+    for i0 in range(0, n_b, NEED_BLOCK):
+        m = min(NEED_BLOCK, n_b - i0)
+        uniform_block(key, t, i0, PU_NEED, u[:m])
+        for j in range(m):
+            i = i0 + j
+            if e[i].need == NEED_NONE:
+                n_need_draws += 1
+                if u[j] >= e[i].need_p:
+                    continue
+            busy[n_busy] = i
+            n_busy += 1
     G[G_DRAWS] += n_need_draws
     for i in in_buyer_order(G, busy[:n_busy]):
         if buyer_searches(s, p, key, t, i):
