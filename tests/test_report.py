@@ -242,8 +242,9 @@ def test_every_target_table_number_in_both_outputs(reports, targets):
     table = _target_table(targets)
     for lang, (md, page) in reports.items():
         for r in table.itertuples():
-            cell = (f"{_fmt(r.probability, lang)} ({_fmt(r.ci_low, lang)}{DASH}"
-                    f"{_fmt(r.ci_high, lang)})")
+            # the estimate and its interval are held together by a no-break space
+            cell = (f"{_fmt(r.probability, lang)}\u00a0({_fmt(r.ci_low, lang)}{DASH}"
+                    f"{_fmt(r.ci_high, lang)})").replace(" ", "\u00a0")
             assert cell in md and cell in page, (lang, r.scenario, r.target, cell)
         crit = "\u2265 5 %/yr" if lang == "en" else "\u2265 5%/năm"
         assert crit in md and "2021–2025" in md

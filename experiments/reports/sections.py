@@ -8,6 +8,7 @@ places them (:func:`answer_sections`). Every number comes from the tables passed
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,16 @@ from stmarket.experiments.assessment.readings import ALL, WITHOUT_PLAN_AT, Readi
 from stmarket.experiments.reports import glossary, i18n, words
 from stmarket.experiments.reports.report import Block, Bullets, Heading, Note, Paragraph, Table
 from stmarket.experiments.reports.words import t
+
+#: the report's targets by id while its sections are built (:func:`answer_sections`), so a
+#: target id in a table reads as the targets file's label
+_TARGETS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "stmarket_report_targets", default=None)
+
+
+def _tl(tid: str, lang: str) -> str:
+    """A target's label: the targets file's (see :data:`_TARGETS`), else the id's."""
+    return i18n.target_label((_TARGETS.get() or {}).get(tid, tid), lang)
 
 
 def _p(p: float, lo: float, hi: float, lang: str) -> str:
@@ -56,10 +67,10 @@ def _combo_label(cid: str, groups: dict[str, list[Reading]], lang: str) -> str:
     if cid in ("as_scored", "strictest", "most_lenient", "without_interpretations"):
         return t(f"combo.{cid}", lang)
     if cid.startswith("without_"):
-        return t("combo.without", lang, target=i18n.target_label(cid[8:], lang))
+        return t("combo.without", lang, target=_tl(cid[8:], lang))
     tid, rid = cid.split("=", 1)
     r = next((x for x in groups.get(tid, []) if x.id == rid), None)
-    return t("combo.swap", lang, target=i18n.target_label(tid, lang),
+    return t("combo.swap", lang, target=_tl(tid, lang),
              reading=_reading_label(r, lang) if r else rid)
 
 
@@ -87,7 +98,7 @@ def readings_section(table: pd.DataFrame, readings: list[Reading], scenarios: li
             cells.append(t("missing", lang) if f is None or pd.isna(f) else
                          t("yes" if f else "no", lang))
             body.append(tuple(cells))
-        out.append(Heading(3, i18n.target_label(tid, lang), code=tid))
+        out.append(Heading(3, _tl(tid, lang), code=tid))
         out.append(Table((t("col.reading", lang), *sc_head, t("col.without_plan", lang)),
                          tuple(body), ("l",) + ("r",) * len(scenarios) + ("l",)))
     combos = list(dict.fromkeys(r.reading for r in table.itertuples(index=False)
@@ -108,7 +119,7 @@ def readings_section(table: pd.DataFrame, readings: list[Reading], scenarios: li
     at = i18n.prob(WITHOUT_PLAN_AT, lang)
     if flagged:
         items = t("list_sep", lang).join(
-            i18n.target_label(r.target, lang)
+            _tl(r.target, lang)
             + ("" if len(groups[r.target]) < 2 else f" ({_reading_label(r, lang)})")
             for r in flagged)
         out.append(Note(t("without_plan.note", lang, items=items, at=at)))
@@ -131,19 +142,28 @@ def _group_name(g: str, lang: str, titles: dict | None = None) -> str:
 
 
 def _compact(d: float, lo: float, hi: float, lang: str) -> str:
-    """``+0.63 [0.59, 0.67] *`` (``[0,59; 0,67]`` in Vietnamese): a difference, its
-    interval, and * when the interval excludes 0."""
-    sep = "; " if lang == "vi" else ", "
-    mark = " *" if (lo > 0 or hi < 0) else ""
-    return (f"{i18n.number(d, lang, sign=True)} [{i18n.number(lo, lang)}{sep}"
-            f"{i18n.number(hi, lang)}]{mark}")
+    """``+0.63 * (0.59–0.67)``: a difference, * when its interval excludes 0, and the
+    interval, which may wrap onto a second line (its own parts held together)."""
+    mark = "\u00a0*" if (lo > 0 or hi < 0) else ""
+    interval = f"{i18n.number(lo, lang)}\u2013{i18n.number(hi, lang)}".replace(" ", "\u00a0")
+    return f"{i18n.number(d, lang, sign=True)}{mark} ({interval})"
+
+
+def _short_group(g: str, lang: str, titles: dict | None) -> str:
+    """A column heading for a task group: ``TG4`` (``Nhóm 4``) for Decision 2257's, else
+    the instrument's name."""
+    n = g[2] if g.startswith("tg") and g[2:3].isdigit() else ""
+    if n:
+        return f"TG{n}" if lang == "en" else f"Nhóm {n}"
+    return _group_name(g, lang, titles)
 
 
 def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[str, str],
                         lang: str) -> list[Block]:
-    """Rows task groups, columns targets: the drop in P(target) when the group is left
-    out, with its interval; * where the interval excludes 0; then which groups carry
-    which target."""
+    """Rows targets, columns task groups: the drop in P(target) when the group is left
+    out, with its interval; * where the interval excludes 0; then the groups' names and
+    which groups carry which target. (Targets as rows keep the table within a page: a
+    plan has few instruments and may have many targets.)"""
     if attr is None or not len(attr):
         return []
     plan, runs = attr.attrs.get("plan"), attr.attrs.get("runs", 0)
@@ -152,28 +172,33 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
     cell = {(r.task_group, r.target): r for r in attr.itertuples(index=False)}
     groups = list(dict.fromkeys(attr.task_group))
     body = []
-    for g in groups:
-        cells = [_group_name(g, lang, titles)]
-        for tid in cols:
+    for tid in cols:
+        cells = [_tl(tid, lang)]
+        for g in groups:
             r = cell[(g, tid)]
             cells.append(_compact(r.difference, r.ci_low, r.ci_high, lang))
         body.append(tuple(cells))
-    header = (t("col.task_group", lang), *(i18n.target_label(x, lang) for x in cols))
+    header = (t("col.target", lang), *(_short_group(g, lang, titles) for g in groups))
+    legend = t("list_sep", lang).join(
+        f"{sh}: {_group_name(g, lang, titles).removeprefix(sh).strip()}"
+        for g in groups if (sh := _short_group(g, lang, titles)) != _group_name(g, lang, titles))
     carries = []
     for tid in cols:
         gs = [_group_name(g, lang, titles) for g in groups if cell[(g, tid)].ci_low > 0]
-        carries.append(t("attr.carries", lang, target=i18n.target_label(tid, lang),
+        carries.append(t("attr.carries", lang, target=_tl(tid, lang),
                          groups=t("list_sep", lang).join(gs) if gs else t("attr.none", lang)))
-    return [Heading(2, t("h.attribution", lang)),
-            Paragraph(t("attr.intro", lang, plan=names.get(plan, plan),
-                        runs=i18n.integer(int(runs), lang))),
-            Table(header, tuple(body), ("l",) + ("r",) * len(cols)),
-            Paragraph(t("attr.carried_by", lang)), Bullets(tuple(carries))]
+    out = [Heading(2, t("h.attribution", lang)),
+           Paragraph(t("attr.intro", lang, plan=names.get(plan, plan),
+                       runs=i18n.integer(int(runs), lang))),
+           Table(header, tuple(body), ("l",) + ("r",) * len(groups))]
+    if legend:
+        out.append(Paragraph(legend))
+    return out + [Paragraph(t("attr.carried_by", lang)), Bullets(tuple(carries))]
 
 
 def _outcome(name: str, lang: str) -> str:
     if name.startswith("p_") and i18n.has(f"target.{name[2:]}"):
-        return t("outcome.p", lang, what=i18n.target_label(name[2:], lang))
+        return t("outcome.p", lang, what=_tl(name[2:], lang))
     parts = name.split("_")
     years = [p for p in parts if p.isdigit() and len(p) == 4]
     core = "_".join(p for p in parts if p not in years)
@@ -273,7 +298,7 @@ def assumptions_section(budgets: pd.DataFrame, readings: list[Reading],
             continue
         scored = next(r for r in rs if r.scored)
         others = t("list_sep", lang).join(said(r) for r in rs if not r.scored)
-        items.append(t("interp.item", lang, target=i18n.target_label(tid, lang),
+        items.append(t("interp.item", lang, target=_tl(tid, lang),
                        reading=said(scored), others=others,
                        plan=names.get(plan, plan) if plan else t("missing", lang)))
     if items:
@@ -324,10 +349,21 @@ def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
                     budgets: pd.DataFrame | None = None,
                     drivers: tuple[pd.DataFrame | None, str, str] | None = None,
                     calibration: dict | None = None, posterior: str | None = None,
-                    areas: dict | None = None) -> dict[str, list[Block]]:
+                    areas: dict | None = None, targets=None) -> dict[str, list[Block]]:
     """The new sections, keyed by where the report places them: ``how_to_read`` (the
     scale), ``after_key_answer`` (targets met per run), ``after_targets`` (readings,
     attribution, drivers) and ``before_definitions`` (assumptions)."""
+    token = _TARGETS.set({x.id: x for x in targets.targets} if targets is not None else {})
+    try:
+        return _answer_sections(lang, names, scenarios, target_ids, readings, reading_table,
+                                met_count, met_mean, attribution, budgets, drivers,
+                                calibration, posterior, areas)
+    finally:
+        _TARGETS.reset(token)
+
+
+def _answer_sections(lang, names, scenarios, target_ids, readings, reading_table, met_count,
+                     met_mean, attribution, budgets, drivers, calibration, posterior, areas):
     out: dict[str, list[Block]] = {"how_to_read": scale_section(lang), "after_key_answer": [],
                                    "after_targets": [], "before_definitions": []}
     if met_count is not None and met_mean is not None and len(met_count):

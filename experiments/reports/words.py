@@ -80,11 +80,11 @@ _S: dict[str, tuple[str, str]] = {
     "attr.intro": (
         "{plan} against the same plan with one task group left out, on the same {runs} "
         "runs: the drop in the probability of each target when the group is left out, with "
-        "its paired 95 % interval in brackets. Positive: the group helps; * marks an "
+        "its paired 95 % interval in parentheses. Positive: the group helps; * marks an "
         "interval that excludes 0.",
         "{plan} so với chính Kế hoạch đó khi bỏ một nhóm nhiệm vụ, trên cùng {runs} lần "
         "chạy: mức giảm xác suất đạt từng mục tiêu khi bỏ nhóm đó, kèm khoảng tin cậy 95% "
-        "theo cặp trong ngoặc vuông. Dương: nhóm có tác dụng; dấu * chỉ khoảng tin cậy không "
+        "theo cặp trong ngoặc đơn. Dương: nhóm có tác dụng; dấu * chỉ khoảng tin cậy không "
         "chứa 0."),
     "col.task_group": ("Task group", "Nhóm nhiệm vụ"),
     "attr.carries": ("{target}: {groups}.", "{target}: {groups}."),
