@@ -332,17 +332,8 @@ def network_figure(tx: pd.DataFrame, profile: Profile, lang: str):
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+    b_groups, s_groups, y_b, y_s = _layout(tx, profile, lang)
     nb = profile.n_buyers
-    sector = profile.EI0[:nb, K.S_SECTOR]
-    b_groups = [(s.label_vi if lang == "vi" else s.label, np.flatnonzero(sector == k))
-                for k, s in enumerate(profile.sectors) if (sector == k).any()]
-    s_groups = _seller_groups(profile, lang)
-    y_b = np.zeros(nb)
-    for (_, idx), ys in zip(b_groups, _stack([g for _, g in b_groups]), strict=True):
-        y_b[idx] = ys
-    y_s: dict[tuple[str, int], float] = {}
-    for (kind, _, idx), ys in zip(s_groups, _stack([g for *_, g in s_groups]), strict=True):
-        y_s.update({(kind, int(i)): float(y) for i, y in zip(idx, ys, strict=True)})
 
     fig = Figure(figsize=(10, 6.2))  # fixed margins: constrained layout costs a second
     ax = fig.add_axes((0.01, 0.07, 0.98, 0.87))
