@@ -73,6 +73,21 @@ def _probability_panel(tgs, probabilities) -> object | None:
     return None
 
 
+def panel_grid(n: int, width: float, extra: float):
+    """A figure of ``n`` panels, two a row (one if ``n`` is 1), each ``width`` inches wide
+    and 3.3 high, with ``extra`` inches for the title and legend; unused cells removed.
+    Returns the figure and its axes (the first ``n`` are the panels)."""
+    from matplotlib.figure import Figure
+
+    ncols = 2 if n > 1 else 1
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(width * ncols, 3.3 * nrows + extra), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    return fig, axes
+
+
 def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
               scenario_names: dict[str, str] | None = None,
               probabilities: pd.DataFrame | None = None,
@@ -118,7 +133,6 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
         language.
     """
     import matplotlib.style
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     t("fan.title", lang)  # rejects an unknown language
@@ -142,12 +156,7 @@ def fan_chart(fan: pd.DataFrame, targets: TargetSet, lang: str = "en", *,
     colors = scenario_colors(scenarios)
 
     with matplotlib.style.context("default"):
-        ncols = 2 if len(inds) > 1 else 1
-        nrows = math.ceil(len(inds) / ncols)
-        fig = Figure(figsize=(5.6 * ncols, 3.3 * nrows + 1.4), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax in axes[len(inds):]:
-            fig.delaxes(ax)
+        fig, axes = panel_grid(len(inds), 5.6, 1.4)
         x0, x1 = float(fan["year"].min()), float(fan["year"].max())
 
         for ax, ind in zip(axes, inds, strict=False):

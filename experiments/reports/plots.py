@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from stmarket.experiments.reports import fanchart, i18n
@@ -37,7 +35,6 @@ def single_run_figure(runs, targets: TargetSet, title: str = "", lang: str = "en
         Not attached to pyplot.
     """
     import matplotlib.style
-    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
     t("fan.title", lang)  # rejects an unknown language
@@ -53,12 +50,7 @@ def single_run_figure(runs, targets: TargetSet, title: str = "", lang: str = "en
         by_ind.setdefault(tg.indicator, []).append(tg)
 
     with matplotlib.style.context("default"):
-        ncols = 2 if len(inds) > 1 else 1
-        nrows = math.ceil(len(inds) / ncols)
-        fig = Figure(figsize=(6.4 * ncols, 3.3 * nrows + 1.0), layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax in axes[len(inds):]:
-            fig.delaxes(ax)
+        fig, axes = fanchart.panel_grid(len(inds), 6.4, 1.0)
         for ax, ind in zip(axes, inds, strict=False):
             top = 0.0
             for run in runs:
