@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from stmarket.model import kernels as K
+from stmarket.model.areas import AreaSetting, area_index, parse_areas
 from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
 from stmarket.model.params import ParameterSpace, parse_parameters
 
@@ -72,9 +73,9 @@ class Profile:
         the last).
     EI0 : int64[n_ent, NS]
         Structure of the enterprises (columns ``S_*``: role, sector, size,
-        cooperative, location): buyers first, then vendors.
+        cooperative, location, area): buyers first, then vendors.
     RI0 : int64[n_res, NRS]
-        Research organisations (location, sector, university).
+        Research organisations (location, sector, university, area, standing).
     enterprise_labels, research_labels : list of str
         The group label of each enterprise and research organisation.
     space : ParameterSpace
@@ -87,6 +88,9 @@ class Profile:
         File name of the plan's targets.
     path : Path
         The file it was read from.
+    areas : AreaSetting
+        Its areas and merger (``[[areas]]``, ``[merger]``), with the run's choices:
+        merger on or off, the scored areas (:meth:`with_merger`, :meth:`with_area`).
     """
 
     id: str
@@ -103,6 +107,7 @@ class Profile:
     facts: dict = field(default_factory=dict)
     targets: str = "targets_2257.toml"
     path: Path = Path(".")
+    areas: AreaSetting = field(default_factory=AreaSetting)
 
     @property
     def n_years(self) -> int:
@@ -117,6 +122,28 @@ class Profile:
         return np.arange(self.start_year, self.end_year + 1)
 
     @property
+    def AR0(self) -> np.ndarray:
+        """int64[n_areas, NA]: the areas as the kernels read them."""
+        return self.areas.table()
+
+    @property
+    def merge_month(self) -> int:
+        """Month (from January of the first year) from which the merging areas are one
+        market: 0 without a merger, ``K.HUGE`` with the merger switched off."""
+        return self.areas.merge_month(self.start_year)
+
+    def with_merger(self, on: bool) -> Profile:
+        """The same province with its merger switched on (the default) or off (the
+        counterfactual "no merger"): same agents, so the two compare on the same
+        seeds."""
+        return replace(self, areas=self.areas.with_merger(on))
+
+    def with_area(self, ids: str | list[str] | tuple[str, ...] | None) -> Profile:
+        """The same province with the yearly indicators counting the buyers of the
+        given areas only (None: the whole province)."""
+        return replace(self, areas=self.areas.with_scored(ids))
+
+    @property
     def n_buyers(self) -> int:
         return int((self.EI0[:, K.S_ROLE] == K.ROLE_BUYER).sum())
 
@@ -129,7 +156,7 @@ class Profile:
             self.end_year, self.EI0[keep_e].copy(), self.RI0[keep_r].copy(),
             [self.enterprise_labels[i] for i in keep_e],
             [self.research_labels[i] for i in keep_r], self.space, dict(self.capacity),
-            self.facts, self.targets, self.path)
+            self.facts, self.targets, self.path, self.areas)
 
 
 def _scaled_index(rows: np.ndarray, factor: float) -> list[int]:
@@ -159,13 +186,16 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     path = resolve(name, "profiles")
     data = read_toml(path)
     check_keys(path, "", data, {"profile", "capacity", "enterprises", "vendors",
-                                "research_organisations", "facts", "parameters"},
+                                "research_organisations", "facts", "parameters", "areas",
+                                "merger"},
                {"profile", "enterprises", "research_organisations", "parameters"})
     head = data["profile"]
     check_keys(path, "profile", head, {"id", "name", "name_vi", "start_year", "end_year",
                                        "targets"}, {"id", "name", "start_year", "end_year"})
     start = int(get_number(path, "profile.start_year", head["start_year"], 1990, 2100, True))
     end = int(get_number(path, "profile.end_year", head["end_year"], start, start + 40, True))
+    area_set = parse_areas(path, data, start, end)
+    area_ids = area_set.ids
     cap_in = data.get("capacity", {})
     check_keys(path, "capacity", cap_in, {"tasks", "intermediaries", "offers"})
     capacity = {
@@ -183,7 +213,9 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     for g, grp in enumerate(groups):
         where = f"enterprises[{g}]"
         check_keys(path, where, grp, {"label", "kind", "sector", "count", "sizes", "status",
-                                      "source"}, {"label", "kind", "sector", "count", "sizes"})
+                                      "source", "area"},
+                   {"label", "kind", "sector", "count", "sizes"})
+        area = area_index(path, where, grp, "province", area_ids)
         kind = get_str(path, f"{where}.kind", grp["kind"], ("enterprise", "cooperative"))
         sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e6, True))
@@ -191,38 +223,43 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         for size, n in enumerate(_split_sizes(path, f"{where}.sizes", count, grp["sizes"])):
             for _ in range(n):
                 rows.append([K.ROLE_BUYER, sector, size, int(kind == "cooperative"),
-                             K.LOC_PROVINCE])
+                             K.LOC_PROVINCE, area])
                 labels.append(label)
     if not rows:
         raise InputError(path, "enterprises", "the province needs at least one enterprise")
     for g, grp in enumerate(data.get("vendors", [])):
         where = f"vendors[{g}]"
         check_keys(path, where, grp, {"label", "location", "sector", "count", "status",
-                                      "source"}, {"label", "location", "sector", "count"})
+                                      "source", "area"}, {"label", "location", "sector", "count"})
         loc = LOCATIONS.index(get_str(path, f"{where}.location", grp["location"], LOCATIONS))
+        area = area_index(path, where, grp, LOCATIONS[loc], area_ids)
         sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
         label = get_str(path, f"{where}.label", grp["label"])
         for _ in range(count):
-            rows.append([K.ROLE_VENDOR, sector, 1, 0, loc])
+            rows.append([K.ROLE_VENDOR, sector, 1, 0, loc, area])
             labels.append(label)
-    # rows are (role, sector, size, cooperative, location): the columns K.S_*
+    # rows are (role, sector, size, cooperative, location, area): the columns K.S_*
     EI0 = np.array(rows, dtype=np.int64).reshape(-1, K.NS)
     orgs: list[list[int]] = []
     org_labels: list[str] = []
     for g, grp in enumerate(data["research_organisations"]):
         where = f"research_organisations[{g}]"
         check_keys(path, where, grp, {"label", "location", "sector", "university", "count",
-                                      "status", "source"},
+                                      "status", "source", "area", "standing"},
                    {"label", "location", "sector", "count"})
         loc = LOCATIONS.index(get_str(path, f"{where}.location", grp["location"], LOCATIONS))
+        area = area_index(path, where, grp, LOCATIONS[loc], area_ids)
+        # standing: the location class whose quality and output rate its offers have
+        standing = LOCATIONS.index(get_str(path, f"{where}.standing",
+                                           grp.get("standing", LOCATIONS[loc]), LOCATIONS))
         sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
         uni = grp.get("university", False)
         if not isinstance(uni, bool):
             raise InputError(path, f"{where}.university", "must be true or false")
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
         for _ in range(count):
-            orgs.append([loc, sector, int(uni)])
+            orgs.append([loc, sector, int(uni), area, standing])
             org_labels.append(get_str(path, f"{where}.label", grp["label"]))
     if not any(o[0] == K.LOC_VIETNAM for o in orgs) and not any(
             o[0] == K.LOC_PROVINCE for o in orgs):
@@ -248,4 +285,4 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         research_labels=org_labels, space=ParameterSpace(specs), capacity=capacity,
         facts=data.get("facts", {}),
         targets=get_str(path, "profile.targets", head.get("targets", "targets_2257.toml")),
-        path=path)
+        path=path, areas=area_set)
