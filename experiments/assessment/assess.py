@@ -99,7 +99,13 @@ class Assessment:
         """Probability of every target and of all together, with Wilson 95 %
         intervals: ``scenario,target,year,threshold,probability,ci_low,ci_high,runs``."""
         if "targets" not in self._cache:
-            self._cache["targets"] = self.result.target_table()
+            t = self.result.target_table()
+            if self.profile.areas.areas:  # a profile with areas: which were scored, merger?
+                m = self.profile.areas.meta()
+                t["area"] = "+".join(m["scored_areas"])
+                t["merger"] = ("on" if m["merger"] else "off") if m["merger_declared"] \
+                    else "none"
+            self._cache["targets"] = t
         return self._cache["targets"].copy()
 
     def comparisons(self, reference: str | None = None) -> pd.DataFrame:
@@ -152,6 +158,7 @@ class Assessment:
             "started": self.started,
             "finished": self.finished,
             "workers": int(self.workers or numba.config.NUMBA_NUM_THREADS),
+            "areas": self.profile.areas.meta(),
         }
 
     def _world_meta(self) -> dict:
@@ -205,6 +212,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
            seed: int = 1, n_seeds: int = 1, workers: int | None = None,
            research_origin_threshold: float | None = None,
            posterior: str | Path | None = None,
+           merger: bool | None = None, area: str | Sequence[str] | None = None,
            progress: Progress | None = None) -> Assessment:
     """Monte Carlo of scenarios on common random numbers, scored against the targets.
 
@@ -235,6 +243,13 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         A ``posterior.csv`` from ``stmarket calibrate``: the parameters it fitted
         are drawn from the posterior (one particle per sample, resampled by weight as
         a pure function of the seed and the sample), the others from the priors.
+    merger : bool, optional
+        For a profile with a ``[merger]``: False runs the counterfactual "no merger"
+        (each area its own market to the end); True or None, the merger as declared.
+        The manifest and ``targets()`` record which was used.
+    area : str or sequence of str, optional
+        Score the buyers of these areas only (the former Bắc Kạn's targets on the
+        ``bac_kan`` area of a merged profile); the whole province by default.
     progress : callable(done, total), optional
 
     Returns
@@ -243,6 +258,10 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
     """
     started = _now()
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if merger is not None:
+        prof = prof.with_merger(merger)
+    if area is not None:
+        prof = prof.with_area(area)
     ts = targets if isinstance(targets, TargetSet) else load_targets(
         targets or prof.targets, years=prof.years)
     if research_origin_threshold is not None:

@@ -70,6 +70,14 @@ def _add_common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--research-origin-threshold", type=_share, default=None,
                    help="threshold of the interpreted research-origin target "
                         "(0.05 as read from the plan; 0.10 is Khánh Hòa's)")
+    r.add_argument("--merger", choices=("on", "off"), default=None,
+                   help="for a profile with a [merger] (a merged province): 'on' (default) "
+                        "merges the areas' markets from the merger month, an assumption the "
+                        "report labels; 'off' is the counterfactual 'no merger'")
+    r.add_argument("--area", action="append", default=None, metavar="AREA",
+                   help="score the buyers of this area of the profile only (repeat for "
+                        "several), e.g. --area bac_kan for the 2257 targets on a merged "
+                        "profile (default: the whole province)")
 
 
 def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
@@ -221,7 +229,9 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
                    max_runs=args.max_runs or DEFAULT_MAX_RUNS,
                    seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
                    research_origin_threshold=args.research_origin_threshold,
-                   posterior=args.posterior, progress=bar)
+                   posterior=args.posterior, progress=bar,
+                   merger=None if args.merger is None else args.merger == "on",
+                   area=args.area)
     finally:
         bar.close()
     print(a.summary(), flush=True)
@@ -267,6 +277,10 @@ def cmd_single(args: argparse.Namespace) -> int:
     from stmarket.model import load_profile, load_scenario, load_targets
 
     profile = load_profile(args.profile)
+    if args.merger is not None:
+        profile = profile.with_merger(args.merger == "on")
+    if args.area is not None:
+        profile = profile.with_area(args.area)
     targets = load_targets(args.targets or profile.targets, years=profile.years)
     if args.research_origin_threshold is not None:
         targets = targets.with_threshold("research_origin_share_2030",
