@@ -35,20 +35,30 @@ class ResearchOrganisation(StateAgent):
     quality : float, mean quality of its offers (0-1)
     """
 
-    location = Column("res", "loc", lambda v: K.ORIGIN_NAMES[v],
-                      doc="province, vietnam or abroad.")
-    sector = Column("res", "sector", lambda v: K.SECTOR_NAMES[v], doc="Main sector.")
     is_university = Column("res", "university", bool, doc="A university (else an institute).")
     output_rate = Column("res", "rate", doc="New offers per month (set from the parameters).")
     quality = Column("res", "quality", writable=True, doc="Mean quality of its offers.")
 
-    standing = Column("res", "standing", lambda v: K.ORIGIN_NAMES[v],
-                      doc="Location class whose offer quality and output rate it has.")
+    @property
+    def standing(self) -> str:
+        """Location id whose offer quality and output rate it has (its own unless the
+        profile says)."""
+        return self.model.profile.locations[int(self.model.state.s.res[self.index]["standing"])].id
 
     @property
     def area(self) -> str:
         """The area of the province it is in (``"outside"`` if not in the province)."""
         return self.model.profile.areas.label(int(self.model.state.s.res[self.index]["area"]))
+
+    @property
+    def location(self) -> str:
+        """Location id (one of the profile's ``[[locations]]``)."""
+        return self.model.profile.locations[int(self.model.state.s.res[self.index]["loc"])].id
+
+    @property
+    def sector(self) -> str:
+        """Main sector id (one of the profile's ``[[sectors]]``)."""
+        return self.model.profile.sectors[int(self.model.state.s.res[self.index]["sector"])].id
 
     @property
     def label(self) -> str:

@@ -154,7 +154,8 @@ def bigger(profile, factor: int):
     buyers = np.flatnonzero(profile.EI0[:, K.S_ROLE] == K.ROLE_BUYER)
     vendors = np.flatnonzero(profile.EI0[:, K.S_ROLE] != K.ROLE_BUYER)
     e_idx = np.concatenate([np.repeat(buyers, factor), vendors])
-    local = profile.RI0[:, K.RS_LOC] == K.LOC_PROVINCE
+    scope = profile.XI0[-len(profile.locations):, K.XS_SCOPE]
+    local = scope[profile.RI0[:, K.RS_LOC]] == K.SCOPE_PROVINCE
     r_idx = np.concatenate([np.repeat(np.flatnonzero(local), factor), np.flatnonzero(~local)])
     return dataclasses.replace(
         profile, id=f"{profile.id}_x{factor}", EI0=profile.EI0[e_idx].copy(),

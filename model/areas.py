@@ -220,15 +220,16 @@ def _parse_merger(path, m, ids: tuple[str, ...], start: int, end: int) -> Merger
                   get_str(path, "merger.source", m.get("source", "")))
 
 
-def area_index(path, where: str, group: dict, location: str, ids: tuple[str, ...]) -> int:
+def area_index(path, where: str, group: dict, in_province: bool, ids: tuple[str, ...]) -> int:
     """The area number of an enterprise or research-organisation group: its ``area``
     key (required in the province when the profile declares two or more areas; the
     only area otherwise); -1 for a group outside the province (which may not have
     one)."""
-    if location != "province":
+    if not in_province:
         if "area" in group:
             raise InputError(path, f"{where}.area",
-                             "only groups located in the province belong to an area")
+                             "only groups at a location of scope \"province\" belong to an "
+                             "area")
         return -1
     if "area" not in group:
         if len(ids) >= 2:

@@ -40,6 +40,7 @@ class RunResult:
     TX: np.ndarray
     n_transactions: int
     draws: int
+    origins: tuple[str, ...] = K.SCOPE_NAMES
 
     def indicators(self):
         """Yearly indicators as a DataFrame indexed by year."""
@@ -53,11 +54,13 @@ class RunResult:
             warnings.warn(f"the transaction log holds the first {self.TX.shape[0]} "
                           "transactions only; yearly indicators count them all", stacklevel=2)
         return transactions_frame(self.TX[: min(self.n_transactions, self.TX.shape[0])],
-                                  self.years[0])
+                                  self.years[0], self.origins)
 
 
-def transactions_frame(TX: np.ndarray, start_year: int):
-    """Decode a transaction log into named columns."""
+def transactions_frame(TX: np.ndarray, start_year: int,
+                       origins: tuple[str, ...] | list[str] = K.SCOPE_NAMES):
+    """Decode a transaction log into named columns; ``origins`` are the profile's
+    location ids (an offer's origin is the index of its location)."""
     import pandas as pd
 
     month = TX[:, K.TX_MONTH].astype(int)
@@ -70,7 +73,7 @@ def transactions_frame(TX: np.ndarray, start_year: int):
                                                  ["research_organisation", "enterprise"]),
         "kind": pd.Categorical.from_codes(TX[:, K.TX_KIND].astype(int), K.KIND_NAMES),
         "value": TX[:, K.TX_VALUE],
-        "origin": pd.Categorical.from_codes(TX[:, K.TX_ORIGIN].astype(int), K.ORIGIN_NAMES),
+        "origin": pd.Categorical.from_codes(TX[:, K.TX_ORIGIN].astype(int), origins),
         "channel": pd.Categorical.from_codes(TX[:, K.TX_CHANNEL].astype(int), K.CHANNEL_NAMES),
         "offer": TX[:, K.TX_OFFER].astype(int),
     })
@@ -88,7 +91,7 @@ def simulate(profile: Profile, scenario: Scenario, seed: int = 0, run: int = 0,
         The yearly budgets of the six task groups.
     seed, run : int
         Key of the run's random numbers.
-    params : float64[NP], optional
+    params : float64[len(profile.space.names)], optional
         Parameter vector; the profile's central values by default.
     """
     seed, run = check_seed(seed), check_seed(run, "run")
@@ -97,7 +100,7 @@ def simulate(profile: Profile, scenario: Scenario, seed: int = 0, run: int = 0,
     st = State.new(profile, p, lev, seed, run, log=True)
     st.replay(profile.n_months)
     return RunResult(st.Y, profile.years, float(p[K.P_INFLATION]), st.TX,
-                     st.n_transactions, st.draws)
+                     st.n_transactions, st.draws, tuple(profile.location_ids))
 
 
 @contextmanager
@@ -121,8 +124,8 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
     Parameters
     ----------
     profile : Profile
-    P : float64[n, NP]
-        Parameter vector of each run.
+    P : float64[n, len(profile.space.names)]
+        Parameter vector of each run (global parameters, then per-entity ones).
     LEV : float64[n, 6, n_years] or float64[6, n_years]
         Budgets of each run (broadcast if 2-D).
     seeds, runs : int64[n]
@@ -137,6 +140,9 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
         Uniforms and standard normals each run drew.
     """
     P = np.ascontiguousarray(P, dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] != len(profile.space.names):
+        raise ValueError(f"parameter vectors of {profile.id} have {len(profile.space.names)} "
+                         f"elements, got shape {P.shape}")
     n = P.shape[0]
     LEV = np.asarray(LEV, dtype=np.float64)
     if LEV.ndim == 2:
@@ -151,7 +157,7 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
     draws = np.zeros((n, 2))
     cap = profile.capacity
     with threads(n_threads):
-        K.run_batch(P, LEV, seeds, runs, profile.EI0, profile.RI0, profile.AR0,
-                    profile.merge_month, cap["tasks"],
-                    cap["intermediaries"], cap["offers"], profile.n_months, Y, draws)
+        K.run_batch(P, LEV, seeds, runs, profile.EI0, profile.RI0, profile.XI0, profile.AR0,
+                    profile.merge_month, cap["tasks"], cap["intermediaries"], cap["offers"],
+                    profile.n_months, Y, draws)
     return Y, draws

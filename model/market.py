@@ -126,4 +126,5 @@ class STMarket(mesa.Model):
     def transactions(self):
         """Every transaction so far: buyer, seller, kind, value, origin, channel, month."""
         n = min(self.state.n_transactions, self.state.TX.shape[0])
-        return transactions_frame(self.state.TX[:n], self.profile.start_year)
+        return transactions_frame(self.state.TX[:n], self.profile.start_year,
+                                  self.profile.location_ids)

@@ -1,10 +1,11 @@
 """Parameters: firm values and uncertain priors, the central vector and samples.
 
-A profile's ``[parameters.NAME]`` table holds either ``value`` (with ``status`` and
-``source``) or a prior (``prior = "uniform" | "loguniform"``, ``low``, ``high``,
-``reason``). The single-run value of a prior is its median; the Monte Carlo samples
-the unit cube (Latin hypercube, :mod:`scipy.stats.qmc`) and maps each column through
-the prior's quantile function.
+A profile's ``[parameters.NAME]`` table, and each per-entity parameter of its
+``[[sectors]]``, ``[[sizes]]`` and ``[[locations]]`` (named ``family.id``, see
+docs/PROFILES.md), holds either ``value`` (with ``status`` and ``source``) or a prior
+(``prior = "uniform" | "loguniform"``, ``low``, ``high``, ``reason``). The single-run
+value of a prior is its median; the Monte Carlo samples the unit cube (Latin hypercube,
+:mod:`scipy.stats.qmc`) and maps each column through the prior's quantile function.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ PRIORS = ("uniform", "loguniform", "choice")
 
 _PROBABILITIES = {
     "rd_share", "tech_need_share", "tech_init_mean", "absorb_init_mean", "search_prob",
-    "learn_rate", "absorb_learn", "spill_rate", "cross_fit", "task_agro_share",
+    "learn_rate", "absorb_learn", "spill_rate", "cross_fit",
     "local_task_share", "ec_base", "ec_max", "mr_base", "mr_ec", "partner_uptake",
-    "quality_local", "quality_vn", "quality_abroad", "vis_local", "vis_vn", "vis_abroad",
     "int_vis_unconnected", "val_uncert", "int_uncert_cut", "p_use_int", "int_skill_init",
     "private_rate", "attend_prob", "close_base", "close_gain", "subsidy_max", "aware_gain",
     "absorb_gain", "skill_train", "init_sd", "init_need_share", "service_learn_share",
@@ -33,6 +33,8 @@ _PROBABILITIES = {
     "int_exit_share", "cofund_share", "connect_skill", "connect_rate", "tg1_outside_reach",
     "wtp_service_elasticity",
 }
+#: per-entity parameter families whose values are probabilities or shares
+_PROBABILITY_FAMILIES = {"task_share", "visibility", "quality"}
 _INTEGERS = {"licences_max", "k_direct", "k_int", "k_event", "initial_active_tasks"}
 #: structural switches (``prior = "choice"``): the alternatives' codes
 _SWITCHES = set(K.SWITCHES)
@@ -62,7 +64,7 @@ _DEFAULT_DOMAIN = (0.0, 1e6)
 
 def domain(name: str) -> tuple[float, float]:
     """The values a parameter may take at all (probabilities lie in [0, 1])."""
-    if name in _PROBABILITIES:
+    if name in _PROBABILITIES or name.split(".")[0] in _PROBABILITY_FAMILIES:
         return (0.0, 1.0)
     return _DOMAIN.get(name, _DEFAULT_DOMAIN)
 
@@ -134,49 +136,52 @@ def choice_ppf(values: tuple[float, ...], u: np.ndarray) -> np.ndarray:
 
 
 def parse_parameters(source: str | Path, table: dict) -> dict[str, ParamSpec]:
-    """Validate a ``[parameters]`` table; every name of the core must be present."""
+    """Validate a ``[parameters]`` table; every global name of the core must be present."""
     check_keys(source, "parameters", table, set(K.PARAM_NAMES), set(K.PARAM_NAMES))
-    specs: dict[str, ParamSpec] = {}
-    for name in K.PARAM_NAMES:
-        entry = table[name]
-        where = f"parameters.{name}"
-        check_keys(source, where, entry, {"value", "prior", "low", "high", "values", "status",
-                                          "source", "reason", "unit"})
-        lo_d, hi_d = domain(name)
-        integer = name in _INTEGERS
-        text = {k: get_str(source, f"{where}.{k}", entry[k])
-                for k in ("status", "source", "reason", "unit") if k in entry}
-        if name in _SWITCHES:
-            specs[name] = _switch(source, where, name, entry, text)
-            continue
-        if "value" in entry:
-            if "prior" in entry or "low" in entry or "high" in entry:
-                raise InputError(source, where, "give either value or prior/low/high, not both")
-            v = get_number(source, f"{where}.value", entry["value"], lo_d, hi_d, integer)
-            specs[name] = ParamSpec(name, v, None, v, v, **text)
-            continue
-        if "prior" not in entry:
-            raise InputError(source, where, "needs value, or prior with low and high")
-        prior = get_str(source, f"{where}.prior", entry["prior"], PRIORS)
-        for k in ("low", "high"):
-            if k not in entry:
-                raise InputError(source, f"{where}.{k}", "missing required key")
-        lo = get_number(source, f"{where}.low", entry["low"], lo_d, hi_d)
-        hi = get_number(source, f"{where}.high", entry["high"], lo_d, hi_d)
-        if not lo < hi:
-            raise InputError(source, f"{where}.high", f"must be above low ({lo:g}), got {hi:g}")
-        if prior == "loguniform" and lo <= 0:
-            raise InputError(source, f"{where}.low", "a loguniform prior needs low > 0")
-        if integer:
-            raise InputError(source, where, "an integer parameter takes a value, not a prior")
-        if "reason" not in text:
-            raise InputError(source, f"{where}.reason",
-                             "an uncertain parameter must give its reason")
-        specs[name] = ParamSpec(name, None, prior, lo, hi, **text)
+    specs = {name: parse_spec(source, f"parameters.{name}", name, table[name])
+             for name in K.PARAM_NAMES}
     for a, b in (("task_duration_min", "task_duration_max"), ("ec_base", "ec_max")):
         if specs[a].central > specs[b].central:
             raise InputError(source, f"parameters.{b}", f"must not be below {a}")
     return specs
+
+
+def parse_spec(source: str | Path, where: str, name: str, entry: dict) -> ParamSpec:
+    """One parameter spec (a value with its source, a prior with its reason, or a
+    structural switch) found at key ``where`` of ``source``."""
+    check_keys(source, where, entry, {"value", "prior", "low", "high", "values", "status",
+                                      "source", "reason", "unit"})
+    lo_d, hi_d = domain(name)
+    integer = name in _INTEGERS
+    text = {k: get_str(source, f"{where}.{k}", entry[k])
+            for k in ("status", "source", "reason", "unit") if k in entry}
+    if name in _SWITCHES:
+        return _switch(source, where, name, entry, text)
+    if "value" in entry:
+        if "prior" in entry or "low" in entry or "high" in entry:
+            raise InputError(source, where, "give either value or prior/low/high, not both")
+        v = get_number(source, f"{where}.value", entry["value"], lo_d, hi_d, integer)
+        return ParamSpec(name, v, None, v, v, **text)
+    if "prior" not in entry:
+        raise InputError(source, where, "needs value, or prior with low and high")
+    prior = get_str(source, f"{where}.prior", entry["prior"], PRIORS)
+    if prior == "choice":
+        raise InputError(source, f"{where}.prior", "only a structural switch takes a choice")
+    for k in ("low", "high"):
+        if k not in entry:
+            raise InputError(source, f"{where}.{k}", "missing required key")
+    lo = get_number(source, f"{where}.low", entry["low"], lo_d, hi_d)
+    hi = get_number(source, f"{where}.high", entry["high"], lo_d, hi_d)
+    if not lo < hi:
+        raise InputError(source, f"{where}.high", f"must be above low ({lo:g}), got {hi:g}")
+    if prior == "loguniform" and lo <= 0:
+        raise InputError(source, f"{where}.low", "a loguniform prior needs low > 0")
+    if integer:
+        raise InputError(source, where, "an integer parameter takes a value, not a prior")
+    if "reason" not in text:
+        raise InputError(source, f"{where}.reason",
+                         "an uncertain parameter must give its reason")
+    return ParamSpec(name, None, prior, lo, hi, **text)
 
 
 def _switch(source, where: str, name: str, entry: dict, text: dict) -> ParamSpec:
@@ -204,15 +209,44 @@ def _switch(source, where: str, name: str, entry: dict, text: dict) -> ParamSpec
 
 
 class ParameterSpace:
-    """The parameters of a profile as a vector space: central values and samples."""
+    """The parameters of a profile as a vector space: central values and samples.
 
-    def __init__(self, specs: dict[str, ParamSpec]) -> None:
+    Parameters
+    ----------
+    specs : dict
+        Every parameter's spec, by name.
+    names : sequence of str, optional
+        The layout of a parameter vector (the global parameters, then the per-entity
+        ones, as :func:`stmarket.model.kernels.set_structure` reads them); default
+        :data:`~stmarket.model.kernels.PARAM_NAMES`.
+    order : sequence of str, optional
+        The order in which the uncertain parameters are sampled (the columns of the
+        unit cube; :data:`~stmarket.model.kernels.PARAM_ORDER` expanded); default
+        ``names``.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Name of each element of a parameter vector.
+    uncertain : tuple of str
+        The uncertain parameters, in sampling order.
+    """
+
+    def __init__(self, specs: dict[str, ParamSpec], names=None, order=None) -> None:
         self.specs = specs
-        self.names = K.PARAM_NAMES
-        self.uncertain = tuple(n for n in self.names if specs[n].uncertain)
+        self.names = tuple(K.PARAM_NAMES if names is None else names)
+        order = self.names if order is None else tuple(order)
+        if sorted(order) != sorted(self.names) or set(self.names) != set(specs):
+            raise ValueError("names, order and specs must name the same parameters")
+        self._index = {n: j for j, n in enumerate(self.names)}
+        self.uncertain = tuple(n for n in order if specs[n].uncertain)
+
+    def index(self, name: str) -> int:
+        """Position of a parameter in a parameter vector."""
+        return self._index[name]
 
     def central(self) -> np.ndarray:
-        """float64[NP]: every parameter at its fixed value or prior median."""
+        """float64[len(names)]: every parameter at its fixed value or prior median."""
         return np.array([self.specs[n].central for n in self.names], dtype=np.float64)
 
     def vector(self, overrides: dict[str, float] | None = None) -> np.ndarray:
@@ -222,7 +256,7 @@ class ParameterSpace:
             if name not in self.specs:
                 raise InputError("argument", name, "unknown parameter")
             lo, hi = domain(name)
-            p[self.names.index(name)] = get_number("argument", name, v, lo, hi)
+            p[self._index[name]] = get_number("argument", name, v, lo, hi)
         return p
 
     def sample(self, n: int, seed: int) -> np.ndarray:
@@ -237,7 +271,7 @@ class ParameterSpace:
 
         Returns
         -------
-        float64[n, NP]
+        float64[n, len(names)]
         """
         from scipy.stats import qmc
 
@@ -257,12 +291,12 @@ class ParameterSpace:
 
         Returns
         -------
-        float64[n, NP]
+        float64[n, len(names)]
         """
         u = np.asarray(u, dtype=np.float64)
         if u.ndim != 2 or u.shape[1] != len(self.uncertain):
             raise ValueError(f"u must have shape (n, {len(self.uncertain)}), got {u.shape}")
         P = np.tile(self.central(), (u.shape[0], 1))
         for j, name in enumerate(self.uncertain):
-            P[:, self.names.index(name)] = self.specs[name].ppf(u[:, j])
+            P[:, self._index[name]] = self.specs[name].ppf(u[:, j])
         return P

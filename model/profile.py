@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -11,11 +12,32 @@ import numpy as np
 from stmarket.model import kernels as K
 from stmarket.model.areas import AreaSetting, area_index, parse_areas
 from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
-from stmarket.model.params import ParameterSpace, parse_parameters
+from stmarket.model.params import ParameterSpace, ParamSpec, parse_parameters, parse_spec
 
-SECTORS = K.SECTOR_NAMES
-SIZES = K.SIZE_NAMES
-LOCATIONS = K.ORIGIN_NAMES
+#: what an id of a sector, size class or location may look like
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: the profile's structure tables: key, families of per-entity parameters, kind code
+_STRUCTURE = (("sectors", K.SECTOR_FAMILIES, K.X_SECTOR),
+              ("sizes", K.SIZE_FAMILIES, K.X_SIZE),
+              ("locations", K.LOCATION_FAMILIES, K.X_LOCATION))
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A sector, firm-size class or supplier location of a profile.
+
+    Attributes
+    ----------
+    id, label, label_vi : str
+        Identifier and display names.
+    scope : str
+        For a location: ``"province"``, ``"vietnam"`` or ``"abroad"`` (empty otherwise).
+    """
+
+    id: str
+    label: str
+    label_vi: str
+    scope: str = ""
 
 
 def scenarios_dir() -> Path:
@@ -46,10 +68,12 @@ def resolve(name: str | Path, sub: str) -> Path:
                                f"bundled: {', '.join(available)}")
 
 
-def _split_sizes(source, where: str, count: int, sizes: dict) -> list[int]:
-    """Split a count over size classes by largest remainder (deterministic)."""
-    check_keys(source, where, sizes, set(SIZES), set(SIZES))
-    shares = np.array([get_number(source, f"{where}.{s}", sizes[s], 0.0, 1.0) for s in SIZES])
+def _split_sizes(source, where: str, count: int, sizes: dict, ids: list[str]) -> list[int]:
+    """Split a count over size classes by largest remainder (deterministic); a class
+    left out has share 0."""
+    check_keys(source, where, sizes, set(ids))
+    shares = np.array([get_number(source, f"{where}.{s}", sizes.get(s, 0.0), 0.0, 1.0)
+                       for s in ids])
     if abs(shares.sum() - 1.0) > 1e-6:
         raise InputError(source, where, f"shares must add up to 1, got {shares.sum():g}")
     raw = shares * count
@@ -76,6 +100,11 @@ class Profile:
         cooperative, location, area): buyers first, then vendors.
     RI0 : int64[n_res, NRS]
         Research organisations (location, sector, university, area, standing).
+    sectors, sizes, locations : list of Entity
+        The province's sectors, firm-size classes and supplier locations, in order
+        (an enterprise's ``sector`` is an index into ``sectors``).
+    XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
+        The same as the core reads them (kind, scope).
     enterprise_labels, research_labels : list of str
         The group label of each enterprise and research organisation.
     space : ParameterSpace
@@ -104,6 +133,9 @@ class Profile:
     research_labels: list[str]
     space: ParameterSpace
     capacity: dict[str, int]
+    sectors: list[Entity] = field(default_factory=list)
+    sizes: list[Entity] = field(default_factory=list)
+    locations: list[Entity] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
     targets: str = "targets_2257.toml"
     path: Path = Path(".")
@@ -120,6 +152,24 @@ class Profile:
     @property
     def years(self) -> np.ndarray:
         return np.arange(self.start_year, self.end_year + 1)
+
+    @property
+    def XI0(self) -> np.ndarray:
+        rows = [[K.X_SECTOR, 0]] * len(self.sectors) + [[K.X_SIZE, 0]] * len(self.sizes) \
+            + [[K.X_LOCATION, K.SCOPE_NAMES.index(loc.scope)] for loc in self.locations]
+        return np.array(rows, dtype=np.int64).reshape(-1, K.NXS)
+
+    @property
+    def sector_ids(self) -> list[str]:
+        return [x.id for x in self.sectors]
+
+    @property
+    def size_ids(self) -> list[str]:
+        return [x.id for x in self.sizes]
+
+    @property
+    def location_ids(self) -> list[str]:
+        return [x.id for x in self.locations]
 
     @property
     def AR0(self) -> np.ndarray:
@@ -151,12 +201,12 @@ class Profile:
         """A smaller (or larger) province with every group's count scaled; for tests."""
         keep_e = _scaled_index(self.EI0, factor)
         keep_r = _scaled_index(self.RI0, factor)
-        return Profile(
-            self.id + f"_x{factor:g}", self.name, self.name_vi, self.start_year,
-            self.end_year, self.EI0[keep_e].copy(), self.RI0[keep_r].copy(),
-            [self.enterprise_labels[i] for i in keep_e],
-            [self.research_labels[i] for i in keep_r], self.space, dict(self.capacity),
-            self.facts, self.targets, self.path, self.areas)
+        return replace(
+            self, id=self.id + f"_x{factor:g}", EI0=self.EI0[keep_e].copy(),
+            RI0=self.RI0[keep_r].copy(),
+            enterprise_labels=[self.enterprise_labels[i] for i in keep_e],
+            research_labels=[self.research_labels[i] for i in keep_r],
+            capacity=dict(self.capacity))
 
 
 def _scaled_index(rows: np.ndarray, factor: float) -> list[int]:
@@ -185,10 +235,11 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     """
     path = resolve(name, "profiles")
     data = read_toml(path)
-    check_keys(path, "", data, {"profile", "capacity", "enterprises", "vendors",
-                                "research_organisations", "facts", "parameters", "areas",
-                                "merger"},
-               {"profile", "enterprises", "research_organisations", "parameters"})
+    check_keys(path, "", data, {"profile", "capacity", "sectors", "sizes", "locations",
+                                "enterprises", "vendors", "research_organisations", "facts",
+                                "parameters", "areas", "merger"},
+               {"profile", "sectors", "sizes", "locations", "enterprises",
+                "research_organisations", "parameters"})
     head = data["profile"]
     check_keys(path, "profile", head, {"id", "name", "name_vi", "start_year", "end_year",
                                        "targets"}, {"id", "name", "start_year", "end_year"})
@@ -205,6 +256,16 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         "offers": int(get_number(path, "capacity.offers", cap_in.get("offers", 2048), 16, 1e6,
                                  True)),
     }
+    entities, structure_specs = _read_structure(path, data)
+    sectors, sizes, locations = entities
+    sec_ids = [x.id for x in sectors]
+    size_ids = [x.id for x in sizes]
+    loc_ids = [x.id for x in locations]
+    home = [j for j, x in enumerate(locations) if x.scope == "province"]
+    if area_set.merger is not None and not any(x.scope == "vietnam" for x in locations):
+        raise InputError(path, "merger", "needs a location of scope \"vietnam\": before the "
+                                         "merger, suppliers of the other area are seen as from "
+                                         "there")
     rows: list[list[int]] = []
     labels: list[str] = []
     groups = data["enterprises"]
@@ -212,48 +273,62 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         raise InputError(path, "enterprises", "must be a non-empty array of tables")
     for g, grp in enumerate(groups):
         where = f"enterprises[{g}]"
-        check_keys(path, where, grp, {"label", "kind", "sector", "count", "sizes", "status",
-                                      "source", "area"},
+        check_keys(path, where, grp, {"label", "kind", "sector", "count", "sizes", "location",
+                                      "status", "source", "area"},
                    {"label", "kind", "sector", "count", "sizes"})
-        area = area_index(path, where, grp, "province", area_ids)
+        area = area_index(path, where, grp, True, area_ids)
         kind = get_str(path, f"{where}.kind", grp["kind"], ("enterprise", "cooperative"))
-        sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
+        sector = sec_ids.index(get_str(path, f"{where}.sector", grp["sector"], sec_ids))
+        loc = home[0]
+        if "location" in grp:
+            in_province = [loc_ids[j] for j in home]
+            loc = loc_ids.index(get_str(path, f"{where}.location", grp["location"],
+                                        in_province))
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e6, True))
         label = get_str(path, f"{where}.label", grp["label"])
-        for size, n in enumerate(_split_sizes(path, f"{where}.sizes", count, grp["sizes"])):
+        for size, n in enumerate(_split_sizes(path, f"{where}.sizes", count, grp["sizes"],
+                                              size_ids)):
             for _ in range(n):
-                rows.append([K.ROLE_BUYER, sector, size, int(kind == "cooperative"),
-                             K.LOC_PROVINCE, area])
+                rows.append([K.ROLE_BUYER, sector, size, int(kind == "cooperative"), loc,
+                             area])
                 labels.append(label)
     if not rows:
         raise InputError(path, "enterprises", "the province needs at least one enterprise")
-    for g, grp in enumerate(data.get("vendors", [])):
+    vendors = data.get("vendors", [])
+    if not isinstance(vendors, list):
+        raise InputError(path, "vendors", "must be an array of tables")
+    for g, grp in enumerate(vendors):
         where = f"vendors[{g}]"
-        check_keys(path, where, grp, {"label", "location", "sector", "count", "status",
+        check_keys(path, where, grp, {"label", "location", "sector", "size", "count", "status",
                                       "source", "area"}, {"label", "location", "sector", "count"})
-        loc = LOCATIONS.index(get_str(path, f"{where}.location", grp["location"], LOCATIONS))
-        area = area_index(path, where, grp, LOCATIONS[loc], area_ids)
-        sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
+        loc = loc_ids.index(get_str(path, f"{where}.location", grp["location"], loc_ids))
+        area = area_index(path, where, grp, locations[loc].scope == "province", area_ids)
+        sector = sec_ids.index(get_str(path, f"{where}.sector", grp["sector"], sec_ids))
+        size = size_ids.index(get_str(path, f"{where}.size", grp.get("size", size_ids[0]),
+                                      size_ids))
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
         label = get_str(path, f"{where}.label", grp["label"])
         for _ in range(count):
-            rows.append([K.ROLE_VENDOR, sector, 1, 0, loc, area])
+            rows.append([K.ROLE_VENDOR, sector, size, 0, loc, area])
             labels.append(label)
     # rows are (role, sector, size, cooperative, location, area): the columns K.S_*
     EI0 = np.array(rows, dtype=np.int64).reshape(-1, K.NS)
     orgs: list[list[int]] = []
     org_labels: list[str] = []
-    for g, grp in enumerate(data["research_organisations"]):
+    org_groups = data["research_organisations"]
+    if not isinstance(org_groups, list):
+        raise InputError(path, "research_organisations", "must be an array of tables")
+    for g, grp in enumerate(org_groups):
         where = f"research_organisations[{g}]"
         check_keys(path, where, grp, {"label", "location", "sector", "university", "count",
                                       "status", "source", "area", "standing"},
                    {"label", "location", "sector", "count"})
-        loc = LOCATIONS.index(get_str(path, f"{where}.location", grp["location"], LOCATIONS))
-        area = area_index(path, where, grp, LOCATIONS[loc], area_ids)
-        # standing: the location class whose quality and output rate its offers have
-        standing = LOCATIONS.index(get_str(path, f"{where}.standing",
-                                           grp.get("standing", LOCATIONS[loc]), LOCATIONS))
-        sector = SECTORS.index(get_str(path, f"{where}.sector", grp["sector"], SECTORS))
+        loc = loc_ids.index(get_str(path, f"{where}.location", grp["location"], loc_ids))
+        area = area_index(path, where, grp, locations[loc].scope == "province", area_ids)
+        # standing: the location whose quality and output rate its offers have
+        standing = loc_ids.index(get_str(path, f"{where}.standing",
+                                         grp.get("standing", loc_ids[loc]), loc_ids))
+        sector = sec_ids.index(get_str(path, f"{where}.sector", grp["sector"], sec_ids))
         uni = grp.get("university", False)
         if not isinstance(uni, bool):
             raise InputError(path, f"{where}.university", "must be true or false")
@@ -261,10 +336,10 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         for _ in range(count):
             orgs.append([loc, sector, int(uni), area, standing])
             org_labels.append(get_str(path, f"{where}.label", grp["label"]))
-    if not any(o[0] == K.LOC_VIETNAM for o in orgs) and not any(
-            o[0] == K.LOC_PROVINCE for o in orgs):
+    if not any(locations[o[0]].scope in ("province", "vietnam") for o in orgs):
         raise InputError(path, "research_organisations",
-                         "needs at least one organisation in the province or elsewhere in Vietnam")
+                         "needs at least one organisation at a location of scope province or "
+                         "vietnam")
     if len(rows) + len(orgs) + 100_000 >= K.MAX_AGENTS - 100_000:
         raise InputError(path, "enterprises",
                          f"too many agents (at most {K.MAX_AGENTS - 200_002} enterprises "
@@ -277,12 +352,87 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
                          f"got {capacity['offers']}")
     RI0 = np.array(orgs, dtype=np.int64).reshape(-1, K.NRS)
     specs = parse_parameters(path, data["parameters"])
+    specs.update(structure_specs)
     return Profile(
         id=get_str(path, "profile.id", head["id"]),
         name=get_str(path, "profile.name", head["name"]),
         name_vi=get_str(path, "profile.name_vi", head.get("name_vi", head["name"])),
         start_year=start, end_year=end, EI0=EI0, RI0=RI0, enterprise_labels=labels,
-        research_labels=org_labels, space=ParameterSpace(specs), capacity=capacity,
-        facts=data.get("facts", {}),
+        research_labels=org_labels,
+        space=ParameterSpace(specs, _layout(entities), _order(entities)), capacity=capacity,
+        sectors=sectors, sizes=sizes, locations=locations, facts=data.get("facts", {}),
         targets=get_str(path, "profile.targets", head.get("targets", "targets_2257.toml")),
         path=path, areas=area_set)
+
+
+def _read_structure(path: Path, data: dict) -> tuple[tuple[list[Entity], ...],
+                                                     dict[str, ParamSpec]]:
+    """The ``[[sectors]]``, ``[[sizes]]`` and ``[[locations]]`` tables: their entities
+    and the specs of their per-entity parameters (``family.id``)."""
+    entities: list[list[Entity]] = []
+    specs: dict[str, ParamSpec] = {}
+    for key, families, _ in _STRUCTURE:
+        table = data[key]
+        if not isinstance(table, list) or not table:
+            raise InputError(path, key, "must be a non-empty array of tables")
+        seen: list[str] = []
+        out: list[Entity] = []
+        fam_keys = {k for _, k in families}
+        extra = {"scope"} if key == "locations" else set()
+        for j, ent in enumerate(table):
+            where = f"{key}[{j}]"
+            check_keys(path, where, ent, {"id", "label", "label_vi"} | fam_keys | extra,
+                       {"id", "label"} | fam_keys | extra)
+            eid = get_str(path, f"{where}.id", ent["id"])
+            if not _ID.fullmatch(eid):
+                raise InputError(path, f"{where}.id", "must be lower-case letters, digits "
+                                                      f"and _, starting with a letter, got {eid!r}")
+            if eid in seen:
+                raise InputError(path, f"{where}.id", f"duplicate id {eid!r} among {key}")
+            seen.append(eid)
+            label = get_str(path, f"{where}.label", ent["label"])
+            scope = get_str(path, f"{where}.scope", ent["scope"], K.SCOPE_NAMES) if extra else ""
+            out.append(Entity(eid, label, get_str(path, f"{where}.label_vi",
+                                                  ent.get("label_vi", label)), scope))
+            for fam, k in families:
+                if not isinstance(ent[k], dict):
+                    raise InputError(path, f"{where}.{k}", "must be a parameter spec (a table "
+                                                           "with value, or prior, low, high "
+                                                           "and reason)")
+                specs[f"{fam}.{eid}"] = parse_spec(path, f"{where}.{k}", f"{fam}.{eid}",
+                                                   ent[k])
+        entities.append(out)
+    sectors, _, locations = entities
+    total = sum(specs[f"task_share.{x.id}"].central for x in sectors)
+    if abs(total - 1.0) > 1e-6:
+        raise InputError(path, "sectors", f"the sectors' task_share must add up to 1 (central "
+                                          f"values), got {total:.6g}")
+    if not any(x.scope == "province" for x in locations):
+        raise InputError(path, "locations", "needs a location of scope \"province\" (where "
+                                            "the province's buyers are)")
+    return tuple(entities), specs
+
+
+def _layout(entities) -> list[str]:
+    """Names of a parameter vector's elements: the global parameters, then each
+    entity's per-entity parameters (as :func:`stmarket.model.kernels.set_structure`
+    reads them)."""
+    names = list(K.PARAM_NAMES)
+    for (_, families, _), ents in zip(_STRUCTURE, entities, strict=True):
+        names += [f"{fam}.{x.id}" for x in ents for fam, _ in families]
+    return names
+
+
+def _order(entities) -> list[str]:
+    """Sampling order: :data:`~stmarket.model.kernels.PARAM_ORDER`, each ``family.*``
+    expanded over its entities in profile order."""
+    ids = {fam: [x.id for x in ents]
+           for (_, families, _), ents in zip(_STRUCTURE, entities, strict=True)
+           for fam, _ in families}
+    order: list[str] = []
+    for name in K.PARAM_ORDER:
+        if name.endswith(".*"):
+            order += [f"{name[:-2]}.{i}" for i in ids[name[:-2]]]
+        else:
+            order.append(name)
+    return order

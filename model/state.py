@@ -24,11 +24,12 @@ class State:
     s : RunState
         What the kernels act on: the agents' records (``s.ent``, ``s.res``,
         ``s.tasks``, ``s.ints``, ``s.offers``), the live and free offer lists, ``s.G``,
-        ``s.Y``, ``s.TX``. Each is also an attribute of this object, the record arrays
-        as :class:`numpy.recarray` views (``state.ent.tech`` is every enterprise's
-        technology level, in place).
-    p : float64[NP]
-        Parameter vector.
+        ``s.Y``, ``s.TX``, and the province's ``s.sectors``, ``s.sizes`` and
+        ``s.locations`` with this run's parameters. Each is also an attribute of this
+        object, the record arrays as :class:`numpy.recarray` views
+        (``state.ent.tech`` is every enterprise's technology level, in place).
+    p : float64[len(profile.space.names)]
+        Parameter vector (the global parameters, then the per-entity ones).
     lev : float64[6, n_years]
         Yearly budget of each task group, billion VND.
     key : uint64[2]
@@ -56,7 +57,11 @@ class State:
             log: bool = True) -> State:
         """Allocate and initialise a run's state (agents' attributes drawn)."""
         cap = profile.capacity
-        st = cls(s=None, p=np.ascontiguousarray(p, dtype=np.float64),
+        p = np.ascontiguousarray(p, dtype=np.float64)
+        if p.shape != (len(profile.space.names),):
+            raise ValueError(f"a parameter vector of {profile.id} has "
+                             f"{len(profile.space.names)} elements, got shape {p.shape}")
+        st = cls(s=None, p=p,
                  lev=np.ascontiguousarray(lev, dtype=np.float64), key=K.make_key(seed, run),
                  profile=profile, sizes=(cap["tasks"], cap["intermediaries"], cap["offers"]),
                  log=log)
@@ -68,8 +73,8 @@ class State:
 
     def _start(self) -> None:
         prof = self.profile
-        self.s = K.allocate(prof.EI0, prof.RI0, prof.AR0, prof.merge_month, *self.sizes,
-                            prof.n_months,
+        self.s = K.allocate(prof.EI0, prof.RI0, prof.XI0, prof.AR0, prof.merge_month,
+                            *self.sizes, prof.n_months,
                             TX_CAPACITY if self.log else 1)
         self.s.G[K.G_LOG] = 1.0 if self.log else 0.0
         K.init_state(self.s, self.p, self.key)

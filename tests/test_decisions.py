@@ -27,6 +27,7 @@ from test_mechanisms import (
     _normal,
     _one_offer,
     _p,
+    _q,
     _trials,
     _uniform,
     _within,
@@ -35,8 +36,12 @@ from test_mechanisms import (
 from stmarket.model import kernels as K
 from stmarket.model.core import run_batch, simulate
 from stmarket.model.market import STMarket
+from stmarket.model.profile import load_profile
 from stmarket.model.scenario import load_scenario
 from stmarket.model.state import State
+
+#: the bundled profile, for the names of its per-entity parameters
+_BK = load_profile("bac_kan")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +52,7 @@ def prov(small_profile):
 
 
 def _price_mult(p, origin):
-    return (1.0, p[K.P_PMULT_VN], p[K.P_PMULT_ABROAD])[origin]
+    return _q(_BK, p, "price_mult", origin)
 
 
 def _protects(st, key, t, agent, k, origin, provincial, psale, quality):
@@ -56,7 +61,7 @@ def _protects(st, key, t, agent, k, origin, provincial, psale, quality):
     (1 - TG1's support) x lognormal; TG1 supports in-province organisations and
     provincial tasks fully, others with ``tg1_outside_reach``."""
     p, G = st.p, st.G
-    reach = 1.0 if provincial or origin == K.LOC_PROVINCE else p[K.P_TG1_OUTSIDE]
+    reach = 1.0 if provincial or origin == K.SCOPE_PROVINCE else p[K.P_TG1_OUTSIDE]
     support = min(0.95, p[K.P_IP_SUPPORT] * G[K.G_E1] * reach)
     z = _normal(key, t, agent, K.PU_PROTECT, k)
     cost = p[K.P_IP_COST] * G[K.G_INCOME] * (1 - support) * np.exp(p[K.P_DECISION_SIGMA] * z)
@@ -69,7 +74,7 @@ def _uplift(st, origin):
     """Relative rise in the chance of being seen once digitised: visibility v becomes
     min(1, v x ``digit_vis_mult``); more when an open intermediary is connected."""
     p, m = st.p, st.ints
-    v = (p[K.P_VIS_LOCAL], p[K.P_VIS_VN], p[K.P_VIS_ABROAD])[origin]
+    v = _q(_BK, p, "visibility", origin)
     connected = bool(np.any((m.active == 1) & (m.connected == 1)))
     return (min(1.0, v * p[K.P_DIG_VIS]) / v - 1) * (1 + p[K.P_DIG_NET_BONUS] * connected)
 
@@ -118,7 +123,7 @@ def _research_offers(prov, loc, rate, months, over=None, **G_set):
 
 
 def test_research_output_at_poisson_rate(prov):
-    st, new = _research_offers(prov, K.LOC_PROVINCE, 0.4, 3000)
+    st, new = _research_offers(prov, K.SCOPE_PROVINCE, 0.4, 3000)
     _within(len(new), 0.4 * 3000, np.sqrt(0.4 * 3000))
     assert (st.offers.provincial[new] == 1).all()
     assert (st.offers.licences[new] == st.p[K.P_LICENCES]).all()
@@ -129,10 +134,11 @@ def test_research_output_at_poisson_rate(prov):
 @pytest.mark.parametrize("own", [0.0, 0.675, 1.0])
 def test_offer_sector_is_the_sellers_with_own_sector_share(prov, own):
     st, n = _fresh(prov, _p(prov, own_sector_share=own)), 3000
-    for home in range(K.N_SECTORS):
+    n_sec = len(prov.sectors)
+    for home in range(n_sec):
         sec = np.array([_k(st, K.offer_sector, 7, 5, k, home) for k in range(n)])
         _bernoulli(sec == home, own)
-        other = np.bincount(sec[sec != home], minlength=K.N_SECTORS)
+        other = np.bincount(sec[sec != home], minlength=n_sec)
         if own < 1.0:  # the other sectors equally likely
             assert stats.chisquare(np.delete(other, home)).pvalue > 1e-4
 
@@ -155,7 +161,7 @@ def test_enterprise_centred_share_rises_with_tg3(prov):
             with_ec = ti.ec == 1
             assert (st.ent.sector[ti.partner[with_ec]] == ti.sector[with_ec]).all()
             ec.extend(ti.ec)
-            local.extend(st.res.loc[ti.org] == K.LOC_PROVINCE)
+            local.extend(st.res.loc[ti.org] == K.SCOPE_PROVINCE)
         _bernoulli(ec, p[K.P_EC_BASE] + (p[K.P_EC_MAX] - p[K.P_EC_BASE]) * e3)
         _bernoulli(local, p[K.P_LOCAL_TASK])
         assert st.Y[:, K.Y_TASKS_NEW].sum() == 2000 and st.Y[:, K.Y_TASKS_EC].sum() == sum(ec)
@@ -176,7 +182,7 @@ def test_tasks_are_numbered_in_order_of_start(prov):
 
 def _finish_task(st, t, partner, serial=0):
     """Make slot 0 the only task: enterprise-centred, in-province, sector 1, ending at ``t``."""
-    org = int(np.flatnonzero(st.res.loc == K.LOC_PROVINCE)[0])
+    org = int(np.flatnonzero(st.res.loc == K.SCOPE_PROVINCE)[0])
     # active, org, sector, ec, end, partner, serial
     st.tasks[:] = 0
     st.tasks[0] = (1, org, 1, 1, t, partner, serial)
@@ -204,8 +210,8 @@ def test_task_completion_delivers_offers_and_partner_need(prov, uptake):
     st.ent.wtp[b] = 1e6
     stale = copy.deepcopy(st)  # the result sells out and its slot goes to another offer
     K.remove_offer(stale.s, o)
-    assert K.add_offer(stale.s, 0, K.SELLER_ENTERPRISE, K.LOC_ABROAD, K.KIND_TECH, 1, 0.9,
-                       0.1, 0, 3, 100, 0) == o
+    assert K.add_offer(stale.s, 0, K.SELLER_ENTERPRISE, K.SCOPE_ABROAD, K.KIND_TECH, 1, 0.9,
+                       0.1, 0, 3, 100, 0, -1) == o
     _k(stale, K.search_and_buy, t + 1, b)
     assert stale.G[K.G_NTX] == 0  # a preference is for that offer, not for the slot
     _k(st, K.search_and_buy, t + 1, b)  # looks at nothing (k_direct 0) but its own result
@@ -297,7 +303,7 @@ def test_tg1_ip_support_reaches_outside_results_only_through_outside_reach(prov,
     """TG1 bears ``ip_support`` of the cost for in-province organisations and
     provincial tasks; for other results only ``tg1_outside_reach`` of that."""
     st = _fresh(prov, _p(prov, tg1_outside_reach=reach))
-    cases = [(K.LOC_PROVINCE, 1), (K.LOC_VIETNAM, 1), (K.LOC_VIETNAM, 0), (K.LOC_ABROAD, 0)]
+    cases = [(K.SCOPE_PROVINCE, 1), (K.SCOPE_VIETNAM, 1), (K.SCOPE_VIETNAM, 0), (K.SCOPE_ABROAD, 0)]
     protect = {}
     for e1 in (0.0, 1.0):
         st.G[K.G_E1] = e1
@@ -314,7 +320,7 @@ def test_tg1_ip_support_reaches_outside_results_only_through_outside_reach(prov,
             assert np.array_equal(on, off)  # out of TG1's reach
     # a provincial task led by an organisation elsewhere in Vietnam is in reach; the
     # same organisation's own results are reached only partly
-    inside, outside = protect[K.LOC_VIETNAM, 1, 1.0], protect[K.LOC_VIETNAM, 0, 1.0]
+    inside, outside = protect[K.SCOPE_VIETNAM, 1, 1.0], protect[K.SCOPE_VIETNAM, 0, 1.0]
     assert (inside >= outside).all() and inside.sum() > outside.sum()
 
 
@@ -357,7 +363,7 @@ def test_new_results_are_protected_by_the_sellers_own_expectation(prov):
     offered = st.res.offered.copy()
     v = prov.n_buyers
     kinds = [st.offers.kind[K.new_result(st.s, st.Y, p, st.key, t, v, 2 * j, v,
-                                         K.SELLER_ENTERPRISE, K.LOC_ABROAD, 1, 0.0, 0, 0.7)]
+                                         K.SELLER_ENTERPRISE, K.SCOPE_ABROAD, 1, 0.0, 0, 0.7)]
              for j in range(50)]
     assert (np.array(kinds) == K.KIND_TECH).all()
     assert np.array_equal(st.res.offered, offered)
@@ -382,17 +388,18 @@ def test_decisions_do_not_drift_with_income_growth(prov):
 
 # ---------------------------------------------------------------- digitising
 def test_digitisation_uplift(prov):
-    st = _fresh(prov, _p(prov, vis_local=0.6, vis_vn=0.2, vis_abroad=0.05, digit_vis_mult=2.0,
+    st = _fresh(prov, _p(prov, **{"visibility.province": 0.6, "visibility.vietnam": 0.2,
+                                  "visibility.abroad": 0.05}, digit_vis_mult=2.0,
                          dig_network_bonus=0.5))
     p = st.p
     want = [1 / 0.6 - 1, 1.0, 1.0]  # visibility 0.6 is capped at 1: less to gain
     assert [K.digitisation_uplift(st.s, p, o) for o in range(3)] == pytest.approx(want)
     k = K.open_intermediary(st.s, p, 0, 0)
-    assert K.digitisation_uplift(st.s, p, K.LOC_VIETNAM) == 1.0  # not connected
+    assert K.digitisation_uplift(st.s, p, K.SCOPE_VIETNAM) == 1.0  # not connected
     st.ints.connected[k] = 1  # a connected intermediary lists it on the national network
-    assert K.digitisation_uplift(st.s, p, K.LOC_VIETNAM) == pytest.approx(1.5)
+    assert K.digitisation_uplift(st.s, p, K.SCOPE_VIETNAM) == pytest.approx(1.5)
     K.close_intermediary(st.s, k, 3)  # and only while it is open
-    assert K.digitisation_uplift(st.s, p, K.LOC_VIETNAM) == 1.0
+    assert K.digitisation_uplift(st.s, p, K.SCOPE_VIETNAM) == 1.0
 
 
 def test_a_result_is_digitised_iff_the_extra_sales_exceed_the_cost(prov):
@@ -419,13 +426,13 @@ def test_tg3_and_tg4_support_digitisation_of_provincial_results_only(prov):
     outside, share = [], []
     over = {"belief_weight": 1e9}  # a fixed expectation of a sale
     for e3, e4 in ((0.0, 0.0), (1.0, 1.0)):
-        st, new = _research_offers(prov, K.LOC_PROVINCE, 3.0, 300, over, G_E3=e3, G_E4=e4)
+        st, new = _research_offers(prov, K.SCOPE_PROVINCE, 3.0, 300, over, G_E3=e3, G_E4=e4)
         dig = st.offers.digitised[new]
         share.append(dig.mean())
         commercial = st.offers.kind[new] != K.KIND_RESULT
         assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == commercial.sum()
         assert st.Y[:, K.Y_RESULTS_DIGITISED].sum() == dig[commercial].sum()
-        st, new = _research_offers(prov, K.LOC_VIETNAM, 3.0, 300, over, G_E3=e3, G_E4=e4)
+        st, new = _research_offers(prov, K.SCOPE_VIETNAM, 3.0, 300, over, G_E3=e3, G_E4=e4)
         ints = [f for f in st.offers.dtype.names if f not in ("quality", "price")]
         outside.append(np.stack([st.offers[f][new] for f in ints]))  # every integer attribute
         assert st.Y[:, K.Y_RESULTS_COMMERCIAL].sum() == 0  # not provincial
@@ -447,7 +454,7 @@ def _org_digitises(st, t, r):
     benefit = _sale_chance(p, res.sold[r], res.offered[r]) * price * _uplift(st, res.loc[r])
     z = _normal(st.key, t, a, K.PU_DIGITISE, K.YEARLY_K)
     cost = p[K.P_DIG_COST] * st.G[K.G_INCOME] \
-        * (1 - _dig_support(st, res.loc[r] == K.LOC_PROVINCE)) * np.exp(p[K.P_DECISION_SIGMA] * z)
+        * (1 - _dig_support(st, res.loc[r] == K.SCOPE_PROVINCE)) * np.exp(p[K.P_DECISION_SIGMA] * z)
     return benefit > cost
 
 
@@ -479,16 +486,16 @@ def test_organisation_level_digitisation_rule(prov):
     v = prov.n_buyers
     for k in range(0, 200, 2):
         assert K.decides_to_digitise(st.s, p, st.key, 9, v, k, v, K.SELLER_ENTERPRISE,
-                                     K.LOC_ABROAD, 0, 0.3, 0.4) == \
-            _digitises(st, st.key, 9, v, k, K.LOC_ABROAD, 0, 0.3, 0.4)
+                                     K.SCOPE_ABROAD, 0, 0.3, 0.4) == \
+            _digitises(st, st.key, 9, v, k, K.SCOPE_ABROAD, 0, 0.3, 0.4)
     # under the per-result rule, the standing choice is neither made nor read
     st.p[K.P_DIGIT_RULE] = 0.0
     st.res.digitises[:] = 1
     _k(st, K.research_year, 24, 1)
     assert st.res.digitises[1] == 1
     per_result = [K.decides_to_digitise(st.s, p, st.key, 9, 71, k, 1, K.SELLER_RESEARCH,
-                                        K.LOC_VIETNAM, 0, 0.3, 0.1) for k in range(0, 400, 2)]
-    assert per_result == [_digitises(st, st.key, 9, 71, k, K.LOC_VIETNAM, 0, 0.3, 0.1)
+                                        K.SCOPE_VIETNAM, 0, 0.3, 0.1) for k in range(0, 400, 2)]
+    assert per_result == [_digitises(st, st.key, 9, 71, k, K.SCOPE_VIETNAM, 0, 0.3, 0.1)
                           for k in range(0, 400, 2)]
     _mixed(per_result)
 
@@ -497,11 +504,11 @@ def test_digitised_offers_sell_more_and_raise_their_sellers_expectations(prov):
     """Digitisation feeds back: a digitised offer is seen, so bought, more often; its
     seller's record, so its sale chance, rises; and with it the results it will
     protect and digitise (the same draws, a higher sale chance)."""
-    st, plain = _one_offer(prov, K.LOC_VIETNAM, seller=1, vis_vn=0.2, k_direct=1,
-                           licences=10**9)
+    st, plain = _one_offer(prov, K.SCOPE_VIETNAM, seller=1, **{"visibility.vietnam": 0.2},
+                           k_direct=1, licences=10**9)
     p = st.p
-    K.add_offer(st.s, 2, K.SELLER_RESEARCH, K.LOC_VIETNAM, K.KIND_TECH, 1, 0.8, 0.5, 1,
-                10**9, 1000, 0)
+    K.add_offer(st.s, 2, K.SELLER_RESEARCH, K.SCOPE_VIETNAM, K.KIND_TECH, 1, 0.8, 0.5, 1,
+                10**9, 1000, 0, -1)
     st.res.offered[1:3] = 100.0
     for t in _trials(st, 23, 10, range(100)):
         st.ent.need[0] = K.NEED_TECH
@@ -512,10 +519,10 @@ def test_digitised_offers_sell_more_and_raise_their_sellers_expectations(prov):
     ps = [K.sale_chance(st.s, p, r, K.SELLER_RESEARCH) for r in (1, 2)]
     assert ps[1] > ps[0] + 0.3
     draws = range(0, 1200, 2)
-    prot = np.array([[K.decides_to_protect(st.s, p, st.key, 50, 71, k, 1, K.LOC_VIETNAM, 0,
+    prot = np.array([[K.decides_to_protect(st.s, p, st.key, 50, 71, k, 1, K.SCOPE_VIETNAM, 0,
                                            ps_, 0.6) for k in draws] for ps_ in ps])
     dig = np.array([[K.decides_to_digitise(st.s, p, st.key, 50, 71, k, 1, K.SELLER_RESEARCH,
-                                           K.LOC_VIETNAM, 0, ps_, 0.05) for k in draws]
+                                           K.SCOPE_VIETNAM, 0, ps_, 0.05) for k in draws]
                     for ps_ in ps])
     for d in (prot, dig):
         assert (d[1] >= d[0]).all() and d[1].sum() > d[0].sum() + 20
@@ -776,8 +783,8 @@ def test_a_full_table_is_flagged_and_the_run_repeated_with_it_doubled(prov):
     st = _fresh(prov)
     p, G = st.p, st.G
     free, live = int(G[K.G_N_FREE]), _live(st)
-    slots = [K.add_offer(st.s, 0, K.SELLER_RESEARCH, 0, K.KIND_TECH, 0, 0.5, 0.1, 0, 3, 99, 0)
-             for _ in range(free + 1)]
+    slots = [K.add_offer(st.s, 0, K.SELLER_RESEARCH, 0, K.KIND_TECH, 0, 0.5, 0.1, 0, 3, 99, 0,
+                         0) for _ in range(free + 1)]
     assert min(slots[:free]) >= 0 and slots[free] == -1  # full: no offer is evicted
     assert G[K.G_OVERFLOW] == K.FULL_OFFERS and G[K.G_N_FREE] == 0
     assert np.array_equal(_live(st)[: len(live)], live) and len(_live(st)) == len(live) + free

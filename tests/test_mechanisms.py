@@ -37,11 +37,20 @@ def prov():
 
 
 def _p(prov, **over):
-    """Central parameter vector with some values set by name (no range check)."""
+    """Central parameter vector with some values set by name (no range check; a
+    per-entity parameter by its ``family.id`` name, ``**{"visibility.vietnam": 0.2}``)."""
     p = prov.space.central()
     for name, v in over.items():
-        p[K.PARAM_NAMES.index(name)] = v
+        p[prov.space.index(name)] = v
     return p
+
+
+def _q(prov, p, family, j):
+    """The value in ``p`` of entity ``j``'s parameter of a family (``_q(prov, p,
+    "size_wtp", 0)``: the first size class's willingness to pay)."""
+    ents = {"sector_need": prov.sectors, "task_share": prov.sectors,
+            "size_need": prov.sizes, "size_wtp": prov.sizes}.get(family, prov.locations)
+    return p[prov.space.index(f"{family}.{ents[j].id}")]
 
 
 def _fresh(prov, p=None, seed=3, run=0, months=120, offers=0, budget=(0.0,) * 6):
@@ -201,7 +210,7 @@ def test_initial_buyers_follow_their_draws(prov):
            need_rate=0.02)
     st, n_b = _fresh(prov, p, seed=11), prov.n_buyers
     e, key, t0 = st.ent, st.key, -1
-    wtp_size = p[[K.P_WTP_MICRO, K.P_WTP_SMALL, K.P_WTP_MEDIUM]]
+    wtp_size = [_q(prov, p, "size_wtp", z) for z in range(3)]
     opened = []
     for i in range(n_b):
         z1, z2 = K.normal_pair(key, t0, i, K.PU_INIT, 1, np.zeros(K.NG))
@@ -235,13 +244,13 @@ def test_need_probability_rules(prov):
     ent.tech[0] = p[K.P_TECH0]
     ent.size_class[0] = ent.sector[0] = ent.coop[0] = ent.rd[0] = 0
     base = K.need_probability(s, p, 0)
-    assert base == pytest.approx(p[K.P_NEED_RATE] * p[K.P_SEC_AGRO])
+    assert base == pytest.approx(p[K.P_NEED_RATE] * _q(prov, p, "sector_need", 0))
     G[K.G_E2] = 0.5  # TG2's capability
     assert K.need_probability(s, p, 0) == pytest.approx(base * (1 + 0.5 * p[K.P_NEED_GAIN]))
     G[K.G_E2], G[K.G_E2_COFUND] = 0.0, 1.0  # co-funding purchases raises no need
     assert K.need_probability(s, p, 0) == base
     ent.size_class[0] = 2
-    assert K.need_probability(s, p, 0) == pytest.approx(base * p[K.P_SIZE_MEDIUM])
+    assert K.need_probability(s, p, 0) == pytest.approx(base * _q(prov, p, "size_need", 2))
     ent.tech[0] = 1.0
     assert K.need_probability(s, p, 0) == 0.0  # at the frontier: no need
 
@@ -298,19 +307,20 @@ def test_search_probability_rises_with_tg6(prov):
 
 
 # ---------------------------------------------------------------- search and purchase
-def _one_offer(prov, origin=K.LOC_PROVINCE, kind=K.KIND_TECH, licences=3, dig=0,
+def _one_offer(prov, origin=K.SCOPE_PROVINCE, kind=K.KIND_TECH, licences=3, dig=0,
                provincial=0, seller=2, **over):
     """A market whose only technology offer (research organisation ``seller``, sector 1,
     quality 0.8, price 0.5) every direct search sees, deals always close, and every buyer
     has a technology need in sector 1 with a huge willingness to pay."""
-    p = _p(prov, **{"close_base": 1.0, "vis_local": 1.0, "vis_vn": 1.0, "vis_abroad": 1.0,
+    p = _p(prov, **{"close_base": 1.0, "visibility.province": 1.0,
+                    "visibility.vietnam": 1.0, "visibility.abroad": 1.0,
                     "k_direct": 4, "attend_prob": 0.0, **over})
     st, n_b = _fresh(prov, p), prov.n_buyers
     for o in _live(st):
         K.remove_offer(st.s, o)
     st.G[K.G_EVENT] = 0
     o = K.add_offer(st.s, seller, K.SELLER_RESEARCH, origin, kind, 1, 0.8, 0.5, dig,
-                    licences, 1000, provincial)
+                    licences, 1000, provincial, 0 if origin == K.SCOPE_PROVINCE else -1)
     e = st.ent
     e.need[:n_b], e.sector[:n_b], e.pref[:n_b] = K.NEED_TECH, 1, -1
     e.wtp[:n_b], e.tech[:n_b], e.absorb[:n_b] = 1e6, 0.2, 0.4
@@ -325,14 +335,14 @@ def _unit_benefit(p, tech=0.2, absorb=0.4, quality=0.8, fit=1.0):
         * (1 - p[K.P_VAL_UNCERT]) * fit * (1 + p[K.P_QUALITY_W] * (quality - 0.5))
 
 
-@pytest.mark.parametrize("origin,kind", [(K.LOC_PROVINCE, K.KIND_TECH),
-                                         (K.LOC_VIETNAM, K.KIND_IP),
-                                         (K.LOC_ABROAD, K.KIND_TECH)])
+@pytest.mark.parametrize("origin,kind", [(K.SCOPE_PROVINCE, K.KIND_TECH),
+                                         (K.SCOPE_VIETNAM, K.KIND_IP),
+                                         (K.SCOPE_ABROAD, K.KIND_TECH)])
 def test_purchase_is_recorded_and_buyer_learns(prov, origin, kind):
     st, o = _one_offer(prov, origin, kind)
     p, t, i = st.p, 5, 7
     _k(st, K.search_and_buy, t, i)
-    Y, abroad = st.Y[0], origin == K.LOC_ABROAD
+    Y, abroad = st.Y[0], origin == K.SCOPE_ABROAD
     assert Y[K.Y_COUNT] == 1 and Y[K.Y_N_TECH + kind] == 1 and Y[K.Y_N_DIRECT] == 1
     for col in (K.Y_VALUE, K.Y_V_TECH + kind, K.Y_V_PROVINCE + origin, K.Y_V_DIRECT):
         assert Y[col] == 0.5
@@ -346,7 +356,7 @@ def test_purchase_is_recorded_and_buyer_learns(prov, origin, kind):
     gain = p[K.P_LEARN] * 0.4 * (0.8 - 0.2)
     assert st.ent.tech[i] == pytest.approx(0.2 + gain)
     assert st.ent.absorb[i] == pytest.approx(0.4 + p[K.P_ABSORB_LEARN] * 0.6)
-    assert st.G[K.G_SPILL0 + 1] == pytest.approx(gain)  # the sector's spill-over pool
+    assert st.sectors.spill[1] == pytest.approx(gain)  # the sector's spill-over pool
     assert st.ent.need[i] == K.NEED_NONE and st.ent.purchases[i] == 1
     assert st.res.sold[2] == 1  # the seller's track record
 
@@ -415,7 +425,8 @@ def test_tg2_co_funding_makes_a_dear_offer_affordable(prov):
 
 @pytest.mark.parametrize("dig", [0, 1])
 def test_an_offer_is_seen_with_its_visibility(prov, dig):
-    st, o = _one_offer(prov, K.LOC_VIETNAM, dig=dig, vis_vn=0.2, k_direct=1, licences=10**9)
+    st, o = _one_offer(prov, K.SCOPE_VIETNAM, dig=dig, **{"visibility.vietnam": 0.2},
+                       k_direct=1, licences=10**9)
     for t in _trials(st, 21, 15, range(100)):
         st.ent.need[0] = K.NEED_TECH
         _k(st, K.search_and_buy, t, 0)
@@ -465,8 +476,8 @@ def test_offers_expire_and_the_live_list_stays_consistent(prov):
     assert n_live[int(st.p[K.P_OFFER_LIFE])] == 0  # the initial stock is gone after a life
 
 
-@pytest.mark.parametrize("origin,provincial", [(K.LOC_PROVINCE, 0), (K.LOC_VIETNAM, 1),
-                                               (K.LOC_VIETNAM, 0)])
+@pytest.mark.parametrize("origin,provincial", [(K.SCOPE_PROVINCE, 0), (K.SCOPE_VIETNAM, 1),
+                                               (K.SCOPE_VIETNAM, 0)])
 def test_closing_probability_rises_with_tg1(prov, origin, provincial):
     fracs = []
     for e1 in (0.0, 1.0):
@@ -478,7 +489,7 @@ def test_closing_probability_rises_with_tg1(prov, origin, provincial):
             _k(st, K.search_and_buy, t, 0)
         bought = np.arange(1500) < st.G[K.G_NTX]
         # TG1 reaches outside sellers' own offers less
-        reach = 1.0 if origin == K.LOC_PROVINCE or provincial else 0.5
+        reach = 1.0 if origin == K.SCOPE_PROVINCE or provincial else 0.5
         _bernoulli(bought, 0.45 + 0.55 * st.p[K.P_CLOSE_GAIN] * e1 * reach)
         fracs.append(bought.mean())
     assert fracs[1] > fracs[0]
@@ -490,33 +501,37 @@ def test_tg1_raises_closing_for_in_province_and_provincial_offers(prov, reach):
     provincial tasks; on others only through ``tg1_outside_reach``."""
     st, _ = _one_offer(prov, tg1_outside_reach=reach, close_base=0.3)
     p = st.p
-    cases = [(K.LOC_PROVINCE, 0, 1.0), (K.LOC_VIETNAM, 1, 1.0), (K.LOC_VIETNAM, 0, reach),
-             (K.LOC_ABROAD, 0, reach)]
+    cases = [(K.SCOPE_PROVINCE, 0, 1.0), (K.SCOPE_VIETNAM, 1, 1.0), (K.SCOPE_VIETNAM, 0, reach),
+             (K.SCOPE_ABROAD, 0, reach)]
     slots = [K.add_offer(st.s, 1, K.SELLER_RESEARCH, origin, K.KIND_TECH, 1, 0.5, 0.5, 0,
-                         3, 1000, provincial) for origin, provincial, _ in cases]
+                         3, 1000, provincial, 0 if origin == K.SCOPE_PROVINCE else -1)
+             for origin, provincial, _ in cases]
     for e1 in (0.0, 0.4, 1.0):
         st.G[K.G_E1] = e1
         for k, (_, _, r) in zip(slots, cases, strict=True):
             want = 0.3 + 0.7 * p[K.P_CLOSE_GAIN] * e1 * r
-            assert K.close_probability(st.s, p, k) == pytest.approx(want, abs=1e-15)
+            # buyer 0: in the province's one area, served by the programme
+            assert K.close_probability(st.s, p, 0, k) == pytest.approx(want, abs=1e-15)
 
 
 def test_channel_visibility(prov):
     p, vis = _p(prov, vis_event=0.9, vis_int_local=0.7), K.channel_visibility
-    s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)  # G: NG zeroed scalars
-    for origin in (K.LOC_PROVINCE, K.LOC_ABROAD):  # at an event: vis_event, any origin
-        assert vis(s, p, K.CH_EVENT, origin, 0) == vis(s, p, K.CH_EVENT, origin, 1) == 0.9
-    assert vis(s, p, K.CH_DIRECT, K.LOC_PROVINCE, 0) == p[K.P_VIS_LOCAL]
-    assert vis(s, p, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
-    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 0) == 0.7  # vis_int_local
-    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_PROVINCE, 1) == 0.7
-    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 0) == p[K.P_INT_VIS_UNCONN]
-    assert vis(s, p, K.CH_INTERMEDIARY, K.LOC_VIETNAM, 1) == 1.0
-    direct_abroad = vis(s, p, K.CH_DIRECT, K.LOC_ABROAD, 0)
+    # G: NG zeroed scalars
+    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, prov.AR0, prov.merge_month, 1, 1, 1, 0, 1)
+    K.set_structure(s, p)
+    for origin in (K.SCOPE_PROVINCE, K.SCOPE_ABROAD):  # at an event: vis_event, any origin
+        assert vis(s, p, K.CH_EVENT, origin, 0, 1.0) == vis(s, p, K.CH_EVENT, origin, 1, 1.0) == 0.9
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_PROVINCE, 0, 1.0) == _q(prov, p, "visibility", 0)
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_VIETNAM, 0, 1.0) == _q(prov, p, "visibility", 1)
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_PROVINCE, 0, 1.0) == 0.7  # vis_int_local
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_PROVINCE, 1, 1.0) == 0.7
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_VIETNAM, 0, 1.0) == p[K.P_INT_VIS_UNCONN]
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_VIETNAM, 1, 1.0) == 1.0
+    direct_abroad = vis(s, p, K.CH_DIRECT, K.SCOPE_ABROAD, 0, 1.0)
     s.G[K.G_E6] = 0.5  # TG6 opens foreign offers, and only them
-    assert vis(s, p, K.CH_DIRECT, K.LOC_ABROAD, 0) == pytest.approx(
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_ABROAD, 0, 1.0) == pytest.approx(
         direct_abroad * (1 + 0.5 * p[K.P_INTL_GAIN]))
-    assert vis(s, p, K.CH_DIRECT, K.LOC_VIETNAM, 0) == p[K.P_VIS_VN]
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_VIETNAM, 0, 1.0) == _q(prov, p, "visibility", 1)
 
 
 # ---------------------------------------------------------------- events, the year
@@ -545,7 +560,7 @@ def test_year_update_levers_capacity_and_spillover(prov):
     p = st.p
     tech0, absorb0 = st.ent.tech[:n_b].copy(), st.ent.absorb[:n_b].copy()
     wtp0 = st.ent.wtp[:n_b].copy()
-    st.G[K.G_SPILL0 + 1] = 0.5
+    st.sectors.spill[1] = 0.5
     _k(st, K.year_update, 0)
     assert np.array_equal(st.ent.absorb[:n_b], absorb0)  # nothing learnt before t = 0
     assert np.array_equal(st.ent.tech[:n_b], tech0)
@@ -556,7 +571,7 @@ def test_year_update_levers_capacity_and_spillover(prov):
         K.saturating(p[K.P_COFUND_SHARE] * 1.5, p[K.P_H2_COFUND]))
     st.lev[1, 1] = 0.0  # no TG2 budget in year 1: no co-funding, whatever its capability
     st.G[K.G_E2] = 0.4  # TG2's capability
-    st.G[K.G_SPILL0 + 1] = 0.5  # last year's technology gains in sector 1
+    st.sectors.spill[1] = 0.5  # last year's technology gains in sector 1
     _k(st, K.year_update, 12)
     assert st.G[K.G_E2_COFUND] == 0.0
     assert np.allclose(st.ent.absorb[:n_b], absorb0 + p[K.P_ABSORB_GAIN] * 0.4 * (1 - absorb0))
@@ -567,7 +582,7 @@ def test_year_update_levers_capacity_and_spillover(prov):
     assert np.allclose(gain[in_1], p[K.P_SPILL] * 0.5 * absorb0[in_1] / absorb0[in_1].sum())
     assert (gain[~in_1] == 0).all()
     assert np.allclose(st.ent.wtp[:n_b], wtp0 * (1 + p[K.P_ECON_GROWTH]))
-    assert (st.G[K.G_SPILL0: K.G_SPILL0 + 4] == 0).all()
+    assert (st.sectors.spill == 0).all()
     need = [K.need_probability(st.s, p, i) for i in range(n_b)]
     assert np.allclose(st.ent.need_p[:n_b], need)
     assert st.Y[1, K.Y_BUDGET] == pytest.approx(sum(budget) - 1.5)
@@ -591,7 +606,7 @@ def test_prices_grow_with_incomes_as_willingness_to_pay_does(prov):
     assert np.allclose(st.ent.wtp_service[:n_b] / wtps0, g, rtol=1e-12, atol=0)
     draw3 = [K.draw_price(st.s, p, st.key, 30, 5, 2, kind, o, 0.6) for kind, o in goods]
     assert np.allclose(np.divide(draw3, draw0), g, rtol=1e-12, atol=0)  # same draw
-    mult = (1.0, p[K.P_PMULT_VN], p[K.P_PMULT_ABROAD])
+    mult = [_q(prov, p, "price_mult", j) for j in range(3)]
     for kind, origin in goods:
         want = K.kind_price(p, kind) * mult[origin] * (1 + p[K.P_QUALITY_W] * 0.1) * g
         assert K.median_price(st.s, p, kind, origin, 0.6) == pytest.approx(want, rel=1e-12)
@@ -614,7 +629,7 @@ def _stocks(prov, lev, **over):
         Each group's stock, budget still in the pipeline, and effect, after each month.
     """
     p = _p(prov, **over)
-    s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)
+    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, prov.AR0, prov.merge_month, 1, 1, 1, 0, 1)
     lev = np.ascontiguousarray(lev, dtype=np.float64)
     n, G = 12 * lev.shape[1], s.G
     out = np.zeros((3, n, 6))
@@ -689,7 +704,7 @@ def test_capability_arrives_after_the_build_up_time_and_nothing_leaks(prov, lag_
 @pytest.mark.parametrize("lag_form", [0, 1])
 def test_capability_depreciates_at_its_decay_rate(prov, lag_form):
     p = _p(prov, lag_form=lag_form)
-    s = K.allocate(prov.EI0, prov.RI0, 1, 1, 1, 0, 1)
+    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, prov.AR0, prov.merge_month, 1, 1, 1, 0, 1)
     s.G[K.G_K1: K.G_K1 + 6] = 2.0  # a stock and an empty pipeline, no budget
     for t in range(24):
         K.build_stocks(s, p, np.zeros((6, 2)), t)

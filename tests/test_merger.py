@@ -80,8 +80,9 @@ def test_profile_declares_areas_and_merger(merged):
     assert merged.with_area("bac_kan").AR0[:, K.A_SCORED].tolist() == [1, 0]
     # Thái Nguyên University: in the province's thai_nguyen area, national standing
     tnu = [i for i, lab in enumerate(merged.research_labels) if "Thái Nguyên University" in lab]
-    assert tnu and all(merged.RI0[i, K.RS_LOC] == K.LOC_PROVINCE for i in tnu)
-    assert all(merged.RI0[i, K.RS_AREA] == 1 and merged.RI0[i, K.RS_STANDING] == K.LOC_VIETNAM
+    locs = merged.location_ids
+    assert tnu and all(locs[merged.RI0[i, K.RS_LOC]] == "province" for i in tnu)
+    assert all(merged.RI0[i, K.RS_AREA] == 1 and locs[merged.RI0[i, K.RS_STANDING]] == "vietnam"
                for i in tnu)
     buyers = merged.EI0[merged.EI0[:, K.S_ROLE] == K.ROLE_BUYER]
     assert set(buyers[:, K.S_AREA]) == {0, 1}
@@ -231,9 +232,8 @@ def test_bad_area_input_names_the_key(tmp_path, old, new, key):
 
 
 def test_area_outside_the_province_is_refused(tmp_path):
-    path = _edited(tmp_path, 'location = "vietnam"\nsector = "construction_mining"\ncount = 8',
-                   'location = "vietnam"\narea = "bac_kan"\nsector = "construction_mining"\n'
-                   'count = 8')
+    path = _edited(tmp_path, 'location = "vietnam"\nsector = "construction_mining"\n',
+                   'location = "vietnam"\narea = "bac_kan"\nsector = "construction_mining"\n')
     with pytest.raises(InputError) as exc:
         load_profile(path)
     assert exc.value.key == "vendors[0].area"

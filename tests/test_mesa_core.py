@@ -148,8 +148,8 @@ def test_select_agg_groupby_get(market):
                                                                rel=1e-12)
     assert buyers.agg("purchases", sum) == int(st.ent.purchases[:n_b].sum())
     counts = market.enterprises.groupby("sector").count()
-    expected = {K.SECTOR_NAMES[s]: int((prof.EI0[:, K.S_SECTOR] == s).sum())
-                for s in range(K.N_SECTORS) if (prof.EI0[:, K.S_SECTOR] == s).any()}
+    expected = {x.id: int((prof.EI0[:, K.S_SECTOR] == s).sum())
+                for s, x in enumerate(prof.sectors) if (prof.EI0[:, K.S_SECTOR] == s).any()}
     assert counts == expected
     got = market.enterprises.get(["index", "absorptive_capacity"])
     assert {i: v for i, v in got} == {i: st.ent.absorb[i] for i in range(len(st.ent.tech))}
@@ -186,9 +186,9 @@ def test_agent_attributes_match_state(market):
     for a in market.enterprises:
         i = a.index
         assert a.role == ("buyer" if st.ent.role[i] == K.ROLE_BUYER else "vendor")
-        assert a.sector == K.SECTOR_NAMES[st.ent.sector[i]]
-        assert a.size == K.SIZE_NAMES[st.ent.size_class[i]]
-        assert a.location == K.ORIGIN_NAMES[st.ent.loc[i]]
+        assert a.sector == market.profile.sector_ids[st.ent.sector[i]]
+        assert a.size == market.profile.size_ids[st.ent.size_class[i]]
+        assert a.location == market.profile.location_ids[st.ent.loc[i]]
         assert a.is_cooperative == bool(st.ent.coop[i])
         assert a.does_rd == bool(st.ent.rd[i])
         assert a.tech_level == st.ent.tech[i]
@@ -205,8 +205,8 @@ def test_agent_attributes_match_state(market):
             assert a.location != "province" and a.purchases == 0
     for r in market.research_organisations:
         j = r.index
-        assert r.location == K.ORIGIN_NAMES[st.res.loc[j]]
-        assert r.sector == K.SECTOR_NAMES[st.res.sector[j]]
+        assert r.location == market.profile.location_ids[st.res.loc[j]]
+        assert r.sector == market.profile.sector_ids[st.res.sector[j]]
         assert r.is_university == bool(st.res.university[j])
         assert r.output_rate == st.res.rate[j]
         assert r.quality == st.res.quality[j]

@@ -7,7 +7,6 @@ import pytest
 
 from stmarket.experiments.assessment.montecarlo import ALL, make_design, run_monte_carlo
 from stmarket.experiments.assessment.stats import mcnemar, paired_difference, wilson
-from stmarket.model import kernels as K
 from stmarket.model import load_scenario, load_targets
 
 
@@ -76,7 +75,7 @@ def test_design_is_one_extensible_sequence(small_profile):
     d = make_design(small_profile, BLOCK, seed=9)
     for name in small_profile.space.uncertain[:10]:
         spec = small_profile.space.specs[name]
-        x = d.P[:, K.PARAM_NAMES.index(name)]
+        x = d.P[:, small_profile.space.index(name)]
         u = (np.log(x / spec.low) / np.log(spec.high / spec.low) if spec.prior == "loguniform"
              else (x - spec.low) / (spec.high - spec.low))
         strata = np.minimum((u * BLOCK + 1e-9).astype(int), BLOCK - 1)

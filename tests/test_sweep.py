@@ -81,9 +81,8 @@ def test_design_points_and_run_inputs(folder):
     np.testing.assert_array_equal(plan.points[:, 0], [0, 0, 0.5, 0.5, 1.5, 1.5])
     P, LEV, seeds, runs, point, rep, err = plan.run_inputs(10, 40)
     assert list(runs) == list(range(10, 40)) and (point == runs // 12).all() and not any(err)
-    from stmarket.model import kernels as K
 
-    np.testing.assert_array_equal(P[:, K.PARAM_NAMES.index("need_rate")],
+    np.testing.assert_array_equal(P[:, plan.profile.space.index("need_rate")],
                                   plan.points[point, 1])
     assert (LEV[point == 4][:, 3, -1] == 1.5).all() and (LEV[point == 0][:, 3] == 0).all()
     # the same run's inputs whatever range asked for them

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from stmarket.experiments.assessment.montecarlo import MonteCarlo, make_design
-from stmarket.model import kernels as K
 from stmarket.model import load_scenario, load_targets
 from stmarket.model.errors import InputError
 from stmarket.model.world import PRIORS, load_world
@@ -29,11 +28,11 @@ def test_world_samples_stay_in_their_quantile_range(profile):
     Pfull = make_design(profile, 500, seed=3).P
     for name, (lo, hi) in pes.quantiles.items():
         spec = profile.space.specs[name]
-        col = P[:, K.PARAM_NAMES.index(name)]
+        col = P[:, profile.space.index(name)]
         a, b = spec.ppf(np.array([lo, hi]))
         assert (col >= a - 1e-12).all() and (col <= b + 1e-12).all()
     free = [n for n in profile.space.uncertain if n not in pes.quantiles]
-    idx = [K.PARAM_NAMES.index(n) for n in free]
+    idx = [profile.space.index(n) for n in free]
     np.testing.assert_array_equal(P[:, idx], Pfull[:, idx])  # the rest is untouched
 
 

@@ -313,7 +313,7 @@ def memory_needed(profile: Profile, n_scenarios: int, n_runs: int) -> int:
     tables of every run of every scenario."""
     from stmarket.model import kernels as K
 
-    per_run = profile.n_years * (K.NY * 8 + _BYTES_PER_YEAR) + len(K.PARAM_NAMES) * 8
+    per_run = profile.n_years * (K.NY * 8 + _BYTES_PER_YEAR) + len(profile.space.names) * 8
     return int(n_scenarios * n_runs * per_run)
 
 

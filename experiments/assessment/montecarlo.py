@@ -285,7 +285,7 @@ class MonteCarloResult:
             "year": np.tile(self.profile.years.astype(np.int64), n),
         }
         for name in self.profile.space.uncertain:
-            cols[name] = np.repeat(d.P[sl, K.PARAM_NAMES.index(name)], ny)
+            cols[name] = np.repeat(d.P[sl, self.profile.space.index(name)], ny)
         for name, x in self.indicators(scenario).items():
             if name in cols:
                 raise ValueError(f"indicator {name!r} clashes with a column of runs")
@@ -322,7 +322,7 @@ def _posterior_by_sample(d: Design, profile: Profile, posterior, seed: int) -> n
     P = np.array(d.P)
     s0, s1 = int(d.sample.min()), int(d.sample.max()) + 1
     rows = posterior_rows(posterior, seed, s0, s1)[d.sample - s0]
-    P[:, [K.PARAM_NAMES.index(n) for n in posterior.names]] = rows
+    P[:, [profile.space.index(n) for n in posterior.names]] = rows
     return P
 
 

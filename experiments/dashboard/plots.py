@@ -38,17 +38,27 @@ def fan_figure(r: Refresh, lang: str):
 def _seller_groups(profile: Profile, lang: str) -> list[tuple[str, str, np.ndarray]]:
     """(seller type, label, indices) of each group of sellers, by kind and location."""
     out = []
+    scopes = [x.scope for x in profile.locations]
+
+    def label(kind: str, loc: int) -> str:
+        # by scope; the location's own name when several locations share the scope
+        x = profile.locations[loc]
+        text = di.t(f"seller.{kind}.{x.scope}", lang)
+        if scopes.count(x.scope) > 1:
+            text += f" ({x.label_vi if lang == 'vi' else x.label})"
+        return text
+
     loc_r = profile.RI0[:, K.RS_LOC]
-    for loc, name in enumerate(K.ORIGIN_NAMES):
+    for loc in range(len(profile.locations)):
         idx = np.flatnonzero(loc_r == loc)
         if idx.size:
-            out.append(("research_organisation", di.t(f"seller.research.{name}", lang), idx))
+            out.append(("research_organisation", label("research", loc), idx))
     vend = np.arange(profile.n_buyers, profile.EI0.shape[0])
     loc_v = profile.EI0[vend, K.S_LOC]
-    for loc, name in enumerate(K.ORIGIN_NAMES):
+    for loc in range(len(profile.locations)):
         idx = vend[loc_v == loc]
         if idx.size:
-            out.append(("enterprise", di.t(f"seller.vendor.{name}", lang), idx))
+            out.append(("enterprise", label("vendor", loc), idx))
     return out
 
 
@@ -78,8 +88,8 @@ def network_figure(tx: pd.DataFrame, profile: Profile, lang: str):
 
     nb = profile.n_buyers
     sector = profile.EI0[:nb, K.S_SECTOR]
-    b_groups = [(di.t(f"sector.{s}", lang), np.flatnonzero(sector == k))
-                for k, s in enumerate(K.SECTOR_NAMES) if (sector == k).any()]
+    b_groups = [(s.label_vi if lang == "vi" else s.label, np.flatnonzero(sector == k))
+                for k, s in enumerate(profile.sectors) if (sector == k).any()]
     s_groups = _seller_groups(profile, lang)
     y_b = np.zeros(nb)
     for (_, idx), ys in zip(b_groups, _stack([g for _, g in b_groups]), strict=True):

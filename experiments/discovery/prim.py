@@ -328,9 +328,8 @@ def _ema_settings(prim, peel_alpha: float, paste_alpha: float, mass_min: float) 
 
 def parameter_frame(profile: Profile, P: np.ndarray) -> pd.DataFrame:
     """The uncertain parameters of parameter vectors ``P[n, NP]``, one column each."""
-    from stmarket.model import kernels as K
 
-    cols = [K.PARAM_NAMES.index(n) for n in profile.space.uncertain]
+    cols = [profile.space.index(n) for n in profile.space.uncertain]
     return pd.DataFrame(np.asarray(P)[:, cols], columns=list(profile.space.uncertain))
 
 

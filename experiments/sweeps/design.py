@@ -160,7 +160,12 @@ def _factor(path, name: str, t: dict, method: str) -> Factor:
     else:
         if "key" in t:
             raise InputError(path, f"{where}.key", "only a lever factor takes key")
-        parameter = get_str(path, f"{where}.parameter", t["parameter"], K.PARAM_NAMES)
+        parameter = get_str(path, f"{where}.parameter", t["parameter"])
+        if parameter not in K.PARAM_NAMES and parameter.split(".")[0] not in K.FAMILY_NAMES:
+            raise InputError(path, f"{where}.parameter",
+                             f"must be a parameter: one of {', '.join(K.PARAM_NAMES)}, or "
+                             f"family.id with a family among {', '.join(K.FAMILY_NAMES)}, "
+                             f"got {parameter!r}")
         lo_d, hi_d = domain(parameter)
         integer = parameter in _INTEGERS
     if "reason" in t:
@@ -333,7 +338,7 @@ class SweepPlan:
         lever_f = [(j, f) for j, f in enumerate(d.factors) if f.lever is not None]
         for j, f in enumerate(d.factors):
             if f.parameter is not None:
-                P[:, K.PARAM_NAMES.index(f.parameter)] = self.points[point, j]
+                P[:, prof.space.index(f.parameter)] = self.points[point, j]
         base_lev = self.scenario.budgets(prof.years)
         by_point: dict[int, tuple[np.ndarray, str]] = {}
         for i, pt in enumerate(point):
@@ -355,9 +360,8 @@ class SweepPlan:
             LEV[i], errors[i] = by_point[pt]
             p = P[i]
             for a, b in (("task_duration_min", "task_duration_max"), ("ec_base", "ec_max")):
-                if p[K.PARAM_NAMES.index(a)] > p[K.PARAM_NAMES.index(b)]:
-                    errors[i] = errors[i] or (f"parameters: {a} "
-                                              f"{p[K.PARAM_NAMES.index(a)]:g} is above {b} "
-                                              f"{p[K.PARAM_NAMES.index(b)]:g}")
+                pa, pb = p[prof.space.index(a)], p[prof.space.index(b)]
+                if pa > pb:
+                    errors[i] = errors[i] or f"parameters: {a} {pa:g} is above {b} {pb:g}"
         seeds = np.full(r.size, d.seed, dtype=np.int64)
         return P, LEV, seeds, r, point, replicate, errors

@@ -8,10 +8,11 @@ department's budget, tasks, events and intermediary network), and is scored or n
 A profile without areas is one area that is one market, served and scored: every rule
 below then reduces to the rule without areas.
 
-Location is relative to the buyer's market: an offer of a supplier in an area of
-another market is seen as one from elsewhere in Vietnam (:func:`seen_origin`): its
-visibility, its price (times ``price_mult_vn``), the reach of TG1 and the origin
-indicators follow. Quality and output are the supplier's own (its ``standing``).
+Location is relative to the buyer's market: an offer of an in-province supplier in
+an area of another market is seen as one from elsewhere in Vietnam, the profile's first
+location of scope ``vietnam`` (:func:`seen_origin`): its visibility, its price (times
+that location's ``price_mult``), the reach of TG1 and the origin indicators follow.
+Quality and output are the supplier's own (its ``standing``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from numba import njit
 
 from stmarket.model.kernels.layout import (
     G_MERGE_MONTH,
+    G_SEEN_VN,
     G_UNSERVED,
-    LOC_PROVINCE,
-    LOC_VIETNAM,
-    P_PMULT_VN,
+    SCOPE_PROVINCE,
 )
 
 
@@ -71,7 +71,8 @@ def buyer_served(s, i):
 def other_market(s, k, market):
     """Whether offer ``k`` is an in-province offer from an area outside ``market``."""
     o = s.offers[k]
-    return o.origin == LOC_PROVINCE and s.areas[o.area].market != market
+    return s.locations[o.origin].scope == SCOPE_PROVINCE and o.area >= 0 \
+        and s.areas[o.area].market != market and s.G[G_SEEN_VN] >= 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -79,17 +80,17 @@ def seen_origin(s, k, market):
     """Origin of offer ``k`` as a buyer in ``market`` sees it: an in-province offer
     from another market is from elsewhere in Vietnam."""
     if other_market(s, k, market):
-        return LOC_VIETNAM
+        return int(s.G[G_SEEN_VN])
     return s.offers[k].origin
 
 
 @njit(cache=True, error_model="numpy")
 def seen_price(s, p, k, market):
     """Price of offer ``k`` to a buyer in ``market``: an in-province offer from
-    another market costs ``price_mult_vn`` times its price at home (travel,
-    installation, dealing across the border)."""
+    another market costs the ``price_mult`` of the location it is seen as times its
+    price at home (travel, installation, dealing across the border)."""
     if other_market(s, k, market):
-        return s.offers[k].price * p[P_PMULT_VN]
+        return s.offers[k].price * s.locations[int(s.G[G_SEEN_VN])].price_mult
     return s.offers[k].price
 
 
@@ -99,4 +100,5 @@ def seller_served(s, k):
     organisation of an area the programme serves (at the offer's creation), or a
     seller in an area it serves now."""
     o = s.offers[k]
-    return o.provincial == 1 or (o.origin == LOC_PROVINCE and served(s, o.area))
+    return o.provincial == 1 or (s.locations[o.origin].scope == SCOPE_PROVINCE
+                                 and served(s, o.area))

@@ -37,14 +37,10 @@ from stmarket.model.kernels.layout import (
     G_N_OPEN,
     G_N_SERVICE,
     G_NTX,
-    G_SPILL0,
     G_TX_OVERFLOW,
     G_VENDOR_EXP,
     KIND_SERVICE,
     KIND_TECH,
-    LOC_ABROAD,
-    LOC_PROVINCE,
-    LOC_VIETNAM,
     NEED_NONE,
     NEED_SERVICE,
     NEED_TECH,
@@ -69,10 +65,7 @@ from stmarket.model.kernels.layout import (
     P_PATIENCE,
     P_RD_MULT,
     P_SEARCH,
-    P_SEC_AGRO,
     P_SERVICE_LEARN,
-    P_SIZE_MEDIUM,
-    P_SIZE_SMALL,
     P_SUBSIDY,
     P_TECH0,
     P_TECH_COMPLEMENT,
@@ -92,6 +85,8 @@ from stmarket.model.kernels.layout import (
     PU_SEARCH,
     PU_VISIBLE,
     ROLE_VENDOR,
+    SCOPE_ABROAD,
+    SCOPE_PROVINCE,
     SELLER_ENTERPRISE,
     SELLER_RESEARCH,
     TX_BUYER,
@@ -135,9 +130,8 @@ def need_probability(s, p, i):
     sector, cooperative and R&D multipliers and its technology gap relative to the
     initial mean."""
     e = s.ent
-    size = e[i].size_class
-    m = 1.0 if size == 0 else (p[P_SIZE_SMALL] if size == 1 else p[P_SIZE_MEDIUM])
-    m *= p[P_SEC_AGRO + e[i].sector]
+    m = s.sizes[e[i].size_class].need
+    m *= s.sectors[e[i].sector].need
     if e[i].coop == 1:
         m *= p[P_COOP_MULT]
     if e[i].rd == 1:
@@ -171,7 +165,7 @@ def vendor_step(s, p, key, t, i):
     for j in range(n):
         sector = offer_sector(s, p, key, t, i, j, e[i].sector)
         new_result(s, s.Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector, 1.0, 0,
-                   origin_quality(p, loc))
+                   origin_quality(s, loc))
 
 
 @njit(cache=True, error_model="numpy")
@@ -183,13 +177,14 @@ def channel_visibility(s, p, channel, origin, connected, srv):
     the programme serves, ``srv`` = 1)."""
     if channel == CH_EVENT:
         return p[P_VIS_EVENT]
+    scope = s.locations[origin].scope
     if channel != CH_INTERMEDIARY:
-        v = direct_visibility(p, origin)
-    elif origin == LOC_PROVINCE:
+        v = direct_visibility(s, origin)
+    elif scope == SCOPE_PROVINCE:
         v = p[P_VIS_INT_LOCAL]
     else:
         v = 1.0 if connected else p[P_INT_VIS_UNCONN]
-    if origin == LOC_ABROAD:
+    if scope == SCOPE_ABROAD:
         v *= 1.0 + p[P_INTL_GAIN] * s.G[G_E6] * srv  # TG6: international integration
     return min(1.0, v)
 
@@ -311,9 +306,6 @@ def search_and_buy(s, p, key, t, i):
     market = s.areas[e[i].area].market
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
-    vis_prov = channel_visibility(s, p, channel, LOC_PROVINCE, connected, srv)
-    vis_vn = channel_visibility(s, p, channel, LOC_VIETNAM, connected, srv)
-    vis_abroad = channel_visibility(s, p, channel, LOC_ABROAD, connected, srv)
     best = -1
     best_s = 0.0
     pref = e[i].pref
@@ -331,13 +323,8 @@ def search_and_buy(s, p, key, t, i):
             k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
             if need != NEED_SERVICE:
                 k = s.live[k]
-            origin = seen_origin(s, k, market)
-            if origin == LOC_PROVINCE:
-                vis = vis_prov
-            elif origin == LOC_VIETNAM:
-                vis = vis_vn
-            else:
-                vis = vis_abroad
+            vis = channel_visibility(s, p, channel, seen_origin(s, k, market), connected,
+                                     srv)
             if o[k].digitised == 1:
                 vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
             if vis < 1.0:
@@ -400,14 +387,15 @@ def transact(s, p, t, i, k, channel, kint):
         Y[yr, Y_V_TECH + kind] += v
         Y[yr, Y_COUNT] += 1.0
         Y[yr, Y_N_TECH + kind] += 1.0
-        Y[yr, Y_V_PROVINCE + origin] += v
-        if origin != LOC_ABROAD:
+        scope = s.locations[origin].scope
+        Y[yr, Y_V_PROVINCE + scope] += v
+        if scope != SCOPE_ABROAD:
             Y[yr, Y_V_DOMESTIC] += v
             if kind != KIND_SERVICE:
                 Y[yr, Y_V_DOMESTIC_TECH] += v
                 if stype == SELLER_RESEARCH:
                     Y[yr, Y_V_RESEARCH_DOM] += v
-        if kind == KIND_TECH and origin == LOC_ABROAD:
+        if kind == KIND_TECH and scope == SCOPE_ABROAD:
             Y[yr, Y_V_TECH_ABROAD] += v
         Y[yr, Y_V_DIRECT + channel] += v
         Y[yr, Y_N_DIRECT + channel] += 1.0
@@ -444,7 +432,7 @@ def transact(s, p, t, i, k, channel, kint):
     if kind == KIND_SERVICE:
         gain *= p[P_SERVICE_LEARN]
     e[i].tech = min(1.0, e[i].tech + gain)
-    G[G_SPILL0 + e[i].sector] += gain
+    s.sectors[e[i].sector].spill += gain
     e[i].absorb = a + p[P_ABSORB_LEARN] * (1.0 - a)
     e[i].need = NEED_NONE
     e[i].pref = -1

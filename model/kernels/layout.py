@@ -21,6 +21,11 @@ is buyer ``i``'s technology level, ``o[k].price`` offer ``k``'s asking price):
                                   then the value transacted in each month
 ``Y``                             float64[years, NY]: yearly accumulators (``Y_*``)
 ``TX``                            float64[n, NTX]: transaction log (``TX_*``)
+``sectors`` (:data:`SECTOR`)      one per sector of the profile (its parameters, its
+                                  spill-over pool)
+``sizes`` (:data:`SIZE`)          one per firm-size class of the profile
+``locations`` (:data:`LOCATION`)  one per supplier location of the profile (its
+                                  parameters and scope)
 
 A record per agent keeps each kernel call to a few arrays (numba counts references to
 every array a kernel receives, on every call).
@@ -33,32 +38,43 @@ from collections import namedtuple
 import numpy as np
 
 # ----------------------------------------------------------------------------
-# Parameter vector layout. PARAM_NAMES[i] is the name of p[i].
+# Parameter vector layout.
+#
+# PARAM_ORDER is the order of every parameter: the global ones by name, and each family
+# of per-entity parameters (the sectors', size classes' and locations' own parameters,
+# declared in the profile) at one place, written "family.*", which stands for the
+# family's parameters of every entity in profile order (``sector_need.agro_forestry``,
+# ``sector_need.construction_mining``, ...). The Monte Carlo samples the uncertain ones
+# in this order, so a profile that keeps its entities' order keeps its sample.
+#
+# The vector ``p`` the kernels read holds the global parameters first, PARAM_NAMES[i]
+# at p[i] (compile-time indices P_*), then the per-entity parameters, one row per
+# entity: every sector's SECTOR_FAMILIES, then every size class's SIZE_FAMILIES, then
+# every location's LOCATION_FAMILIES. :func:`set_structure` copies them into the
+# run's ``sectors``, ``sizes`` and ``locations`` records at the start of a run.
 # ----------------------------------------------------------------------------
-PARAM_NAMES = (
+PARAM_ORDER = (
     # demand
-    "need_rate", "size_mult_small", "size_mult_medium", "coop_need_mult",
-    "sector_need_agro", "sector_need_construction", "sector_need_manufacturing",
-    "sector_need_services", "rd_share", "rd_need_mult", "tech_need_share",
-    "wtp_micro", "wtp_small", "wtp_medium", "wtp_service", "wtp_sigma",
+    "need_rate", "size_need.*", "coop_need_mult",
+    "sector_need.*", "rd_share", "rd_need_mult", "tech_need_share",
+    "size_wtp.*", "wtp_service", "wtp_sigma",
     "wtp_service_elasticity", "tech_init_mean", "absorb_init_mean", "init_sd",
     "need_patience", "init_need_share", "search_prob", "learn_rate", "absorb_learn",
     "service_learn_share", "spill_rate", "cross_fit", "quality_weight", "absorb_weight",
     "tech_complement",
     # supply
     "new_tasks_per_year", "initial_active_tasks", "task_duration_min",
-    "task_duration_max", "task_agro_share", "local_task_share", "results_per_task",
+    "task_duration_max", "task_share.*", "local_task_share", "results_per_task",
     "ec_base", "ec_max", "mr_base", "mr_ec", "partner_uptake", "local_offer_rate",
-    "outside_offer_rate", "vendor_offer_rate", "own_sector_share", "quality_local",
-    "quality_vn", "quality_abroad", "quality_sd", "price_service", "price_result",
-    "price_tech", "price_ip", "price_sigma", "price_mult_vn", "price_mult_abroad",
+    "outside_offer_rate", "vendor_offer_rate", "own_sector_share", "quality.*", "quality_sd",
+    "price_service", "price_result", "price_tech", "price_ip", "price_sigma", "price_mult.*",
     "licences_max", "offer_life",
     # research organisations' decisions: protect as IP, digitise
     "sale_belief", "belief_weight", "ip_cost", "ip_premium", "ip_support", "dig_cost",
     "dig_support", "platform_support", "dig_network_bonus",
     "decision_cost_sigma", "digit_rule",
     # search and intermediation
-    "k_direct", "vis_local", "vis_vn", "vis_abroad", "vis_int_local", "vis_event",
+    "k_direct", "visibility.*", "vis_int_local", "vis_event",
     "digit_vis_mult", "k_int", "int_vis_unconnected", "val_uncert", "int_uncert_cut",
     "p_use_int", "int_cap_base", "int_cap_gain", "int_skill_init", "skill_train",
     "skill_learn", "int_setup_stock", "int_stall_share", "int_breakeven_deals",
@@ -74,21 +90,30 @@ PARAM_NAMES = (
     "close_base", "close_gain", "tg1_outside_reach", "subsidy_max", "need_gain",
     "absorb_gain", "aware_gain", "intl_gain", "inflation", "economic_growth",
 )
+#: the families of per-entity parameters: name prefix, and the key of the profile's
+#: ``[[sectors]]`` / ``[[sizes]]`` / ``[[locations]]`` entry that gives it
+SECTOR_FAMILIES = (("sector_need", "need"), ("task_share", "task_share"))
+SIZE_FAMILIES = (("size_need", "need"), ("size_wtp", "wtp"))
+LOCATION_FAMILIES = (("visibility", "visibility"), ("quality", "quality"),
+                     ("price_mult", "price_mult"))
+NSF, NZF, NLF = len(SECTOR_FAMILIES), len(SIZE_FAMILIES), len(LOCATION_FAMILIES)
+FAMILY_NAMES = tuple(f for f, _ in SECTOR_FAMILIES + SIZE_FAMILIES + LOCATION_FAMILIES)
+#: the global parameters, in the order of ``p``
+PARAM_NAMES = tuple(n for n in PARAM_ORDER if not n.endswith(".*"))
 NP = len(PARAM_NAMES)
-(P_NEED_RATE, P_SIZE_SMALL, P_SIZE_MEDIUM, P_COOP_MULT, P_SEC_AGRO, P_SEC_CONSTR,
- P_SEC_MANUF, P_SEC_SERV, P_RD_SHARE, P_RD_MULT, P_TECH_NEED, P_WTP_MICRO,
- P_WTP_SMALL, P_WTP_MEDIUM, P_WTP_SERVICE, P_WTP_SIGMA, P_WTP_SERV_ELAST, P_TECH0,
+(P_NEED_RATE, P_COOP_MULT, P_RD_SHARE, P_RD_MULT, P_TECH_NEED, P_WTP_SERVICE, P_WTP_SIGMA,
+ P_WTP_SERV_ELAST, P_TECH0,
  P_ABSORB0, P_INIT_SD, P_PATIENCE, P_INIT_NEED_SHARE, P_SEARCH, P_LEARN, P_ABSORB_LEARN,
  P_SERVICE_LEARN, P_SPILL, P_CROSS_FIT, P_QUALITY_W, P_ABSORB_W, P_TECH_COMPLEMENT,
- P_NEW_TASKS, P_INIT_TASKS, P_TASK_DMIN, P_TASK_DMAX, P_TASK_AGRO, P_LOCAL_TASK,
+ P_NEW_TASKS, P_INIT_TASKS, P_TASK_DMIN, P_TASK_DMAX, P_LOCAL_TASK,
  P_RESULTS_TASK, P_EC_BASE, P_EC_MAX, P_MR_BASE, P_MR_EC, P_PARTNER,
- P_LOCAL_RATE, P_OUTSIDE_RATE, P_VENDOR_RATE, P_OWN_SECTOR, P_Q_LOCAL, P_Q_VN,
- P_Q_ABROAD, P_Q_SD, P_PRICE_SERV, P_PRICE_RES, P_PRICE_TECH, P_PRICE_IP, P_PRICE_SIGMA,
- P_PMULT_VN, P_PMULT_ABROAD, P_LICENCES, P_OFFER_LIFE,
+ P_LOCAL_RATE, P_OUTSIDE_RATE, P_VENDOR_RATE, P_OWN_SECTOR,
+ P_Q_SD, P_PRICE_SERV, P_PRICE_RES, P_PRICE_TECH, P_PRICE_IP, P_PRICE_SIGMA,
+ P_LICENCES, P_OFFER_LIFE,
  P_SALE_BELIEF, P_BELIEF_W, P_IP_COST, P_IP_PREMIUM, P_IP_SUPPORT, P_DIG_COST,
  P_DIG_SUPPORT, P_PLATFORM_SUPPORT, P_DIG_NET_BONUS, P_DECISION_SIGMA,
  P_DIGIT_RULE,
- P_K_DIRECT, P_VIS_LOCAL, P_VIS_VN, P_VIS_ABROAD, P_VIS_INT_LOCAL, P_VIS_EVENT,
+ P_K_DIRECT, P_VIS_INT_LOCAL, P_VIS_EVENT,
  P_DIG_VIS, P_K_INT, P_INT_VIS_UNCONN, P_VAL_UNCERT, P_INT_UNCERT_CUT, P_USE_INT,
  P_INT_CAP, P_INT_CAP_GAIN, P_INT_SKILL0, P_SKILL_TRAIN, P_SKILL_LEARN, P_INT_SETUP,
  P_INT_STALL, P_BREAKEVEN, P_EXIT_SHARE, P_PRIV_RATE, P_CONNECT_RULE,
@@ -110,14 +135,12 @@ SWITCHES = {
 # ----------------------------------------------------------------------------
 # Categorical codes
 # ----------------------------------------------------------------------------
-# sectors: 0 agro-forestry & food, 1 construction/materials/mining, 2 manufacturing,
-# 3 trade and services
-N_SECTORS = 4
-SECTOR_NAMES = ("agro_forestry", "construction_mining", "manufacturing", "services")
-SIZE_NAMES = ("micro", "small", "medium")
+# Sectors, size classes and locations are the profile's (``[[sectors]]`` ...): an
+# enterprise's ``sector`` is the index of its sector in the profile. What the model
+# knows of a location is its *scope*: in the province, elsewhere in Vietnam, abroad.
 ROLE_BUYER, ROLE_VENDOR = 0, 1
-LOC_PROVINCE, LOC_VIETNAM, LOC_ABROAD = 0, 1, 2
-ORIGIN_NAMES = ("province", "vietnam", "abroad")
+SCOPE_PROVINCE, SCOPE_VIETNAM, SCOPE_ABROAD = 0, 1, 2
+SCOPE_NAMES = ("province", "vietnam", "abroad")
 KIND_TECH, KIND_IP, KIND_RESULT, KIND_SERVICE = 0, 1, 2, 3
 KIND_NAMES = ("technology", "ip", "research_result", "service")
 SELLER_RESEARCH, SELLER_ENTERPRISE = 0, 1
@@ -134,8 +157,8 @@ NEED_NONE, NEED_SERVICE, NEED_TECH = -1, 0, 1
 S_ROLE, S_SECTOR, S_SIZE, S_COOP, S_LOC, S_AREA = range(6)
 NS = 6
 #: columns of a profile's research-organisation structure table ``Profile.RI0``
-#: (``RS_AREA``: its area, -1 outside the province; ``RS_STANDING``: the location class
-#: whose offer quality and output rate it has, its own location unless the profile says)
+#: (``RS_AREA``: its area, -1 outside the province; ``RS_STANDING``: the location whose
+#: offer quality and output rate it has, its own location unless the profile says)
 RS_LOC, RS_SECTOR, RS_UNIVERSITY, RS_AREA, RS_STANDING = range(5)
 NRS = 5
 #: columns of a profile's area table ``Profile.AR0``, one row per area of the province:
@@ -144,6 +167,12 @@ NRS = 5
 #: whether its buyers' deals are scored (the yearly accumulators count them)
 A_MARKET0, A_MARKET1, A_SERVED0, A_SERVED1, A_SCORED = range(5)
 NA = 5
+#: columns of a profile's table of sectors, size classes and locations ``Profile.XI0``
+#: (one row each, sectors first, then size classes, then locations): kind (``X_*``),
+#: scope (``SCOPE_*``, locations only)
+XS_KIND, XS_SCOPE = range(2)
+NXS = 2
+X_SECTOR, X_SIZE, X_LOCATION = range(3)
 
 # ----------------------------------------------------------------------------
 # State bundles: one structured array (a record per agent) per kind
@@ -197,12 +226,24 @@ OFFER = np.dtype([
 #: serves the area this month (set each month by :func:`.areas.area_month`).
 AREA = np.dtype([("market0", _I), ("market1", _I), ("served0", _I), ("served1", _I),
                  ("scored", _I), ("market", _I), ("served", _I)], align=True)
+#: Sectors: need multiplier of its buyers, share of the province's new S&T tasks (as
+#: drawn: :func:`set_structure` does not normalise them), technology gains of its firms
+#: from adoption this year (the spill-over pool).
+SECTOR = np.dtype([("need", _F), ("task_share", _F), ("spill", _F)], align=True)
+#: Firm-size classes: need multiplier, willingness to pay for a technology (bn VND).
+SIZE = np.dtype([("need", _F), ("wtp", _F)], align=True)
+#: Locations of suppliers: visibility to a buyer searching on its own, mean quality of
+#: offers, price multiplier; scope (``SCOPE_*``).
+LOCATION = np.dtype([("visibility", _F), ("quality", _F), ("price_mult", _F),
+                     ("scope", _I)], align=True)
 #: The whole state of one run: the agents' records (``ent[i].tech`` is enterprise i's
 #: technology level), the list of live offers (``live[j]``, j < G[G_N_LIVE]: searches
 #: sample it, so every look finds a live offer) and of free offer slots (``free[j]``,
-#: j < G[G_N_FREE]), the run-level scalars, the yearly accumulators and the log.
+#: j < G[G_N_FREE]), the run-level scalars, the yearly accumulators and the log, and the
+#: province's sectors, size classes and locations (with this run's parameters).
 RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "live", "free",
-                                   "G", "Y", "TX", "areas"))
+                                   "G", "Y", "TX", "sectors", "sizes", "locations",
+                                   "areas"))
 
 # ----------------------------------------------------------------------------
 # Run-level scalars G[G_*]
@@ -223,19 +264,20 @@ RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "liv
 # are merged (0: one market from the start; HUGE: never, the "no merger" case);
 # G_EVENT_OTHER: events this month that buyers in areas the programme does not serve
 # can reach (the base rate only); G_UNSERVED: some area is not served this month;
-# G_DEALS0 + m: deals in month m mod 12 (the programme's market's last twelve months);
-# G_SPILL0 + s: sector s's technology gains this year.
+# G_SEEN_VN: the location an in-province offer from another market is seen as (the
+# profile's first location elsewhere in Vietnam; -1 if none);
+# G_DEALS0 + m: deals in month m mod 12 (the programme's market's last twelve months).
 (G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_K1, G_K2, G_K3, G_K4, G_K5, G_K6,
  G_P1, G_P2, G_P3, G_P4, G_P5, G_P6, G_Q1, G_Q2, G_Q3, G_Q4, G_Q5, G_Q6,
  G_E2_COFUND, G_INCOME, G_OVERFLOW, G_TASK_SERIAL,
  G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
  G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_N_INT,
  G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
- G_OFFER_SERIAL, G_N_OPEN, G_MERGE_MONTH, G_EVENT_OTHER, G_UNSERVED, G_DEALS0) = range(51)
+ G_OFFER_SERIAL, G_N_OPEN, G_MERGE_MONTH, G_EVENT_OTHER, G_UNSERVED, G_SEEN_VN,
+ G_DEALS0) = range(52)
 #: which table was full (bits of G[G_OVERFLOW])
 FULL_OFFERS, FULL_TASKS, FULL_INTERMEDIARIES = 1, 2, 4
-G_SPILL0 = G_DEALS0 + 12
-G_MV0 = G_SPILL0 + N_SECTORS  # monthly transaction value (real, bn VND) from here on
+G_MV0 = G_DEALS0 + 12  # monthly transaction value (real, bn VND) from here on
 NG = G_MV0
 
 # Yearly accumulators

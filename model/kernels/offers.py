@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from stmarket.model.kernels.areas import served
 from stmarket.model.kernels.layout import (
     FULL_OFFERS,
     G_E1,
@@ -25,9 +26,6 @@ from stmarket.model.kernels.layout import (
     KIND_IP,
     KIND_RESULT,
     KIND_TECH,
-    LOC_PROVINCE,
-    LOC_VIETNAM,
-    N_SECTORS,
     P_BELIEF_W,
     P_DECISION_SIGMA,
     P_DIG_COST,
@@ -42,29 +40,22 @@ from stmarket.model.kernels.layout import (
     P_OFFER_LIFE,
     P_OWN_SECTOR,
     P_PLATFORM_SUPPORT,
-    P_PMULT_ABROAD,
-    P_PMULT_VN,
     P_PRICE_IP,
     P_PRICE_RES,
     P_PRICE_SERV,
     P_PRICE_SIGMA,
     P_PRICE_TECH,
-    P_Q_ABROAD,
-    P_Q_LOCAL,
     P_Q_SD,
-    P_Q_VN,
     P_QUALITY_W,
     P_SALE_BELIEF,
     P_TG1_OUTSIDE,
-    P_VIS_ABROAD,
-    P_VIS_LOCAL,
-    P_VIS_VN,
     PU_DIGITISE,
     PU_OFFER_SECTOR,
     PU_PRICE,
     PU_PROTECT,
     PU_QUALITY,
     PU_READY,
+    SCOPE_PROVINCE,
     SELLER_RESEARCH,
     Y_RESULTS_COMMERCIAL,
     Y_RESULTS_DIGITISED,
@@ -154,23 +145,15 @@ def kind_price(p, kind):
 
 
 @njit(cache=True, error_model="numpy")
-def origin_quality(p, origin):
-    """Mean quality of offers from an origin (province, rest of Vietnam, abroad)."""
-    if origin == LOC_PROVINCE:
-        return p[P_Q_LOCAL]
-    if origin == LOC_VIETNAM:
-        return p[P_Q_VN]
-    return p[P_Q_ABROAD]
+def origin_quality(s, origin):
+    """Mean quality of offers from an origin (a location: ``quality.<id>``)."""
+    return s.locations[origin].quality
 
 
 @njit(cache=True, error_model="numpy")
-def origin_price_mult(p, origin):
-    """Price multiplier of an origin relative to the province."""
-    if origin == LOC_PROVINCE:
-        return 1.0
-    if origin == LOC_VIETNAM:
-        return p[P_PMULT_VN]
-    return p[P_PMULT_ABROAD]
+def origin_price_mult(s, origin):
+    """Price multiplier of an origin (a location: ``price_mult.<id>``)."""
+    return s.locations[origin].price_mult
 
 
 @njit(cache=True, error_model="numpy")
@@ -184,7 +167,7 @@ def quality_factor(p, quality):
 def median_price(s, p, kind, origin, quality):
     """Median asking price of a new offer (billion VND, this year's prices: it grows
     with incomes, as willingness to pay does)."""
-    return kind_price(p, kind) * origin_price_mult(p, origin) * quality_factor(p, quality) \
+    return kind_price(p, kind) * origin_price_mult(s, origin) * quality_factor(p, quality) \
         * s.G[G_INCOME]
 
 
@@ -230,14 +213,10 @@ def digitisation_support(s, p, provincial):
 
 
 @njit(cache=True, error_model="numpy")
-def direct_visibility(p, origin):
+def direct_visibility(s, origin):
     """Chance that a buyer searching on its own sees a sampled, non-digitised offer of
-    this origin (``vis_local``, ``vis_vn``, ``vis_abroad``)."""
-    if origin == LOC_PROVINCE:
-        return p[P_VIS_LOCAL]
-    if origin == LOC_VIETNAM:
-        return p[P_VIS_VN]
-    return p[P_VIS_ABROAD]
+    this origin (a location: ``visibility.<id>``)."""
+    return s.locations[origin].visibility
 
 
 @njit(cache=True, error_model="numpy")
@@ -254,7 +233,7 @@ def digitisation_uplift(s, p, origin):
     directly, once digitised: visibility ``v`` of its origin becomes
     min(1, v x ``digit_vis_mult``), and more when a connected intermediary lists it on
     the national network (``dig_network_bonus``)."""
-    v = max(direct_visibility(p, origin), 1e-9)
+    v = max(direct_visibility(s, origin), 1e-9)
     bonus = p[P_DIG_NET_BONUS] if any_connected(s) else 0.0
     return (min(1.0, v * p[P_DIG_VIS]) / v - 1.0) * (1.0 + bonus)
 
@@ -265,9 +244,12 @@ def decides_to_protect(s, p, key, t, agent, k, seller, origin, provincial, psale
     """A research organisation protects a new result as IP when the licence income
     that protection secures (``ip_premium`` of the expected licence value) exceeds the
     cost of protection, its own draw around ``ip_cost``. TG1 bears ``ip_support`` of
-    the cost for provincial results, those of provincial tasks and of organisations in
-    the areas the programme serves (``tg1_outside_reach`` of that for others)."""
-    reach = 1.0 if provincial else p[P_TG1_OUTSIDE]
+    the cost for provincial tasks and in-province organisations, unless the
+    organisation's area is one the programme does not serve (before a merger);
+    ``tg1_outside_reach`` of that for others."""
+    area = s.res[seller].area
+    home = s.locations[origin].scope == SCOPE_PROVINCE and (area < 0 or served(s, area))
+    reach = 1.0 if provincial or home else p[P_TG1_OUTSIDE]
     support = min(0.95, p[P_IP_SUPPORT] * s.G[G_E1] * reach)
     z = normal(key, t, agent, PU_PROTECT, k, s.G)
     cost = decision_cost(s, p, p[P_IP_COST], support, z)
@@ -344,5 +326,8 @@ def offer_sector(s, p, key, t, agent, k, home):
     own = p[P_OWN_SECTOR]
     if u < own or own >= 1.0:
         return home
-    other = min(N_SECTORS - 2, int((u - own) / (1.0 - own) * (N_SECTORS - 1)))
+    n_sec = s.sectors.shape[0]
+    if n_sec < 2:
+        return home
+    other = min(n_sec - 2, int((u - own) / (1.0 - own) * (n_sec - 1)))
     return other if other < home else other + 1

@@ -37,15 +37,11 @@ from stmarket.model.kernels.layout import (
     G_OVERFLOW,
     G_P1,
     G_Q1,
-    G_SPILL0,
     G_TASK_HIGH,
     G_TASK_SERIAL,
     G_UNSERVED,
     KIND_RESULT,
     KIND_TECH,
-    LOC_PROVINCE,
-    LOC_VIETNAM,
-    N_SECTORS,
     NEED_NONE,
     NEED_TECH,
     P_ABSORB_GAIN,
@@ -69,7 +65,6 @@ from stmarket.model.kernels.layout import (
     P_PARTNER,
     P_RESULTS_TASK,
     P_SPILL,
-    P_TASK_AGRO,
     P_TASK_DMAX,
     P_TASK_DMIN,
     PROVINCE_AGENT,
@@ -81,6 +76,8 @@ from stmarket.model.kernels.layout import (
     PU_RESULTS,
     PU_TASK,
     PU_TASK_COUNT,
+    SCOPE_PROVINCE,
+    SCOPE_VIETNAM,
     SELLER_RESEARCH,
     Y_ABSORB_MEAN,
     Y_BUDGET,
@@ -233,7 +230,8 @@ def year_update(s, p, lev, key, t):
         G[G_INCOME] *= growth
         for k in range(int(G[G_N_SERVICE])):
             s.offers[k].price *= growth
-    absorb_sector = np.zeros(N_SECTORS)
+    sectors = s.sectors
+    absorb_sector = np.zeros(sectors.shape[0])
     for i in range(n_buyers):
         absorb_sector[e[i].sector] += e[i].absorb
     for i in range(n_buyers):
@@ -243,14 +241,14 @@ def year_update(s, p, lev, key, t):
             # spill-over: a sector's firms share spill_rate times last year's technology
             # gains from adoption in the sector, in proportion to absorptive capacity
             share = a / absorb_sector[sec] if absorb_sector[sec] > 0.0 else 0.0
-            e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * G[G_SPILL0 + sec] * share)
+            e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * sectors[sec].spill * share)
             # TG2: capacity building raises absorptive capacity (where it serves)
             e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * buyer_served(s, i) * (1.0 - a)
             e[i].wtp *= growth
             e[i].wtp_service *= growth
         e[i].need_p = need_probability(s, p, i)
-    for sec in range(N_SECTORS):
-        G[G_SPILL0 + sec] = 0.0
+    for sec in range(sectors.shape[0]):
+        sectors[sec].spill = 0.0
     for r in range(s.res.shape[0]):
         research_year(s, p, key, t, r)
     n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
@@ -285,16 +283,36 @@ def research_year(s, p, key, t, r):
 
 
 @njit(cache=True, error_model="numpy")
+def task_sector(s, u):
+    """The sector of a new provincial task, for a uniform draw ``u``: sector ``k`` with
+    its ``task_share`` over the sum of the shares (1 unless some share is uncertain);
+    the last sector takes what rounding leaves."""
+    sectors = s.sectors
+    n_sec = sectors.shape[0]
+    total = 0.0
+    for k in range(n_sec):
+        total += sectors[k].task_share
+    x = u * total
+    acc = 0.0
+    for k in range(n_sec - 1):
+        acc += sectors[k].task_share
+        if x < acc:
+            return k
+    return n_sec - 1
+
+
+@njit(cache=True, error_model="numpy")
 def new_task(s, Y, p, key, t, j, carried):
     """A provincial S&T task starts. It is led by an in-province organisation with
-    probability ``local_task_share`` (else by one elsewhere in Vietnam), is in
-    agro-forestry with ``task_agro_share``, and is enterprise-centred with a
-    probability that TG3's capability raises from ``ec_base`` towards ``ec_max``; an
-    enterprise-centred task has a partner buyer of its sector. A carried-over task (at
-    set-up) ends within ``task_duration_max`` months. The tasks are the programme's:
-    "in-province" means in an area it serves (an organisation in another area, before
-    a merger, is one elsewhere in Vietnam), and the partner is a buyer it serves."""
-    tk, res, G = s.tasks, s.res, s.G
+    probability ``local_task_share`` (else by one elsewhere in Vietnam), is in a
+    sector drawn by the sectors' ``task_share`` (:func:`task_sector`), and is
+    enterprise-centred with a probability that TG3's capability raises from ``ec_base``
+    towards ``ec_max``; an enterprise-centred task has a partner buyer of its sector. A
+    carried-over task (at set-up) ends within ``task_duration_max`` months. The tasks
+    are the programme's: "in-province" means in an area it serves (an organisation in
+    another area, before a merger, is one elsewhere in Vietnam), and the partner is a
+    buyer it serves."""
+    tk, res, G, locs = s.tasks, s.res, s.G, s.locations
     slot = -1
     for q in range(tk.shape[0]):
         if tk[q].active == 0:
@@ -314,19 +332,21 @@ def new_task(s, Y, p, key, t, j, carried):
     n_local = 0
     n_vn = 0
     for r in range(n_res):
-        if res[r].loc == LOC_PROVINCE and served(s, res[r].area):
+        scope = locs[res[r].loc].scope
+        if scope == SCOPE_PROVINCE and served(s, res[r].area):
             n_local += 1
-        elif res[r].loc == LOC_VIETNAM or res[r].loc == LOC_PROVINCE:
+        elif scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE:
             n_vn += 1
-    want = LOC_PROVINCE if (u_org < p[P_LOCAL_TASK] and n_local > 0) or n_vn == 0 \
-        else LOC_VIETNAM
-    pick = int(u_pick * (n_local if want == LOC_PROVINCE else n_vn))
+    want = SCOPE_PROVINCE if (u_org < p[P_LOCAL_TASK] and n_local > 0) or n_vn == 0 \
+        else SCOPE_VIETNAM
+    pick = int(u_pick * (n_local if want == SCOPE_PROVINCE else n_vn))
     org = -1
     c = 0
     for r in range(n_res):
-        here = res[r].loc == LOC_PROVINCE and served(s, res[r].area)
-        domestic = res[r].loc == LOC_VIETNAM or res[r].loc == LOC_PROVINCE
-        if (here if want == LOC_PROVINCE else domestic and not here):
+        scope = locs[res[r].loc].scope
+        here = scope == SCOPE_PROVINCE and served(s, res[r].area)
+        domestic = scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE
+        if (here if want == SCOPE_PROVINCE else domestic and not here):
             if c == pick:
                 org = r
                 break
@@ -335,11 +355,7 @@ def new_task(s, Y, p, key, t, j, carried):
         return
     if slot + 1 > G[G_TASK_HIGH]:
         G[G_TASK_HIGH] = slot + 1
-    agro = p[P_TASK_AGRO]
-    if u_sec < agro:
-        sector = 0
-    else:
-        sector = 1 + min(N_SECTORS - 2, int((u_sec - agro) / (1.0 - agro) * (N_SECTORS - 1)))
+    sector = task_sector(s, u_sec)
     ec_p = p[P_EC_BASE] + (p[P_EC_MAX] - p[P_EC_BASE]) * G[G_E3]
     ec = 1 if u_ec < ec_p else 0
     tk[slot].active = 1

@@ -37,17 +37,22 @@ from stmarket.model.kernels.layout import (
     G_NORMALS,
     G_OFFER_HIGH,
     G_OVERFLOW,
+    G_SEEN_VN,
     G_VENDOR_EXP,
     HUGE,
     INTERMEDIARY,
     KIND_SERVICE,
-    LOC_PROVINCE,
+    LOCATION,
     NEED_NONE,
     NEED_SERVICE,
     NEED_TECH,
     NG,
+    NLF,
+    NP,
+    NSF,
     NTX,
     NY,
+    NZF,
     OFFER,
     P_ABSORB0,
     P_INIT_NEED_SHARE,
@@ -62,12 +67,9 @@ from stmarket.model.kernels.layout import (
     P_RD_SHARE,
     P_TECH0,
     P_VENDOR_RATE,
-    P_WTP_MEDIUM,
-    P_WTP_MICRO,
     P_WTP_SERV_ELAST,
     P_WTP_SERVICE,
     P_WTP_SIGMA,
-    P_WTP_SMALL,
     PU_INIT,
     PU_INIT_OFFERS,
     PU_LIFE,
@@ -87,9 +89,17 @@ from stmarket.model.kernels.layout import (
     S_ROLE,
     S_SECTOR,
     S_SIZE,
+    SCOPE_PROVINCE,
+    SCOPE_VIETNAM,
+    SECTOR,
     SELLER_ENTERPRISE,
     SELLER_RESEARCH,
+    SIZE,
     TASK,
+    X_SECTOR,
+    X_SIZE,
+    XS_KIND,
+    XS_SCOPE,
     RunState,
 )
 from stmarket.model.kernels.offers import draw_price, new_result, offer_sector, origin_quality
@@ -113,7 +123,7 @@ from stmarket.model.kernels.rng import (
 
 
 @njit(cache=True, error_model="numpy")
-def allocate(EI0, RI0, AR0, merge_month, n_tasks, n_ints, n_offers, n_months, n_tx):
+def allocate(EI0, RI0, XI0, AR0, merge_month, n_tasks, n_ints, n_offers, n_months, n_tx):
     """A run's state, empty but for the province's structure.
 
     Parameters
@@ -123,6 +133,8 @@ def allocate(EI0, RI0, AR0, merge_month, n_tasks, n_ints, n_offers, n_months, n_
         first.
     RI0 : int64[n_res, NRS]
         Research organisation structure (location, sector, university, area, standing).
+    XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
+        Sectors, size classes and locations (kind, scope), in that order.
     AR0 : int64[n_areas, NA]
         The areas: market before and after the merger, served by the programme before
         and after, scored.
@@ -172,11 +184,49 @@ def allocate(EI0, RI0, AR0, merge_month, n_tasks, n_ints, n_offers, n_months, n_
     offers = np.zeros(n_offers, dtype=OFFER)
     for k in range(n_offers):
         offers[k].pos = -1
+    n_x = XI0.shape[0]
+    n_sec = 0
+    n_size = 0
+    for j in range(n_x):
+        n_sec += XI0[j, XS_KIND] == X_SECTOR
+        n_size += XI0[j, XS_KIND] == X_SIZE
+    sectors = np.zeros(n_sec, dtype=SECTOR)
+    sizes = np.zeros(n_size, dtype=SIZE)
+    locations = np.zeros(n_x - n_sec - n_size, dtype=LOCATION)
     G = np.zeros(NG + n_months)
     G[G_MERGE_MONTH] = merge_month
+    G[G_SEEN_VN] = -1.0
+    for j in range(locations.shape[0]):
+        locations[j].scope = XI0[n_sec + n_size + j, XS_SCOPE]
+        if locations[j].scope == SCOPE_VIETNAM and G[G_SEEN_VN] < 0.0:
+            G[G_SEEN_VN] = j  # in-province offers of another market are seen as from here
     return RunState(ent, res, tasks, ints, offers, np.zeros(n_offers, np.int64),
                     np.zeros(n_offers, np.int64), G,
-                    np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)), areas)
+                    np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)), sectors, sizes,
+                    locations, areas)
+
+
+@njit(cache=True, error_model="numpy")
+def set_structure(s, p):
+    """Copy this run's per-entity parameters from ``p`` (after the NP global ones: a
+    row of SECTOR_FAMILIES per sector, then of SIZE_FAMILIES per size class, then of
+    LOCATION_FAMILIES per location) into the sectors', size classes' and locations'
+    records, and empty the sectors' spill-over pools."""
+    j = NP
+    for k in range(s.sectors.shape[0]):
+        s.sectors[k].need = p[j]
+        s.sectors[k].task_share = p[j + 1]
+        s.sectors[k].spill = 0.0
+        j += NSF
+    for k in range(s.sizes.shape[0]):
+        s.sizes[k].need = p[j]
+        s.sizes[k].wtp = p[j + 1]
+        j += NZF
+    for k in range(s.locations.shape[0]):
+        s.locations[k].visibility = p[j]
+        s.locations[k].quality = p[j + 1]
+        s.locations[k].price_mult = p[j + 2]
+        j += NLF
 
 
 @njit(cache=True, error_model="numpy")
@@ -191,7 +241,7 @@ def init_buyers(s, p, key):
         if e[i].role == ROLE_BUYER:
             n_b += 1
     G[G_N_BUYERS] = n_b
-    wtp_size = (p[P_WTP_MICRO], p[P_WTP_SMALL], p[P_WTP_MEDIUM])
+    sizes = s.sizes
     for i in range(n_e):
         e[i].need = NEED_NONE
         e[i].need_age = 0
@@ -204,10 +254,10 @@ def init_buyers(s, p, key):
         e[i].tech = clip01(p[P_TECH0] + p[P_INIT_SD] * z1)
         e[i].absorb = clip01(p[P_ABSORB0] + p[P_INIT_SD] * z2)
         z3, z4 = normal_pair(key, t0, i, PU_INIT, 3, G)
-        scale = wtp_size[e[i].size_class]
+        scale = sizes[e[i].size_class].wtp
         e[i].wtp = scale * np.exp(p[P_WTP_SIGMA] * z3)
         # a service is worth less than proportionally more to a larger firm
-        e[i].wtp_service = p[P_WTP_SERVICE] * (scale / p[P_WTP_MICRO]) ** p[P_WTP_SERV_ELAST] \
+        e[i].wtp_service = p[P_WTP_SERVICE] * (scale / sizes[0].wtp) ** p[P_WTP_SERV_ELAST] \
             * np.exp(p[P_WTP_SIGMA] * z4)
     # needs already in progress in January of the first year: init_need_share of a
     # need's patience worth of need formation, at random ages (the market does not
@@ -235,8 +285,9 @@ def init_offers(s, p, key):
     n_b = int(G[G_N_BUYERS])
     for r in range(n_r):  # output and quality follow the organisation's standing
         standing = res[r].standing
-        res[r].rate = p[P_LOCAL_RATE] if standing == LOC_PROVINCE else p[P_OUTSIDE_RATE]
-        res[r].quality = origin_quality(p, standing)
+        local = s.locations[standing].scope == SCOPE_PROVINCE
+        res[r].rate = p[P_LOCAL_RATE] if local else p[P_OUTSIDE_RATE]
+        res[r].quality = origin_quality(s, standing)
         res[r].exp_rate = np.exp(-res[r].rate)
     G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
@@ -265,7 +316,7 @@ def init_offers(s, p, key):
             a = n_b + (k - n_r)
             seller, stype, loc, sector = a, SELLER_ENTERPRISE, e[a].loc, e[a].sector
             area, standing = e[a].area, loc
-        q = clip01(origin_quality(p, standing)
+        q = clip01(origin_quality(s, standing)
                    + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
         o[k].active = 1
         o[k].seller = seller
@@ -298,7 +349,7 @@ def init_offers(s, p, key):
             else:
                 sector = offer_sector(s, p, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
-                               e[a].loc, sector, 1.0, 0, origin_quality(p, e[a].loc))
+                               e[a].loc, sector, 1.0, 0, origin_quality(s, e[a].loc))
             if k >= 0:
                 o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
 
@@ -309,6 +360,7 @@ def init_state(s, p, key):
     buyers, research organisations' rates, the offer table, and the provincial tasks
     already under way. Buyers must come first among the enterprises, then vendors."""
     s.G[G_INCOME] = 1.0
+    set_structure(s, p)
     area_month(s, 0)  # the areas' markets as in the first month
     init_buyers(s, p, key)
     init_offers(s, p, key)
@@ -403,14 +455,14 @@ def grown(full, n_tasks, n_ints, n_offers):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_batch(P, LEV, seeds, runs, EI0, RI0, AR0, merge_month, n_tasks, n_ints, n_offers,
-              n_months, Y_out, draws_out):
+def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, AR0, merge_month, n_tasks, n_ints,
+              n_offers, n_months, Y_out, draws_out):
     """Run many simulations in parallel, one per row of ``P``.
 
     Parameters
     ----------
-    P : float64[n_runs, NP]
-        Parameter vectors.
+    P : float64[n_runs, NP + per-entity parameters]
+        Parameter vectors (layout: :func:`set_structure`).
     LEV : float64[n_runs, 6, n_years]
         Yearly budget of each task group (billion VND).
     seeds, runs : int64[n_runs]
@@ -420,6 +472,8 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, AR0, merge_month, n_tasks, n_ints, 
         Enterprise structure (role, sector, size, cooperative, location, area).
     RI0 : int64[n_res, NRS]
         Research organisation structure (location, sector, university, area, standing).
+    XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
+        Sectors, size classes and locations (kind, scope).
     AR0 : int64[n_areas, NA]
         The areas (see :func:`allocate`).
     merge_month : int
@@ -435,10 +489,10 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, AR0, merge_month, n_tasks, n_ints, 
     for b in prange(P.shape[0]):
         key = make_key(seeds[b], runs[b])
         n_t, n_i, n_o = n_tasks, n_ints, n_offers
-        s = allocate(EI0, RI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
+        s = allocate(EI0, RI0, XI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
         while not run_one(s, P[b], LEV[b], key, n_months):
             n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
-            s = allocate(EI0, RI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
+            s = allocate(EI0, RI0, XI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
         Y_out[b, :, :] = s.Y
         draws_out[b, 0] = s.G[G_DRAWS]
         draws_out[b, 1] = s.G[G_NORMALS]
