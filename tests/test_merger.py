@@ -239,6 +239,15 @@ def test_area_outside_the_province_is_refused(tmp_path):
     assert exc.value.key == "vendors[0].area"
 
 
+def test_merger_needs_a_location_elsewhere_in_vietnam(tmp_path):
+    """Before the merger the other area's suppliers are seen as from a location of scope
+    vietnam: a profile with a merger and none is refused."""
+    path = _edited(tmp_path, 'scope = "vietnam"', 'scope = "abroad"')
+    with pytest.raises(InputError) as exc:
+        load_profile(path)
+    assert exc.value.key == "merger"
+
+
 def test_settings_refused_where_they_mean_nothing(profile, merged):
     with pytest.raises(InputError, match="no \\[merger\\]"):
         profile.with_merger(False)
