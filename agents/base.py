@@ -57,6 +57,30 @@ class Column:
         return getattr(agent.model.state.s, self.bundle)[self.field]
 
 
+class IdColumn(Column):
+    """Read-only attribute: the id of the profile's sector, size class or location whose
+    index is stored in ``model.state.s.<bundle>[<field>][agent.index]``.
+
+    Parameters
+    ----------
+    bundle, field : str
+        As for :class:`Column`.
+    kind : str
+        ``"sectors"``, ``"sizes"`` or ``"locations"``: the profile's list of entities.
+    doc : str
+        Docstring of the attribute.
+    """
+
+    def __init__(self, bundle: str, field: str, kind: str, doc: str = "") -> None:
+        super().__init__(bundle, field, int, False, doc)
+        self.kind = kind
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        return getattr(agent.model.profile, self.kind)[int(self.values(agent)[agent.index])].id
+
+
 class StateAgent(mesa.Agent):
     """A Mesa agent that is record ``index`` of its kind's array in the run state."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stmarket.agents.base import Column, StateAgent
+from stmarket.agents.base import Column, IdColumn, StateAgent
 from stmarket.model import kernels as K
 
 _NEEDS = {K.NEED_NONE: None, K.NEED_SERVICE: "service", K.NEED_TECH: "technology"}
@@ -35,6 +35,11 @@ class Enterprise(StateAgent):
 
     role = Column("ent", "role", lambda v: "buyer" if v == K.ROLE_BUYER else "vendor",
                   doc="'buyer' (in the province) or 'vendor' (outside supplier).")
+    sector = IdColumn("ent", "sector", "sectors", doc="Sector id (the profile's [[sectors]]).")
+    size = IdColumn("ent", "size_class", "sizes",
+                    doc="Size class id (the profile's [[sizes]]: micro, small, ...).")
+    location = IdColumn("ent", "loc", "locations",
+                        doc="Location id (the profile's [[locations]]).")
     is_cooperative = Column("ent", "coop", bool, doc="A cooperative rather than a company.")
     does_rd = Column("ent", "rd", bool, doc="Spends on R&D (drawn at set-up).")
     tech_level = Column("ent", "tech", writable=True, doc="Technology level, 0-1.")
@@ -55,21 +60,6 @@ class Enterprise(StateAgent):
         """The area of the province it is in (``"province"`` for a profile without
         areas, ``"outside"`` for a vendor outside the province)."""
         return self.model.profile.areas.label(int(self.model.state.s.ent[self.index]["area"]))
-
-    @property
-    def sector(self) -> str:
-        """Sector id (one of the profile's ``[[sectors]]``)."""
-        return self.model.profile.sectors[int(self.model.state.s.ent[self.index]["sector"])].id
-
-    @property
-    def size(self) -> str:
-        """Size class id (one of the profile's ``[[sizes]]``: micro, small, ...)."""
-        return self.model.profile.sizes[int(self.model.state.s.ent[self.index]["size_class"])].id
-
-    @property
-    def location(self) -> str:
-        """Location id (one of the profile's ``[[locations]]``)."""
-        return self.model.profile.locations[int(self.model.state.s.ent[self.index]["loc"])].id
 
     @property
     def label(self) -> str:

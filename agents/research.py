@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stmarket.agents.base import Column, StateAgent
+from stmarket.agents.base import Column, IdColumn, StateAgent
 from stmarket.model import kernels as K
 
 
@@ -35,6 +35,9 @@ class ResearchOrganisation(StateAgent):
     quality : float, mean quality of its offers (0-1)
     """
 
+    location = IdColumn("res", "loc", "locations",
+                        doc="Location id (the profile's [[locations]]).")
+    sector = IdColumn("res", "sector", "sectors", doc="Main sector id (the profile's [[sectors]]).")
     is_university = Column("res", "university", bool, doc="A university (else an institute).")
     output_rate = Column("res", "rate", doc="New offers per month (set from the parameters).")
     quality = Column("res", "quality", writable=True, doc="Mean quality of its offers.")
@@ -49,16 +52,6 @@ class ResearchOrganisation(StateAgent):
     def area(self) -> str:
         """The area of the province it is in (``"outside"`` if not in the province)."""
         return self.model.profile.areas.label(int(self.model.state.s.res[self.index]["area"]))
-
-    @property
-    def location(self) -> str:
-        """Location id (one of the profile's ``[[locations]]``)."""
-        return self.model.profile.locations[int(self.model.state.s.res[self.index]["loc"])].id
-
-    @property
-    def sector(self) -> str:
-        """Main sector id (one of the profile's ``[[sectors]]``)."""
-        return self.model.profile.sectors[int(self.model.state.s.res[self.index]["sector"])].id
 
     @property
     def label(self) -> str:

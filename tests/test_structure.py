@@ -152,10 +152,10 @@ def test_task_shares_choose_the_sector_of_new_tasks(tmp_path):
     K.set_structure(s, prof.space.central())
     shares = np.array([0.60, 0.11, 0.11, 0.11, 0.07])
     u = np.linspace(0.0, 1.0, 20001)[:-1]
-    got = np.bincount([K.task_sector(s, x) for x in u], minlength=5) / u.size
+    got = np.bincount([K.task_sector(s.sectors, x) for x in u], minlength=5) / u.size
     assert got == pytest.approx(shares, abs=1e-3)
     s.sectors["task_share"][:] = 2 * shares  # uncertain shares that do not add up to 1
-    got2 = np.bincount([K.task_sector(s, x) for x in u], minlength=5) / u.size
+    got2 = np.bincount([K.task_sector(s.sectors, x) for x in u], minlength=5) / u.size
     assert np.array_equal(got, got2)
 
 

@@ -165,7 +165,7 @@ def vendor_step(s, p, key, t, i):
     for j in range(n):
         sector = offer_sector(s, p, key, t, i, j, e[i].sector)
         new_result(s, s.Y, p, key, t, i, 2 * j, i, SELLER_ENTERPRISE, loc, sector, 1.0, 0,
-                   origin_quality(s, loc))
+                   origin_quality(s.locations, loc))
 
 
 @njit(cache=True, error_model="numpy")
@@ -175,17 +175,25 @@ def channel_visibility(s, p, channel, origin, connected, srv):
     in-province offers with ``vis_int_local``, and outside ones in full once connected
     to the national network; TG6 raises the visibility of foreign offers to buyers
     the programme serves, ``srv`` = 1)."""
+    return location_visibility(s.locations, s.G, p, channel, origin, connected, srv)
+
+
+@njit(cache=True, error_model="numpy")
+def location_visibility(locations, G, p, channel, origin, connected, srv):
+    """:func:`channel_visibility` from the arrays it reads (a search calls it for
+    every location: a kernel call costs a reference count per array it takes from the
+    state)."""
     if channel == CH_EVENT:
         return p[P_VIS_EVENT]
-    scope = s.locations[origin].scope
+    scope = locations[origin].scope
     if channel != CH_INTERMEDIARY:
-        v = direct_visibility(s, origin)
+        v = direct_visibility(locations, origin)
     elif scope == SCOPE_PROVINCE:
         v = p[P_VIS_INT_LOCAL]
     else:
         v = 1.0 if connected else p[P_INT_VIS_UNCONN]
     if scope == SCOPE_ABROAD:
-        v *= 1.0 + p[P_INTL_GAIN] * s.G[G_E6] * srv  # TG6: international integration
+        v *= 1.0 + p[P_INTL_GAIN] * G[G_E6] * srv  # TG6: international integration
     return min(1.0, v)
 
 
@@ -306,6 +314,13 @@ def search_and_buy(s, p, key, t, i):
     market = s.areas[e[i].area].market
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
+    # the visibility through this channel of an offer from each location (computed once
+    # a search, not once a look: a kernel call costs more than the arithmetic)
+    locs = s.locations
+    n_loc = locs.shape[0]
+    vis_loc = np.empty(n_loc)
+    for loc in range(n_loc):
+        vis_loc[loc] = location_visibility(locs, G, p, channel, loc, connected, srv)
     best = -1
     best_s = 0.0
     pref = e[i].pref
@@ -323,8 +338,7 @@ def search_and_buy(s, p, key, t, i):
             k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
             if need != NEED_SERVICE:
                 k = s.live[k]
-            vis = channel_visibility(s, p, channel, seen_origin(s, k, market), connected,
-                                     srv)
+            vis = vis_loc[seen_origin(s, k, market)]
             if o[k].digitised == 1:
                 vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
             if vis < 1.0:

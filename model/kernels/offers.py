@@ -145,15 +145,17 @@ def kind_price(p, kind):
 
 
 @njit(cache=True, error_model="numpy")
-def origin_quality(s, origin):
-    """Mean quality of offers from an origin (a location: ``quality.<id>``)."""
-    return s.locations[origin].quality
+def origin_quality(locations, origin):
+    """Mean quality of offers from an origin (a location: ``quality.<id>``). Helpers
+    this small take the ``locations`` records, not the whole state: a kernel call
+    costs a reference count per array it receives."""
+    return locations[origin].quality
 
 
 @njit(cache=True, error_model="numpy")
-def origin_price_mult(s, origin):
+def origin_price_mult(locations, origin):
     """Price multiplier of an origin (a location: ``price_mult.<id>``)."""
-    return s.locations[origin].price_mult
+    return locations[origin].price_mult
 
 
 @njit(cache=True, error_model="numpy")
@@ -167,7 +169,8 @@ def quality_factor(p, quality):
 def median_price(s, p, kind, origin, quality):
     """Median asking price of a new offer (billion VND, this year's prices: it grows
     with incomes, as willingness to pay does)."""
-    return kind_price(p, kind) * origin_price_mult(s, origin) * quality_factor(p, quality) \
+    return kind_price(p, kind) * origin_price_mult(s.locations, origin) \
+        * quality_factor(p, quality) \
         * s.G[G_INCOME]
 
 
@@ -213,10 +216,10 @@ def digitisation_support(s, p, provincial):
 
 
 @njit(cache=True, error_model="numpy")
-def direct_visibility(s, origin):
+def direct_visibility(locations, origin):
     """Chance that a buyer searching on its own sees a sampled, non-digitised offer of
     this origin (a location: ``visibility.<id>``)."""
-    return s.locations[origin].visibility
+    return locations[origin].visibility
 
 
 @njit(cache=True, error_model="numpy")
@@ -233,7 +236,7 @@ def digitisation_uplift(s, p, origin):
     directly, once digitised: visibility ``v`` of its origin becomes
     min(1, v x ``digit_vis_mult``), and more when a connected intermediary lists it on
     the national network (``dig_network_bonus``)."""
-    v = max(direct_visibility(s, origin), 1e-9)
+    v = max(direct_visibility(s.locations, origin), 1e-9)
     bonus = p[P_DIG_NET_BONUS] if any_connected(s) else 0.0
     return (min(1.0, v * p[P_DIG_VIS]) / v - 1.0) * (1.0 + bonus)
 

@@ -283,11 +283,10 @@ def research_year(s, p, key, t, r):
 
 
 @njit(cache=True, error_model="numpy")
-def task_sector(s, u):
+def task_sector(sectors, u):
     """The sector of a new provincial task, for a uniform draw ``u``: sector ``k`` with
     its ``task_share`` over the sum of the shares (1 unless some share is uncertain);
     the last sector takes what rounding leaves."""
-    sectors = s.sectors
     n_sec = sectors.shape[0]
     total = 0.0
     for k in range(n_sec):
@@ -355,7 +354,7 @@ def new_task(s, Y, p, key, t, j, carried):
         return
     if slot + 1 > G[G_TASK_HIGH]:
         G[G_TASK_HIGH] = slot + 1
-    sector = task_sector(s, u_sec)
+    sector = task_sector(s.sectors, u_sec)
     ec_p = p[P_EC_BASE] + (p[P_EC_MAX] - p[P_EC_BASE]) * G[G_E3]
     ec = 1 if u_ec < ec_p else 0
     tk[slot].active = 1

@@ -287,7 +287,7 @@ def init_offers(s, p, key):
         standing = res[r].standing
         local = s.locations[standing].scope == SCOPE_PROVINCE
         res[r].rate = p[P_LOCAL_RATE] if local else p[P_OUTSIDE_RATE]
-        res[r].quality = origin_quality(s, standing)
+        res[r].quality = origin_quality(s.locations, standing)
         res[r].exp_rate = np.exp(-res[r].rate)
     G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
@@ -316,7 +316,7 @@ def init_offers(s, p, key):
             a = n_b + (k - n_r)
             seller, stype, loc, sector = a, SELLER_ENTERPRISE, e[a].loc, e[a].sector
             area, standing = e[a].area, loc
-        q = clip01(origin_quality(s, standing)
+        q = clip01(origin_quality(s.locations, standing)
                    + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
         o[k].active = 1
         o[k].seller = seller
@@ -349,7 +349,7 @@ def init_offers(s, p, key):
             else:
                 sector = offer_sector(s, p, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
-                               e[a].loc, sector, 1.0, 0, origin_quality(s, e[a].loc))
+                               e[a].loc, sector, 1.0, 0, origin_quality(s.locations, e[a].loc))
             if k >= 0:
                 o[k].expires = int(uniform(key, t0, a, PU_LIFE, j, G) * life)
 
