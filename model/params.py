@@ -40,8 +40,8 @@ _INTEGERS = {"licences_max", "k_direct", "k_int", "k_event", "initial_active_tas
 _SWITCHES = set(K.SWITCHES)
 # allowed domain of every parameter that is not a probability: (low, high)
 _DOMAIN = {
-    "need_rate": (0.0, 1.0), "new_tasks_per_year": (0.0, 60.0),
-    "initial_active_tasks": (0.0, 200.0), "task_duration_min": (1.0, 120.0),
+    "need_rate": (0.0, 1.0), "new_tasks_per_year": (0.0, 1e5),
+    "initial_active_tasks": (0.0, 1e6), "task_duration_min": (1.0, 120.0),
     "task_duration_max": (1.0, 120.0), "results_per_task": (1.0, 10.0),
     "need_patience": (1.0, 120.0), "offer_life": (1.0, 240.0),
     "licences_max": (1.0, 1000.0), "k_direct": (1.0, 100.0), "k_int": (1.0, 200.0),

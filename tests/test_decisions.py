@@ -593,7 +593,8 @@ def _deals(G, counts):
 
 
 def test_private_entry_iff_expected_deals_reach_break_even(prov):
-    st = _fresh(prov, _p(prov, private_rate=1.0, p_use_int=0.5, int_breakeven_deals=10.0))
+    # would-be entrants every month (private_rate per 1,000 buyers: dozens a month here)
+    st = _fresh(prov, _p(prov, private_rate=1000.0, p_use_int=0.5, int_breakeven_deals=10.0))
     G, m = st.G, st.ints
     _deals(G, [2.0] * 9 + [1.0])  # 19 deals: half through intermediaries, 9.5 < 10
     assert K.entrant_deals(st.s, st.p) == 9.5
@@ -613,17 +614,20 @@ def test_private_entry_iff_expected_deals_reach_break_even(prov):
     assert G[K.G_N_INT] == G[K.G_N_OPEN] == 2 and m.public[1] == 0
 
 
-def test_a_would_be_entrant_comes_along_with_private_rate(prov):
-    st = _fresh(prov, _p(prov, private_rate=0.3, int_breakeven_deals=1.0))
-    _deals(st.G, [100.0])
+def test_would_be_entrants_come_along_with_private_rate_per_1000_buyers(prov):
+    st = _fresh(prov, _p(prov, int_breakeven_deals=1.0))
+    lam = 0.3  # would-be entrants a month: private_rate x buyers / 1,000
+    st.p[K.P_PRIV_RATE] = lam * 1000.0 / st.G[K.G_N_BUYERS]
+    _deals(st.G, [100.0])  # room for every entrant of the month
     entered = []
     for t in _trials(st, 12, 10, range(100)):
         st.ints[:] = 0
         st.G[[K.G_N_INT, K.G_N_OPEN]] = 0.0
         _k(st, K.intermediaries_enter, t)
-        entered.append(st.G[K.G_N_INT] == 1)
-        assert entered[-1] == (_uniform(st.key, t, K.PROVINCE_AGENT, K.PU_FORM_PRIVATE, 0) < 0.3)
-    _bernoulli(entered, 0.3)
+        u = _uniform(st.key, t, K.PROVINCE_AGENT, K.PU_FORM_PRIVATE, 0)
+        assert st.G[K.G_N_INT] == K.poisson(lam, u)
+        entered.append(st.G[K.G_N_INT] >= 1)
+    _bernoulli(entered, 1.0 - np.exp(-lam))
 
 
 def test_an_entrant_counts_the_deals_of_the_last_twelve_months(prov):
@@ -811,7 +815,7 @@ def _growing(prov):
     big = dataclasses.replace(prov, capacity={"tasks": 512, "intermediaries": 128,
                                               "offers": 8192})
     P = np.array([_p(prov), _p(prov, lag_form=1, digit_rule=1, connect_rule=1),
-                  _p(prov, private_rate=0.5, int_breakeven_deals=1.0, int_setup_stock=0.2,
+                  _p(prov, private_rate=20.0, int_breakeven_deals=1.0, int_setup_stock=0.2,
                      connect_rule=1, connect_rate=0.5)])
     return tiny, big, P, load_scenario("plan_2257").budgets(prov.years)
 

@@ -33,6 +33,7 @@ from stmarket.model.kernels.layout import (
     G_EVENT_OTHER,
     G_LOG,
     G_MV0,
+    G_N_INT,
     G_N_LIVE,
     G_N_OPEN,
     G_N_SERVICE,
@@ -281,7 +282,7 @@ def choose_channel(s, p, key, t, i):
             1.0 - (1.0 - p[P_ATTEND]) ** n_ev:
         return CH_EVENT, -1
     if srv and G[G_N_OPEN] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
-        for k in range(m.shape[0]):
+        for k in range(int(G[G_N_INT])):  # slots in use; those after never opened
             if m[k].active == 1 and m[k].used < np.floor(m[k].capacity):
                 m[k].used += 1.0
                 return CH_INTERMEDIARY, k

@@ -14,6 +14,7 @@ from stmarket.model.kernels.layout import (
     G_E4,
     G_E6,
     G_K4,
+    G_N_BUYERS,
     G_N_INT,
     G_N_OPEN,
     G_OVERFLOW,
@@ -38,7 +39,7 @@ from stmarket.model.kernels.layout import (
     PU_CONNECT,
     PU_FORM_PRIVATE,
 )
-from stmarket.model.kernels.rng import uniform
+from stmarket.model.kernels.rng import poisson, uniform
 
 
 # ----------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def book_month(s, p):
     months (exponentially weighted), its skill grows with the deals it brokered."""
     m = s.ints
     keep = 11.0 / 12.0
-    for k in range(m.shape[0]):
+    for k in range(int(s.G[G_N_INT])):
         if m[k].active == 0:
             continue
         sk = m[k].skill
@@ -180,10 +181,12 @@ def entrant_deals(s, p):
 def intermediaries_enter(s, p, key, t):
     """The province opens its public intermediary once TG4 has built the capability
     it needs (``int_setup_stock``: staff, platform; it reopens when a stalled one's
-    capability is back). A would-be private intermediary comes along with probability
-    ``private_rate`` a month and opens when the deals it can expect (within its
-    capacity) reach the deals it needs to break even (``int_breakeven_deals``): its
-    costs are counted in deals, so the test scales with the market."""
+    capability is back). Would-be private intermediaries come along in proportion to
+    the market: a Poisson number a month, ``private_rate`` per 1,000 buyers. Each opens
+    while the deals it can expect (within its capacity, the market's intermediated
+    deals shared with those open) reach the deals it needs to break even
+    (``int_breakeven_deals``): its costs are counted in deals, so the test scales
+    with the market."""
     G = s.G
     if G[G_K4] >= p[P_INT_SETUP]:
         k = public_slot(s)
@@ -196,5 +199,8 @@ def intermediaries_enter(s, p, key, t):
             s.ints[k].booked = 0.0
             G[G_N_OPEN] += 1.0
     if entrant_deals(s, p) >= p[P_BREAKEVEN]:
-        if uniform(key, t, PROVINCE_AGENT, PU_FORM_PRIVATE, 0, G) < p[P_PRIV_RATE]:
-            open_intermediary(s, p, t, 0)
+        lam = p[P_PRIV_RATE] * G[G_N_BUYERS] / 1000.0
+        n = poisson(lam, uniform(key, t, PROVINCE_AGENT, PU_FORM_PRIVATE, 0, G))
+        for _ in range(n):
+            if entrant_deals(s, p) < p[P_BREAKEVEN] or open_intermediary(s, p, t, 0) < 0:
+                break

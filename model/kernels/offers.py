@@ -19,6 +19,7 @@ from stmarket.model.kernels.layout import (
     G_E4,
     G_INCOME,
     G_N_FREE,
+    G_N_INT,
     G_N_LIVE,
     G_OFFER_HIGH,
     G_OFFER_SERIAL,
@@ -200,7 +201,7 @@ def sale_chance(s, p, seller, seller_type):
 def any_connected(s):
     """Whether an open intermediary is connected to the national network (results it
     lists are seen across the network)."""
-    for k in range(s.ints.shape[0]):
+    for k in range(int(s.G[G_N_INT])):  # slots in use; those after never opened
         if s.ints[k].active == 1 and s.ints[k].connected == 1:
             return True
     return False

@@ -29,6 +29,7 @@ from stmarket.model.kernels.layout import (
     G_INCOME,
     G_K1,
     G_N_BUYERS,
+    G_N_INT,
     G_N_LIVE,
     G_N_OPEN,
     G_N_SERVICE,
@@ -252,8 +253,7 @@ def year_update(s, p, lev, key, t):
     for r in range(s.res.shape[0]):
         research_year(s, p, key, t, r)
     n_new = poisson(p[P_NEW_TASKS], uniform(key, t, PROVINCE_AGENT, PU_TASK_COUNT, 0, G))
-    for j in range(n_new):
-        new_task(s, s.Y, p, key, t, j, False)
+    new_tasks(s, s.Y, p, key, t, n_new, 0, False)
 
 
 @njit(cache=True, error_model="numpy")
@@ -302,8 +302,49 @@ def task_sector(sectors, u):
 
 @njit(cache=True, error_model="numpy")
 def new_task(s, Y, p, key, t, j, carried):
-    """A provincial S&T task starts. It is led by an in-province organisation with
-    probability ``local_task_share`` (else by one elsewhere in Vietnam), is in a
+    """A provincial S&T task starts (the ``j``-th of month ``t``): see
+    :func:`new_tasks`."""
+    new_tasks(s, Y, p, key, t, 1, j, carried)
+
+
+@njit(cache=True, error_model="numpy")
+def new_tasks(s, Y, p, key, t, n, j0, carried):
+    """``n`` provincial S&T tasks start (numbers ``j0`` to ``j0 + n - 1`` of month
+    ``t``), each in the lowest free slot of the task table, as ``n`` calls of
+    :func:`new_task` would start them. The organisations of each location are listed
+    once and each free slot is searched from the last one taken (no slot is freed
+    in between), so a year's tasks cost a pass over the tables, not one pass each."""
+    res, locs = s.res, s.locations
+    n_res = res.shape[0]
+    local = np.empty(n_res, dtype=np.int64)
+    vn = np.empty(n_res, dtype=np.int64)
+    n_local = 0
+    n_vn = 0
+    for r in range(n_res):  # in-province: in an area the programme serves (before a
+        # merger an organisation in another area is one elsewhere in Vietnam)
+        scope = locs[res[r].loc].scope
+        if scope == SCOPE_PROVINCE and served(s, res[r].area):
+            local[n_local] = r
+            n_local += 1
+        elif scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE:
+            vn[n_vn] = r
+            n_vn += 1
+    tk = s.tasks
+    slot = 0
+    for j in range(j0, j0 + n):
+        while slot < tk.shape[0] and tk[slot].active == 1:
+            slot += 1
+        if slot >= tk.shape[0]:
+            s.G[G_OVERFLOW] = float(int(s.G[G_OVERFLOW]) | FULL_TASKS)
+            return
+        start_task(s, Y, p, key, t, j, carried, slot, local[:n_local], vn[:n_vn])
+
+
+@njit(cache=True, error_model="numpy")
+def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
+    """Task ``j`` of month ``t`` starts in free slot ``slot``. It is led by an
+    in-province organisation (one of ``local``) with probability
+    ``local_task_share`` (else by one elsewhere in Vietnam, one of ``vn``), is in a
     sector drawn by the sectors' ``task_share`` (:func:`task_sector`), and is
     enterprise-centred with a probability that TG3's capability raises from ``ec_base``
     towards ``ec_max``; an enterprise-centred task has a partner buyer of its sector. A
@@ -311,15 +352,7 @@ def new_task(s, Y, p, key, t, j, carried):
     are the programme's: "in-province" means in an area it serves (an organisation in
     another area, before a merger, is one elsewhere in Vietnam), and the partner is a
     buyer it serves."""
-    tk, res, G, locs = s.tasks, s.res, s.G, s.locations
-    slot = -1
-    for q in range(tk.shape[0]):
-        if tk[q].active == 0:
-            slot = q
-            break
-    if slot < 0:
-        G[G_OVERFLOW] = float(int(G[G_OVERFLOW]) | FULL_TASKS)
-        return
+    tk, G = s.tasks, s.G
     k0 = 8 * j
     u_org = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0, G)
     u_pick = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 1, G)
@@ -327,31 +360,14 @@ def new_task(s, Y, p, key, t, j, carried):
     u_ec = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 3, G)
     u_dur = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 4, G)
     u_par = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0 + 5, G)
-    n_res = res.shape[0]
-    n_local = 0
-    n_vn = 0
-    for r in range(n_res):
-        scope = locs[res[r].loc].scope
-        if scope == SCOPE_PROVINCE and served(s, res[r].area):
-            n_local += 1
-        elif scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE:
-            n_vn += 1
-    want = SCOPE_PROVINCE if (u_org < p[P_LOCAL_TASK] and n_local > 0) or n_vn == 0 \
-        else SCOPE_VIETNAM
-    pick = int(u_pick * (n_local if want == SCOPE_PROVINCE else n_vn))
-    org = -1
-    c = 0
-    for r in range(n_res):
-        scope = locs[res[r].loc].scope
-        here = scope == SCOPE_PROVINCE and served(s, res[r].area)
-        domestic = scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE
-        if (here if want == SCOPE_PROVINCE else domestic and not here):
-            if c == pick:
-                org = r
-                break
-            c += 1
-    if org < 0:
-        return
+    n_local = local.shape[0]
+    n_vn = vn.shape[0]
+    if (u_org < p[P_LOCAL_TASK] and n_local > 0) or n_vn == 0:
+        if n_local == 0:
+            return
+        org = local[int(u_pick * n_local)]
+    else:
+        org = vn[int(u_pick * n_vn)]
     if slot + 1 > G[G_TASK_HIGH]:
         G[G_TASK_HIGH] = slot + 1
     sector = task_sector(s.sectors, u_sec)
@@ -493,7 +509,7 @@ def month_end(s, p, lev, key, t):
     if t % 12 == 11:
         connected = 0.0
         private = 0.0
-        for k in range(m.shape[0]):
+        for k in range(int(G[G_N_INT])):
             if m[k].active == 1:
                 connected += m[k].connected
                 private += 1 - m[k].public

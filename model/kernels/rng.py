@@ -8,6 +8,8 @@ MurmurHash3's finaliser, twice, keyed by the run's two words.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -106,10 +108,35 @@ def normal(key, t, agent, purpose, k, G):
 
 @njit(cache=True, error_model="numpy")
 def poisson(lam, u):
-    """Poisson(lam) by inversion of one uniform ``u`` (lam below ~30)."""
+    """Poisson(lam) by inversion of one uniform ``u``.
+
+    Below ``lam`` = 500 the terms are summed from 0 (:func:`poisson_e`); above, where
+    exp(-lam) underflows, from the mode outwards in logs (:func:`poisson_large`): a
+    national profile draws thousands of provincial tasks a year.
+    """
     if lam <= 0.0:
         return 0
+    if lam > 500.0:
+        return poisson_large(lam, u)
     return poisson_e(lam, np.exp(-lam), u)
+
+
+@njit(cache=True, error_model="numpy")
+def poisson_large(lam, u):
+    """Poisson(lam) by inversion of ``u`` for a large ``lam``: the cumulative
+    distribution summed over ``lam`` +- 12 standard deviations (terms outside weigh
+    less than 1e-30), each term from the one before (log-pmf at the start)."""
+    sd = np.sqrt(lam)
+    lo = max(0, int(lam - 12.0 * sd))
+    hi = int(lam + 12.0 * sd) + 1
+    term = np.exp(lo * np.log(lam) - lam - math.lgamma(lo + 1.0))
+    cdf = term
+    n = lo
+    while u > cdf and n < hi:
+        n += 1
+        term *= lam / n
+        cdf += term
+    return n
 
 
 @njit(cache=True, error_model="numpy")

@@ -32,6 +32,7 @@ from stmarket.model.kernels.layout import (
     G_MERGE_MONTH,
     G_N_BUYERS,
     G_N_FREE,
+    G_N_INT,
     G_N_LIVE,
     G_N_SERVICE,
     G_NORMALS,
@@ -60,11 +61,15 @@ from stmarket.model.kernels.layout import (
     P_INIT_TASKS,
     P_LOCAL_RATE,
     P_MR_BASE,
+    P_NEW_TASKS,
     P_OFFER_LIFE,
     P_OUTSIDE_RATE,
     P_PATIENCE,
+    P_PRIV_RATE,
     P_Q_SD,
     P_RD_SHARE,
+    P_RESULTS_TASK,
+    P_TASK_DMAX,
     P_TECH0,
     P_VENDOR_RATE,
     P_WTP_SERV_ELAST,
@@ -107,7 +112,7 @@ from stmarket.model.kernels.province import (
     in_buyer_order,
     month_begin,
     month_end,
-    new_task,
+    new_tasks,
     research_step,
     research_year,
 )
@@ -365,8 +370,11 @@ def init_state(s, p, key):
     init_buyers(s, p, key)
     init_offers(s, p, key)
     no_y = np.zeros((1, NY))
-    for j in range(int(p[P_INIT_TASKS])):
-        new_task(s, no_y, p, key, -1, 1000 + j, True)
+    new_tasks(s, no_y, p, key, -1, int(p[P_INIT_TASKS]), 1000, True)
+
+
+#: buyers whose need draws the core takes and tests at a time (``step_month``)
+NEED_BLOCK = 1024
 
 
 @njit(cache=True, error_model="numpy")
@@ -384,14 +392,14 @@ def step_month(s, p, lev, key, t):
     n_r = res.shape[0]
     n_b = int(G[G_N_BUYERS])
     month_begin(s, p, lev, key, t)
-    u = np.empty(max(n_r, n_e))
+    u = np.empty(max(n_r, n_e - n_b, NEED_BLOCK))
     uniform_block(key, t, n_e, PU_OUTPUT, u[:n_r])
     for r in range(n_r):
         if u[r] <= res[r].exp_rate:  # no output this month (research_step's Poisson)
             G[G_DRAWS] += 1.0
         else:
             research_step(s, p, key, t, r)
-    for k in range(s.ints.shape[0]):
+    for k in range(int(G[G_N_INT])):  # slots in use; those after never opened
         if s.ints[k].active == 1:
             intermediary_step(s, p, key, t, k)
     uniform_block(key, t, n_b, PU_OUTPUT, u[: n_e - n_b])
@@ -405,17 +413,22 @@ def step_month(s, p, lev, key, t):
     # and draw, which no other buyer's action this month can change, so the core tests
     # every buyer first, in index order, then lets the busy ones act in this month's
     # order (the Mesa path tests each buyer as it comes: same result).
-    uniform_block(key, t, 0, PU_NEED, u[:n_b])
+    # The need draws are taken a block of 1,024 buyers at a time, each block tested
+    # while it is in the cache (a national profile's draws would not be).
     busy = np.empty(n_b, dtype=np.int64)
     n_busy = 0
     n_need_draws = 0
-    for i in range(n_b):
-        if e[i].need == NEED_NONE:
-            n_need_draws += 1
-            if u[i] >= e[i].need_p:
-                continue
-        busy[n_busy] = i
-        n_busy += 1
+    for i0 in range(0, n_b, NEED_BLOCK):
+        m = min(NEED_BLOCK, n_b - i0)
+        uniform_block(key, t, i0, PU_NEED, u[:m])
+        for j in range(m):
+            i = i0 + j
+            if e[i].need == NEED_NONE:
+                n_need_draws += 1
+                if u[j] >= e[i].need_p:
+                    continue
+            busy[n_busy] = i
+            n_busy += 1
     G[G_DRAWS] += n_need_draws
     for i in in_buyer_order(G, busy[:n_busy]):
         if buyer_searches(s, p, key, t, i):
@@ -454,6 +467,37 @@ def grown(full, n_tasks, n_ints, n_offers):
     return n_tasks, n_ints, n_offers
 
 
+@njit(cache=True, error_model="numpy")
+def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers, n_months):
+    """Starting table sizes for a run: at least the given ones, and at least about
+    1.5 times what the province's structure and parameters lead one to expect, so
+    that a big province does not fill its tables, double them and start again
+    several times a run (sizes never change what happens, only the time).
+
+    Offers: the standing service offers, plus the stock of results on the market
+    (every supplier's rate x the offers' life, and the results of the provincial
+    tasks finishing over a life). Tasks: those under way at the start and the new
+    ones of ``task_duration_max`` months. Intermediaries: the private entrants the
+    run's ``n_months`` could bring.
+    """
+    n_r = RI0.shape[0]
+    n_v = 0
+    for i in range(EI0.shape[0]):
+        if EI0[i, S_ROLE] != ROLE_BUYER:
+            n_v += 1
+    # every organisation at the higher of the in-province and outside rates
+    rate = n_v * p[P_VENDOR_RATE] + n_r * max(p[P_LOCAL_RATE], p[P_OUTSIDE_RATE])
+    life = p[P_OFFER_LIFE]
+    rate += p[P_NEW_TASKS] * max(1.0, p[P_RESULTS_TASK]) / 12.0
+    want_offers = n_r + n_v + int(1.5 * rate * life) + 64
+    want_tasks = int(1.5 * (p[P_INIT_TASKS] + p[P_NEW_TASKS] * (p[P_TASK_DMAX] / 12.0 + 1.0))) \
+        + 16
+    # intermediaries: every would-be private entrant of the run opening (at most
+    # private_rate per 1,000 buyers a month), and the public one
+    want_ints = int(1.5 * p[P_PRIV_RATE] * (EI0.shape[0] - n_v) / 1000.0 * n_months) + 8
+    return max(n_tasks, want_tasks), max(n_ints, want_ints), max(n_offers, want_offers)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, AR0, merge_month, n_tasks, n_ints,
               n_offers, n_months, Y_out, draws_out):
@@ -479,8 +523,9 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, AR0, merge_month, n_tasks, n_i
     merge_month : int
         The month from which the areas' markets are merged.
     n_tasks, n_ints, n_offers, n_months : int
-        Starting sizes of the task, intermediary and offer tables (a run that fills one
-        is run again with it doubled); months to simulate.
+        Smallest starting sizes of the task, intermediary and offer tables (raised to
+        what the run's structure and parameters need, :func:`start_sizes`; a run that
+        fills one is run again with it doubled); months to simulate.
     Y_out : float64[n_runs, n_years, NY]
         Output: yearly accumulators of each run (written in place).
     draws_out : float64[n_runs, 2]
@@ -488,7 +533,7 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, AR0, merge_month, n_tasks, n_i
     """
     for b in prange(P.shape[0]):
         key = make_key(seeds[b], runs[b])
-        n_t, n_i, n_o = n_tasks, n_ints, n_offers
+        n_t, n_i, n_o = start_sizes(P[b], EI0, RI0, n_tasks, n_ints, n_offers, n_months)
         s = allocate(EI0, RI0, XI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
         while not run_one(s, P[b], LEV[b], key, n_months):
             n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
