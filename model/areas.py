@@ -144,6 +144,7 @@ class AreaSetting:
         m = self.merger
         return {
             "areas": [a.id for a in self.areas],
+            "area_labels": {a.id: [a.label, a.label_vi] for a in self.areas},
             "scored_areas": list(self.scored) if self.scored is not None else list(self.ids),
             "merger": bool(m is not None and self.merger_on),
             "merger_declared": m is not None,

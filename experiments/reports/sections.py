@@ -251,9 +251,11 @@ def budgets_section(budgets: pd.DataFrame, names: dict[str, str], lang: str) -> 
 def assumptions_section(budgets: pd.DataFrame, readings: list[Reading],
                         calibration: dict | None, posterior: str | None,
                         names: dict[str, str], lang: str,
-                        reading_table: pd.DataFrame | None = None) -> list[Block]:
-    """Budgets, interpretations, calibration status, what the intervals cover, and the
-    limitations."""
+                        reading_table: pd.DataFrame | None = None,
+                        areas: dict | None = None) -> list[Block]:
+    """Budgets, interpretations, calibration status, what the intervals cover (and how
+    the 2025 merger enters: ``areas``, the profile's areas and merger as the assessment's
+    metadata records them), and the limitations."""
     out: list[Block] = [Heading(2, t("h.assumptions", lang))]
     out += budgets_section(budgets, names, lang)
     plan = next((sc for sc, g in budgets.groupby("scenario", sort=False)
@@ -289,11 +291,28 @@ def assumptions_section(budgets: pd.DataFrame, readings: list[Reading],
         text = t("calib.prior", lang)
     out += [Heading(3, t("h.calibration", lang)), Paragraph(text)]
     out += [Heading(3, t("h.interval", lang)), Bullets((t("interval.covers", lang),
-                                                        t("interval.not", lang)))]
+                                                        t("interval.not", lang),
+                                                        merger_statement(areas, lang)))]
     out += [Heading(3, t("h.limitations", lang)),
             Bullets(tuple(t(k, lang) for k in ("lim.data", "lim.small", "lim.budgets",
-                                               "lim.attribution", "lim.merger")))]
+                                               "lim.attribution")))]
     return out
+
+
+def merger_statement(areas: dict | None, lang: str) -> str:
+    """How the run treats the merger of 1 July 2025: not represented (a profile without
+    a ``[merger]``), assumed as declared (its note, and the areas scored), or the
+    counterfactual of no merger."""
+    a = areas or {}
+    labels = a.get("area_labels") or {}
+    scored = ", ".join((labels.get(x) or [x, x])[1 if lang == "vi" else 0]
+                       for x in a.get("scored_areas") or []) or t("merger.whole", lang)
+    if not a.get("merger_declared"):
+        return t("merger.none", lang)
+    if not a.get("merger"):
+        return t("merger.off", lang, scored=scored)
+    note = (a.get("merger_note_vi") if lang == "vi" else None) or a.get("merger_note") or ""
+    return t("merger.on", lang, month=a.get("merger_month") or "", note=note, scored=scored)
 
 
 def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
@@ -304,8 +323,8 @@ def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
                     attribution: pd.DataFrame | None = None,
                     budgets: pd.DataFrame | None = None,
                     drivers: tuple[pd.DataFrame | None, str, str] | None = None,
-                    calibration: dict | None = None, posterior: str | None = None
-                    ) -> dict[str, list[Block]]:
+                    calibration: dict | None = None, posterior: str | None = None,
+                    areas: dict | None = None) -> dict[str, list[Block]]:
     """The new sections, keyed by where the report places them: ``how_to_read`` (the
     scale), ``after_key_answer`` (targets met per run), ``after_targets`` (readings,
     attribution, drivers) and ``before_definitions`` (assumptions)."""
@@ -324,7 +343,7 @@ def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
     if budgets is not None:
         out["before_definitions"] += assumptions_section(budgets, readings or [], calibration,
                                                          posterior, names, lang,
-                                                         reading_table)
+                                                         reading_table, areas)
     return out
 
 

@@ -154,13 +154,27 @@ _S: dict[str, tuple[str, str]] = {
         "tố ngẫu nhiên trong mỗi lần chạy (seed)."),
     "interval.not": (
         "Not covered: the model's structure beyond those switches; how the targets are "
-        "read (shown separately under the readings); the budgets, which are assumed; and "
-        "the merger of Bắc Kạn into Thái Nguyên on 1 July 2025, which the model does not "
-        "represent (it simulates the former province within its 2021 borders).",
+        "read (shown separately under the readings); and the budgets, which are assumed.",
         "Không tính đến: cấu trúc mô hình ngoài các lựa chọn đó; cách hiểu các mục tiêu "
-        "(trình bày riêng ở mục các cách hiểu); kinh phí, vốn là giả định; và việc sáp nhập "
-        "tỉnh Bắc Kạn vào tỉnh Thái Nguyên từ ngày 1/7/2025, mà mô hình không thể hiện (mô "
-        "hình mô phỏng tỉnh cũ trong địa giới năm 2021)."),
+        "(trình bày riêng ở mục các cách hiểu); và kinh phí, vốn là giả định."),
+    "merger.none": (
+        "The merger of Bắc Kạn into Thái Nguyên on 1 July 2025 is not in this run: it "
+        "simulates the profile's province within its own borders to the end. "
+        "`--profile thai_nguyen` adds the merger, as an assumption.",
+        "Việc sáp nhập tỉnh Bắc Kạn vào tỉnh Thái Nguyên từ ngày 1/7/2025 không có trong "
+        "lần chạy này: mô hình mô phỏng tỉnh của hồ sơ trong địa giới riêng đến cuối kỳ. "
+        "Tùy chọn `--profile thai_nguyen` bổ sung việc sáp nhập, như một giả định."),
+    "merger.on": (
+        "ASSUMPTION, not in the intervals: the merger of the areas' markets from {month}: "
+        "{note} Targets scored on: {scored}.",
+        "GIẢ ĐỊNH, không nằm trong các khoảng tin cậy: thị trường các vùng sáp nhập từ "
+        "{month}: {note} Mục tiêu được đánh giá trên: {scored}."),
+    "merger.off": (
+        "Counterfactual: no merger (each area its own market to the end of the run). "
+        "Targets scored on: {scored}.",
+        "Giả định đối chứng: không sáp nhập (mỗi vùng là một thị trường riêng đến cuối kỳ). "
+        "Mục tiêu được đánh giá trên: {scored}."),
+    "merger.whole": ("the whole province", "toàn tỉnh"),
     "h.limitations": ("Limitations", "Hạn chế"),
     "lim.data": (
         "Almost no market data: the province publishes no S&T transaction value, contract "
@@ -183,12 +197,6 @@ _S: dict[str, tuple[str, str]] = {
         "can each look small.",
         "Tác dụng được tính bằng cách bỏ từng nhóm một: các nhóm chỉ có tác dụng khi đi cùng "
         "nhau có thể đều trông nhỏ."),
-    "lim.merger": (
-        "The 2025 merger with Thái Nguyên is not modelled; for 2026-2030 the former "
-        "province's market may gain Thái Nguyên's universities and services.",
-        "Việc sáp nhập với Thái Nguyên năm 2025 chưa được mô hình hóa; giai đoạn 2026-2030 "
-        "thị trường của tỉnh cũ có thể có thêm các trường đại học và dịch vụ của Thái "
-        "Nguyên."),
     # ---- console ------------------------------------------------------------------------
     "con.head": ("{profile}; world: {world}; seed {seed}; {how}",
                  "{profile}; tham số: {world}; seed {seed}; {how}"),

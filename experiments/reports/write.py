@@ -79,7 +79,7 @@ def report_sections(a: Assessment, answer: dict, lang: str, drivers: str | Path 
         reading_table=answer["readings"], met_count=answer["met_count"],
         met_mean=answer["met_mean"], attribution=answer["attribution"],
         budgets=answer["budgets"], drivers=drv, calibration=meta["calibration"],
-        posterior=a.posterior)
+        posterior=a.posterior, areas=meta.get("areas"))
 
 
 def write_assessment(a: Assessment, out_dir: str | Path, lang: str = "en",
