@@ -42,8 +42,9 @@ ALL = "all_targets"
 AS_SCORED = "as_scored"
 KINDS = ("level", "cagr", "change")
 #: A target (or reading) whose probability without any programme is at least this is
-#: "met without the plan": the IPCC scale's "very likely" (likelihood.py).
-WITHOUT_PLAN_AT = 0.90
+#: "met without the plan": the IPCC scale's "likely" (likelihood.py). A target likely met
+#: with no programme at all cannot show whether the plan works.
+WITHOUT_PLAN_AT = 0.66
 READING_COLUMNS = ("scenario", "target", "reading", "threshold", "probability", "ci_low",
                    "ci_high", "met_without_plan")
 MET_COUNT_COLUMNS = ("scenario", "targets_met", "probability")
