@@ -399,8 +399,8 @@ def _layout(tx: pd.DataFrame, profile: Profile, lang: str):
     kind and location, each group stacked top to bottom in [0, 1]."""
     nb = profile.n_buyers
     sector = profile.EI0[:nb, K.S_SECTOR]
-    b_groups = [(di.t(f"sector.{s}", lang), np.flatnonzero(sector == k))
-                for k, s in enumerate(K.SECTOR_NAMES) if (sector == k).any()]
+    b_groups = [(s.label_vi if lang == "vi" else s.label, np.flatnonzero(sector == k))
+                for k, s in enumerate(profile.sectors) if (sector == k).any()]
     s_groups = _seller_groups(profile, lang)
     y_b = np.zeros(nb)
     for (_, idx), ys in zip(b_groups, _stack([g for _, g in b_groups]), strict=True):
