@@ -24,7 +24,7 @@ class Enterprise(StateAgent):
 
     State (views of ``model.state``; the real-valued ones can be set)
     -----------------------------------------------------------------
-    role, sector, size, location : str
+    role, sector, size, location, area : str
     is_cooperative, does_rd : bool
     tech_level, absorptive_capacity : float in [0, 1]
     willingness_to_pay, willingness_to_pay_service : float, billion VND
@@ -54,6 +54,12 @@ class Enterprise(StateAgent):
     need = Column("ent", "need", lambda v: _NEEDS[int(v)], doc="Current need, if any.")
     need_age = Column("ent", "need_age", int, doc="Months the current need has lasted.")
     purchases = Column("ent", "purchases", int, doc="S&T goods bought so far.")
+
+    @property
+    def area(self) -> str:
+        """The area of the province it is in (``"province"`` for a profile without
+        areas, ``"outside"`` for a vendor outside the province)."""
+        return self.model.profile.areas.label(int(self.model.state.s.ent[self.index]["area"]))
 
     @property
     def label(self) -> str:

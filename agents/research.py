@@ -29,7 +29,7 @@ class ResearchOrganisation(StateAgent):
 
     State
     -----
-    location, sector : str
+    location, sector, area, standing : str
     is_university : bool
     output_rate : float, offers per month
     quality : float, mean quality of its offers (0-1)
@@ -41,6 +41,17 @@ class ResearchOrganisation(StateAgent):
     is_university = Column("res", "university", bool, doc="A university (else an institute).")
     output_rate = Column("res", "rate", doc="New offers per month (set from the parameters).")
     quality = Column("res", "quality", writable=True, doc="Mean quality of its offers.")
+
+    @property
+    def standing(self) -> str:
+        """Location id whose offer quality and output rate it has (its own unless the
+        profile says)."""
+        return self.model.profile.locations[int(self.model.state.s.res[self.index]["standing"])].id
+
+    @property
+    def area(self) -> str:
+        """The area of the province it is in (``"outside"`` if not in the province)."""
+        return self.model.profile.areas.label(int(self.model.state.s.res[self.index]["area"]))
 
     @property
     def label(self) -> str:

@@ -113,7 +113,8 @@ def state_mib(profile, p) -> float:
     cap = profile.capacity
     sizes = K.start_sizes(p, profile.EI0, profile.RI0, cap["tasks"], cap["intermediaries"],
                           cap["offers"], profile.n_months)
-    s = K.allocate(profile.EI0, profile.RI0, profile.XI0, *sizes, profile.n_months, 1)
+    s = K.allocate(profile.EI0, profile.RI0, profile.XI0, profile.AR0, profile.merge_month,
+                   *sizes, profile.n_months, 1)
     return sum(a.nbytes for a in s) / 2**20
 
 

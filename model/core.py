@@ -157,7 +157,7 @@ def run_batch(profile: Profile, P: np.ndarray, LEV: np.ndarray, seeds: np.ndarra
     draws = np.zeros((n, 2))
     cap = profile.capacity
     with threads(n_threads):
-        K.run_batch(P, LEV, seeds, runs, profile.EI0, profile.RI0, profile.XI0,
-                    cap["tasks"], cap["intermediaries"], cap["offers"], profile.n_months, Y,
-                    draws)
+        K.run_batch(P, LEV, seeds, runs, profile.EI0, profile.RI0, profile.XI0, profile.AR0,
+                    profile.merge_month, cap["tasks"], cap["intermediaries"], cap["offers"],
+                    profile.n_months, Y, draws)
     return Y, draws

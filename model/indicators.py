@@ -3,7 +3,8 @@
 Definitions (see docs/ODD.md, "Observation"):
 
 - ``value``: value of all S&T goods transactions in the year with a buyer in the
-  province, billion VND at 2021 prices; ``value_nominal`` inflates it by the
+  province (in a profile with areas, in the scored areas: docs/ODD.md 7.11), billion
+  VND at 2021 prices; ``value_nominal`` inflates it by the
   sampled inflation from the first simulated year.
 - ``ip_share``: value of IP-asset transactions over ``value``;
   ``tech_share``: value of technology-transfer transactions over ``value``.

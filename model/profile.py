@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from stmarket.model import kernels as K
+from stmarket.model.areas import AreaSetting, area_index, parse_areas
 from stmarket.model.errors import InputError, check_keys, get_number, get_str, read_toml
 from stmarket.model.params import ParameterSpace, ParamSpec, parse_parameters, parse_spec
 
@@ -114,9 +115,9 @@ class Profile:
         the last).
     EI0 : int64[n_ent, NS]
         Structure of the enterprises (columns ``S_*``: role, sector, size,
-        cooperative, location): buyers first, then vendors.
+        cooperative, location, area): buyers first, then vendors.
     RI0 : int64[n_res, NRS]
-        Research organisations (location, sector, university).
+        Research organisations (location, sector, university, area, standing).
     sectors, sizes, locations : list of Entity
         The province's sectors, firm-size classes and supplier locations, in order
         (an enterprise's ``sector`` is an index into ``sectors``).
@@ -134,6 +135,9 @@ class Profile:
         File name of the plan's targets.
     path : Path
         The file it was read from.
+    areas : AreaSetting
+        Its areas and merger (``[[areas]]``, ``[merger]``), with the run's choices:
+        merger on or off, the scored areas (:meth:`with_merger`, :meth:`with_area`).
     """
 
     id: str
@@ -153,6 +157,7 @@ class Profile:
     facts: dict = field(default_factory=dict)
     targets: str = "targets_2257.toml"
     path: Path = Path(".")
+    areas: AreaSetting = field(default_factory=AreaSetting)
 
     @property
     def n_years(self) -> int:
@@ -183,6 +188,28 @@ class Profile:
     @property
     def location_ids(self) -> list[str]:
         return [x.id for x in self.locations]
+
+    @property
+    def AR0(self) -> np.ndarray:
+        """int64[n_areas, NA]: the areas as the kernels read them."""
+        return self.areas.table()
+
+    @property
+    def merge_month(self) -> int:
+        """Month (from January of the first year) from which the merging areas are one
+        market: 0 without a merger, ``K.HUGE`` with the merger switched off."""
+        return self.areas.merge_month(self.start_year)
+
+    def with_merger(self, on: bool) -> Profile:
+        """The same province with its merger switched on (the default) or off (the
+        counterfactual "no merger"): same agents, so the two compare on the same
+        seeds."""
+        return replace(self, areas=self.areas.with_merger(on))
+
+    def with_area(self, ids: str | list[str] | tuple[str, ...] | None) -> Profile:
+        """The same province with the yearly indicators counting the buyers of the
+        given areas only (None: the whole province)."""
+        return replace(self, areas=self.areas.with_scored(ids))
 
     @property
     def n_buyers(self) -> int:
@@ -228,7 +255,7 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     data = read_toml(path)
     check_keys(path, "", data, {"profile", "capacity", "sectors", "sizes", "locations",
                                 "enterprises", "vendors", "research_organisations", "facts",
-                                "parameters"},
+                                "parameters", "areas", "merger"},
                {"profile", "sectors", "sizes", "locations", "enterprises",
                 "research_organisations", "parameters"})
     head = data["profile"]
@@ -236,6 +263,8 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
                                        "targets"}, {"id", "name", "start_year", "end_year"})
     start = int(get_number(path, "profile.start_year", head["start_year"], 1990, 2100, True))
     end = int(get_number(path, "profile.end_year", head["end_year"], start, start + 40, True))
+    area_set = parse_areas(path, data, start, end)
+    area_ids = area_set.ids
     cap_in = data.get("capacity", {})
     check_keys(path, "capacity", cap_in, {"tasks", "intermediaries", "offers"})
     capacity = {
@@ -251,6 +280,10 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     size_ids = [x.id for x in sizes]
     loc_ids = [x.id for x in locations]
     home = [j for j, x in enumerate(locations) if x.scope == "province"]
+    if area_set.merger is not None and not any(x.scope == "vietnam" for x in locations):
+        raise InputError(path, "merger", "needs a location of scope \"vietnam\": before the "
+                                         "merger, suppliers of the other area are seen as from "
+                                         "there")
     rows: list[list[int]] = []
     labels: list[str] = []
     groups = data["enterprises"]
@@ -259,8 +292,9 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     for g, grp in enumerate(groups):
         where = f"enterprises[{g}]"
         check_keys(path, where, grp, {"label", "kind", "sector", "count", "sizes", "location",
-                                      "status", "source"},
+                                      "status", "source", "area"},
                    {"label", "kind", "sector", "count", "sizes"})
+        area = area_index(path, where, grp, True, area_ids)
         kind = get_str(path, f"{where}.kind", grp["kind"], ("enterprise", "cooperative"))
         sector = sec_ids.index(get_str(path, f"{where}.sector", grp["sector"], sec_ids))
         loc = home[0]
@@ -273,7 +307,8 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         for size, n in enumerate(_split_sizes(path, f"{where}.sizes", count, grp["sizes"],
                                               size_ids)):
             for _ in range(n):
-                rows.append([K.ROLE_BUYER, sector, size, int(kind == "cooperative"), loc])
+                rows.append([K.ROLE_BUYER, sector, size, int(kind == "cooperative"), loc,
+                             area])
                 labels.append(label)
     if not rows:
         raise InputError(path, "enterprises", "the province needs at least one enterprise")
@@ -283,17 +318,18 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     for g, grp in enumerate(vendors):
         where = f"vendors[{g}]"
         check_keys(path, where, grp, {"label", "location", "sector", "size", "count", "status",
-                                      "source"}, {"label", "location", "sector", "count"})
+                                      "source", "area"}, {"label", "location", "sector", "count"})
         loc = loc_ids.index(get_str(path, f"{where}.location", grp["location"], loc_ids))
+        area = area_index(path, where, grp, locations[loc].scope == "province", area_ids)
         sector = sec_ids.index(get_str(path, f"{where}.sector", grp["sector"], sec_ids))
         size = size_ids.index(get_str(path, f"{where}.size", grp.get("size", size_ids[0]),
                                       size_ids))
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
         label = get_str(path, f"{where}.label", grp["label"])
         for _ in range(count):
-            rows.append([K.ROLE_VENDOR, sector, size, 0, loc])
+            rows.append([K.ROLE_VENDOR, sector, size, 0, loc, area])
             labels.append(label)
-    # rows are (role, sector, size, cooperative, location): the columns K.S_*
+    # rows are (role, sector, size, cooperative, location, area): the columns K.S_*
     EI0 = np.array(rows, dtype=np.int64).reshape(-1, K.NS)
     orgs: list[list[int]] = []
     org_labels: list[str] = []
@@ -303,16 +339,20 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
     for g, grp in enumerate(org_groups):
         where = f"research_organisations[{g}]"
         check_keys(path, where, grp, {"label", "location", "sector", "university", "count",
-                                      "status", "source"},
+                                      "status", "source", "area", "standing"},
                    {"label", "location", "sector", "count"})
         loc = loc_ids.index(get_str(path, f"{where}.location", grp["location"], loc_ids))
+        area = area_index(path, where, grp, locations[loc].scope == "province", area_ids)
+        # standing: the location whose quality and output rate its offers have
+        standing = loc_ids.index(get_str(path, f"{where}.standing",
+                                         grp.get("standing", loc_ids[loc]), loc_ids))
         sector = sec_ids.index(get_str(path, f"{where}.sector", grp["sector"], sec_ids))
         uni = grp.get("university", False)
         if not isinstance(uni, bool):
             raise InputError(path, f"{where}.university", "must be true or false")
         count = int(get_number(path, f"{where}.count", grp["count"], 0, 1e5, True))
         for _ in range(count):
-            orgs.append([loc, sector, int(uni)])
+            orgs.append([loc, sector, int(uni), area, standing])
             org_labels.append(get_str(path, f"{where}.label", grp["label"]))
     if not any(locations[o[0]].scope in ("province", "vietnam") for o in orgs):
         raise InputError(path, "research_organisations",
@@ -341,7 +381,7 @@ def load_profile(name: str | Path = "bac_kan") -> Profile:
         sectors=sectors, sizes=sizes, locations=locations, facts=data.get("facts", {}),
         targets=_targets_file(path, get_str(path, "profile.targets",
                                             head.get("targets", "targets_2257.toml"))),
-        path=path)
+        path=path, areas=area_set)
 
 
 def _read_structure(path: Path, data: dict) -> tuple[tuple[list[Entity], ...],

@@ -73,7 +73,8 @@ class State:
 
     def _start(self) -> None:
         prof = self.profile
-        self.s = K.allocate(prof.EI0, prof.RI0, prof.XI0, *self.sizes, prof.n_months,
+        self.s = K.allocate(prof.EI0, prof.RI0, prof.XI0, prof.AR0, prof.merge_month,
+                            *self.sizes, prof.n_months,
                             TX_CAPACITY if self.log else 1)
         self.s.G[K.G_LOG] = 1.0 if self.log else 0.0
         K.init_state(self.s, self.p, self.key)

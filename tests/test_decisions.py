@@ -211,7 +211,7 @@ def test_task_completion_delivers_offers_and_partner_need(prov, uptake):
     stale = copy.deepcopy(st)  # the result sells out and its slot goes to another offer
     K.remove_offer(stale.s, o)
     assert K.add_offer(stale.s, 0, K.SELLER_ENTERPRISE, K.SCOPE_ABROAD, K.KIND_TECH, 1, 0.9,
-                       0.1, 0, 3, 100, 0) == o
+                       0.1, 0, 3, 100, 0, -1) == o
     _k(stale, K.search_and_buy, t + 1, b)
     assert stale.G[K.G_NTX] == 0  # a preference is for that offer, not for the slot
     _k(st, K.search_and_buy, t + 1, b)  # looks at nothing (k_direct 0) but its own result
@@ -508,7 +508,7 @@ def test_digitised_offers_sell_more_and_raise_their_sellers_expectations(prov):
                            k_direct=1, licences=10**9)
     p = st.p
     K.add_offer(st.s, 2, K.SELLER_RESEARCH, K.SCOPE_VIETNAM, K.KIND_TECH, 1, 0.8, 0.5, 1,
-                10**9, 1000, 0)
+                10**9, 1000, 0, -1)
     st.res.offered[1:3] = 100.0
     for t in _trials(st, 23, 10, range(100)):
         st.ent.need[0] = K.NEED_TECH
@@ -787,8 +787,8 @@ def test_a_full_table_is_flagged_and_the_run_repeated_with_it_doubled(prov):
     st = _fresh(prov)
     p, G = st.p, st.G
     free, live = int(G[K.G_N_FREE]), _live(st)
-    slots = [K.add_offer(st.s, 0, K.SELLER_RESEARCH, 0, K.KIND_TECH, 0, 0.5, 0.1, 0, 3, 99, 0)
-             for _ in range(free + 1)]
+    slots = [K.add_offer(st.s, 0, K.SELLER_RESEARCH, 0, K.KIND_TECH, 0, 0.5, 0.1, 0, 3, 99, 0,
+                         0) for _ in range(free + 1)]
     assert min(slots[:free]) >= 0 and slots[free] == -1  # full: no offer is evicted
     assert G[K.G_OVERFLOW] == K.FULL_OFFERS and G[K.G_N_FREE] == 0
     assert np.array_equal(_live(st)[: len(live)], live) and len(_live(st)) == len(live) + free

@@ -320,7 +320,7 @@ def _one_offer(prov, origin=K.SCOPE_PROVINCE, kind=K.KIND_TECH, licences=3, dig=
         K.remove_offer(st.s, o)
     st.G[K.G_EVENT] = 0
     o = K.add_offer(st.s, seller, K.SELLER_RESEARCH, origin, kind, 1, 0.8, 0.5, dig,
-                    licences, 1000, provincial)
+                    licences, 1000, provincial, 0 if origin == K.SCOPE_PROVINCE else -1)
     e = st.ent
     e.need[:n_b], e.sector[:n_b], e.pref[:n_b] = K.NEED_TECH, 1, -1
     e.wtp[:n_b], e.tech[:n_b], e.absorb[:n_b] = 1e6, 0.2, 0.4
@@ -504,31 +504,34 @@ def test_tg1_raises_closing_for_in_province_and_provincial_offers(prov, reach):
     cases = [(K.SCOPE_PROVINCE, 0, 1.0), (K.SCOPE_VIETNAM, 1, 1.0), (K.SCOPE_VIETNAM, 0, reach),
              (K.SCOPE_ABROAD, 0, reach)]
     slots = [K.add_offer(st.s, 1, K.SELLER_RESEARCH, origin, K.KIND_TECH, 1, 0.5, 0.5, 0,
-                         3, 1000, provincial) for origin, provincial, _ in cases]
+                         3, 1000, provincial, 0 if origin == K.SCOPE_PROVINCE else -1)
+             for origin, provincial, _ in cases]
     for e1 in (0.0, 0.4, 1.0):
         st.G[K.G_E1] = e1
         for k, (_, _, r) in zip(slots, cases, strict=True):
             want = 0.3 + 0.7 * p[K.P_CLOSE_GAIN] * e1 * r
-            assert K.close_probability(st.s, p, k) == pytest.approx(want, abs=1e-15)
+            # buyer 0: in the province's one area, served by the programme
+            assert K.close_probability(st.s, p, 0, k) == pytest.approx(want, abs=1e-15)
 
 
 def test_channel_visibility(prov):
     p, vis = _p(prov, vis_event=0.9, vis_int_local=0.7), K.channel_visibility
-    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, 1, 1, 1, 0, 1)  # G: NG zeroed scalars
+    # G: NG zeroed scalars
+    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, prov.AR0, prov.merge_month, 1, 1, 1, 0, 1)
     K.set_structure(s, p)
     for origin in (K.SCOPE_PROVINCE, K.SCOPE_ABROAD):  # at an event: vis_event, any origin
-        assert vis(s, p, K.CH_EVENT, origin, 0) == vis(s, p, K.CH_EVENT, origin, 1) == 0.9
-    assert vis(s, p, K.CH_DIRECT, K.SCOPE_PROVINCE, 0) == _q(prov, p, "visibility", 0)
-    assert vis(s, p, K.CH_DIRECT, K.SCOPE_VIETNAM, 0) == _q(prov, p, "visibility", 1)
-    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_PROVINCE, 0) == 0.7  # vis_int_local
-    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_PROVINCE, 1) == 0.7
-    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_VIETNAM, 0) == p[K.P_INT_VIS_UNCONN]
-    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_VIETNAM, 1) == 1.0
-    direct_abroad = vis(s, p, K.CH_DIRECT, K.SCOPE_ABROAD, 0)
+        assert vis(s, p, K.CH_EVENT, origin, 0, 1.0) == vis(s, p, K.CH_EVENT, origin, 1, 1.0) == 0.9
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_PROVINCE, 0, 1.0) == _q(prov, p, "visibility", 0)
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_VIETNAM, 0, 1.0) == _q(prov, p, "visibility", 1)
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_PROVINCE, 0, 1.0) == 0.7  # vis_int_local
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_PROVINCE, 1, 1.0) == 0.7
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_VIETNAM, 0, 1.0) == p[K.P_INT_VIS_UNCONN]
+    assert vis(s, p, K.CH_INTERMEDIARY, K.SCOPE_VIETNAM, 1, 1.0) == 1.0
+    direct_abroad = vis(s, p, K.CH_DIRECT, K.SCOPE_ABROAD, 0, 1.0)
     s.G[K.G_E6] = 0.5  # TG6 opens foreign offers, and only them
-    assert vis(s, p, K.CH_DIRECT, K.SCOPE_ABROAD, 0) == pytest.approx(
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_ABROAD, 0, 1.0) == pytest.approx(
         direct_abroad * (1 + 0.5 * p[K.P_INTL_GAIN]))
-    assert vis(s, p, K.CH_DIRECT, K.SCOPE_VIETNAM, 0) == _q(prov, p, "visibility", 1)
+    assert vis(s, p, K.CH_DIRECT, K.SCOPE_VIETNAM, 0, 1.0) == _q(prov, p, "visibility", 1)
 
 
 # ---------------------------------------------------------------- events, the year
@@ -626,7 +629,7 @@ def _stocks(prov, lev, **over):
         Each group's stock, budget still in the pipeline, and effect, after each month.
     """
     p = _p(prov, **over)
-    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, 1, 1, 1, 0, 1)
+    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, prov.AR0, prov.merge_month, 1, 1, 1, 0, 1)
     lev = np.ascontiguousarray(lev, dtype=np.float64)
     n, G = 12 * lev.shape[1], s.G
     out = np.zeros((3, n, 6))
@@ -701,7 +704,7 @@ def test_capability_arrives_after_the_build_up_time_and_nothing_leaks(prov, lag_
 @pytest.mark.parametrize("lag_form", [0, 1])
 def test_capability_depreciates_at_its_decay_rate(prov, lag_form):
     p = _p(prov, lag_form=lag_form)
-    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, 1, 1, 1, 0, 1)
+    s = K.allocate(prov.EI0, prov.RI0, prov.XI0, prov.AR0, prov.merge_month, 1, 1, 1, 0, 1)
     s.G[K.G_K1: K.G_K1 + 6] = 2.0  # a stock and an empty pipeline, no budget
     for t in range(24):
         K.build_stocks(s, p, np.zeros((6, 2)), t)

@@ -148,7 +148,7 @@ def test_task_shares_choose_the_sector_of_new_tasks(tmp_path):
     """A task's sector is drawn by the sectors' task_share: with the fifth sector at 7 %
     and agro-forestry at 60 %, the cumulative shares cut the unit interval."""
     prof = load_profile(_write(tmp_path, _five_sectors()))
-    s = K.allocate(prof.EI0, prof.RI0, prof.XI0, 1, 1, 1, 0, 1)
+    s = K.allocate(prof.EI0, prof.RI0, prof.XI0, prof.AR0, prof.merge_month, 1, 1, 1, 0, 1)
     K.set_structure(s, prof.space.central())
     shares = np.array([0.60, 0.11, 0.11, 0.11, 0.07])
     u = np.linspace(0.0, 1.0, 20001)[:-1]

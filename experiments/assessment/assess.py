@@ -109,7 +109,13 @@ class Assessment:
         :mod:`~stmarket.experiments.assessment.likelihood`):
         ``scenario,target,year,threshold,probability,ci_low,ci_high,runs,likelihood``."""
         if "targets" not in self._cache:
-            self._cache["targets"] = with_likelihood(self.result.target_table())
+            t = with_likelihood(self.result.target_table())
+            if self.profile.areas.areas:  # a profile with areas: which were scored, merger?
+                m = self.profile.areas.meta()
+                t["area"] = "+".join(m["scored_areas"])
+                t["merger"] = ("on" if m["merger"] else "off") if m["merger_declared"] \
+                    else "none"
+            self._cache["targets"] = t
         return self._cache["targets"].copy()
 
     def readings(self) -> pd.DataFrame:
@@ -212,6 +218,7 @@ class Assessment:
             "started": self.started,
             "finished": self.finished,
             "workers": int(self.workers or numba.config.NUMBA_NUM_THREADS),
+            "areas": self.profile.areas.meta(),
         }
 
     def _world_meta(self) -> dict:
@@ -268,6 +275,7 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
            research_origin_threshold: float | None = None,
            posterior: str | Path | None = None,
            attribution_runs: int | None = None,
+           merger: bool | None = None, area: str | Sequence[str] | None = None,
            progress: Progress | None = None) -> Assessment:
     """Monte Carlo of scenarios on common random numbers, scored against the targets.
 
@@ -303,6 +311,13 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
         Paired runs of each task group left out of the reference plan
         (:meth:`Assessment.attribution`, computed when first asked for): 0 for none;
         by default ``ATTRIBUTION_RUNS`` (1,000) or all runs if fewer.
+    merger : bool, optional
+        For a profile with a ``[merger]``: False runs the counterfactual "no merger"
+        (each area its own market to the end); True or None, the merger as declared.
+        The manifest and ``targets()`` record which was used.
+    area : str or sequence of str, optional
+        Score the buyers of these areas only (the former Bắc Kạn's targets on the
+        ``bac_kan`` area of a merged profile); the whole province by default.
     progress : callable(done, total), optional
 
     Returns
@@ -311,6 +326,10 @@ def assess(scenarios: Sequence[str | Path | Scenario] = DEFAULT_SCENARIOS, *,
     """
     started = _now()
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if merger is not None:
+        prof = prof.with_merger(merger)
+    if area is not None:
+        prof = prof.with_area(area)
     ts = targets if isinstance(targets, TargetSet) else load_targets(
         targets or prof.targets, years=prof.years)
     if research_origin_threshold is not None:

@@ -82,6 +82,14 @@ def _add_common(r: argparse.ArgumentParser) -> None:
     r.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
     r.add_argument("--seed", type=seed, default=1, help="random seed (default: 1)")
     add_target_args(r)
+    r.add_argument("--merger", choices=("on", "off"), default=None,
+                   help="for a profile with a [merger] (a merged province): 'on' (default) "
+                        "merges the areas' markets from the merger month, an assumption the "
+                        "report labels; 'off' is the counterfactual 'no merger'")
+    r.add_argument("--area", action="append", default=None, metavar="AREA",
+                   help="score the buyers of this area of the profile only (repeat for "
+                        "several), e.g. --area bac_kan for the 2257 targets on a merged "
+                        "profile (default: the whole province)")
 
 
 def _add_monte_carlo(r: argparse.ArgumentParser, out_default: str) -> None:
@@ -275,7 +283,9 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
                    max_runs=args.max_runs or DEFAULT_MAX_RUNS,
                    seed=args.seed, n_seeds=args.seeds_per_sample, workers=args.workers,
                    posterior=args.posterior, progress=bar,
-                   attribution_runs=args.attribution_runs)
+                   attribution_runs=args.attribution_runs,
+                   merger=None if args.merger is None else args.merger == "on",
+                   area=args.area)
     finally:
         bar.close()
     if start is not None:
@@ -341,6 +351,10 @@ def cmd_single(args: argparse.Namespace) -> int:
     outputs = ("single_indicators.csv", "single_targets.csv", "single_run.png")
     claim(args.out, "single", force=args.force, outputs=outputs)
     profile = load_profile(args.profile)
+    if args.merger is not None:
+        profile = profile.with_merger(args.merger == "on")
+    if args.area is not None:
+        profile = profile.with_area(args.area)
     targets = load_targets_from_args(args, profile)
     scenarios = [load_scenario(s) for s in args.scenarios]
     print(f"{profile.name}: {profile.n_buyers} buyers, {profile.EI0.shape[0] - profile.n_buyers}"

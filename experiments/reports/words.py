@@ -158,14 +158,12 @@ _S: dict[str, tuple[str, str]] = {
         "Không tính đến: cấu trúc mô hình ngoài các lựa chọn đó; cách hiểu các mục tiêu "
         "(trình bày riêng ở mục các cách hiểu); và kinh phí, vốn là giả định."),
     "merger.none": (
-        "The merger of Bắc Kạn into Thái Nguyên on 1 July 2025 is not represented as an "
-        "event: the run simulates the profile's province within one set of borders for the "
-        "whole period (the bundled thai_nguyen profile is the merged province as one "
-        "market from 2021).",
-        "Việc sáp nhập tỉnh Bắc Kạn vào tỉnh Thái Nguyên từ ngày 1/7/2025 không được thể "
-        "hiện như một sự kiện: mô hình mô phỏng tỉnh của hồ sơ trong một địa giới cho cả "
-        "giai đoạn (hồ sơ thai_nguyen đi kèm là tỉnh sau sáp nhập, coi như một thị trường "
-        "từ năm 2021)."),
+        "The merger of Bắc Kạn into Thái Nguyên on 1 July 2025 is not in this run: it "
+        "simulates the profile's province within its own borders to the end. "
+        "`--profile thai_nguyen` adds the merger, as an assumption.",
+        "Việc sáp nhập tỉnh Bắc Kạn vào tỉnh Thái Nguyên từ ngày 1/7/2025 không có trong "
+        "lần chạy này: mô hình mô phỏng tỉnh của hồ sơ trong địa giới riêng đến cuối kỳ. "
+        "Tùy chọn `--profile thai_nguyen` bổ sung việc sáp nhập, như một giả định."),
     "merger.on": (
         "ASSUMPTION, not in the intervals: the merger of the areas' markets from {month}: "
         "{note} Targets scored on: {scored}.",

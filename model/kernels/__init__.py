@@ -16,6 +16,8 @@ Modules, by responsibility:
 
 ``layout``       parameter indices, codes, the records of the state, scalars, accumulators
 ``rng``          counter-based random numbers and numerical helpers
+``areas``        the province's areas: markets relative to the buyer, the programme's
+                 reach, scored areas, a merger of markets
 ``offers``       the offer table, prices, results entering the market
 ``enterprises``  buyers' needs, search, choice and purchase; vendors
 ``province``     capability stocks, the year, provincial tasks, events, research
@@ -34,6 +36,7 @@ from stmarket.model.kernels import _cache
 
 _cache.install()
 
+from stmarket.model.kernels.areas import *  # noqa: E402,F403
 from stmarket.model.kernels.enterprises import *  # noqa: E402,F403
 from stmarket.model.kernels.intermediaries import *  # noqa: E402,F403
 from stmarket.model.kernels.layout import *  # noqa: E402,F403

@@ -13,6 +13,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from stmarket.model.kernels.areas import (
+    buyer_served,
+    scored,
+    seen_origin,
+    seen_price,
+    seller_served,
+)
 from stmarket.model.kernels.layout import (
     CH_DIRECT,
     CH_EVENT,
@@ -23,6 +30,7 @@ from stmarket.model.kernels.layout import (
     G_E2_COFUND,
     G_E6,
     G_EVENT,
+    G_EVENT_OTHER,
     G_LOG,
     G_MV0,
     G_N_INT,
@@ -119,8 +127,9 @@ from stmarket.model.kernels.rng import clip01, poisson_e, uniform
 @njit(cache=True, error_model="numpy")
 def need_probability(s, p, i):
     """Monthly probability that buyer ``i`` forms a need for an S&T good (TG2 raises
-    it): ``need_rate`` times its size, sector, cooperative and R&D multipliers and its
-    technology gap relative to the initial mean."""
+    it where the programme serves the buyer's area): ``need_rate`` times its size,
+    sector, cooperative and R&D multipliers and its technology gap relative to the
+    initial mean."""
     e = s.ent
     m = s.sizes[e[i].size_class].need
     m *= s.sectors[e[i].sector].need
@@ -129,7 +138,8 @@ def need_probability(s, p, i):
     if e[i].rd == 1:
         m *= p[P_RD_MULT]
     gap = (1.0 - e[i].tech) / max(1e-9, 1.0 - p[P_TECH0])
-    return min(1.0, p[P_NEED_RATE] * m * gap * (1.0 + p[P_NEED_GAIN] * s.G[G_E2]))
+    return min(1.0, p[P_NEED_RATE] * m * gap
+               * (1.0 + p[P_NEED_GAIN] * s.G[G_E2] * buyer_served(s, i)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -160,16 +170,17 @@ def vendor_step(s, p, key, t, i):
 
 
 @njit(cache=True, error_model="numpy")
-def channel_visibility(s, p, channel, origin, connected):
+def channel_visibility(s, p, channel, origin, connected, srv):
     """Probability that a sampled, non-digitised offer of this origin is actually
     seen through a channel (at an event, ``vis_event``; an intermediary sees
     in-province offers with ``vis_int_local``, and outside ones in full once connected
-    to the national network; TG6 raises the visibility of foreign offers)."""
-    return location_visibility(s.locations, s.G, p, channel, origin, connected)
+    to the national network; TG6 raises the visibility of foreign offers to buyers
+    the programme serves, ``srv`` = 1)."""
+    return location_visibility(s.locations, s.G, p, channel, origin, connected, srv)
 
 
 @njit(cache=True, error_model="numpy")
-def location_visibility(locations, G, p, channel, origin, connected):
+def location_visibility(locations, G, p, channel, origin, connected, srv):
     """:func:`channel_visibility` from the arrays it reads (a search calls it for
     every location: a kernel call costs a reference count per array it takes from the
     state)."""
@@ -183,7 +194,7 @@ def location_visibility(locations, G, p, channel, origin, connected):
     else:
         v = 1.0 if connected else p[P_INT_VIS_UNCONN]
     if scope == SCOPE_ABROAD:
-        v *= 1.0 + p[P_INTL_GAIN] * G[G_E6]  # TG6: international integration
+        v *= 1.0 + p[P_INTL_GAIN] * G[G_E6] * srv  # TG6: international integration
     return min(1.0, v)
 
 
@@ -242,14 +253,16 @@ def buyer_searches(s, p, key, t, i):
             e[i].need = NEED_SERVICE
         e[i].need_age = 0
         e[i].pref = -1
-        s.Y[t // 12, Y_NEEDS] += 1.0
+        if scored(s, e[i].area):
+            s.Y[t // 12, Y_NEEDS] += 1.0
     else:
         e[i].need_age += 1
         if e[i].need_age > p[P_PATIENCE]:
             e[i].need = NEED_NONE
             e[i].pref = -1
             return False
-    search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6]
+    search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6] \
+        * buyer_served(s, i)
     return uniform(key, t, i, PU_SEARCH, 0, G) < search_p
 
 
@@ -258,12 +271,17 @@ def choose_channel(s, p, key, t, i):
     """Where buyer ``i`` looks this month: at one of this month's events (each
     attended with probability ``attend_prob``), else through an intermediary with
     spare capacity (with probability ``p_use_int``), else directly. Returns the
-    channel and the intermediary used (-1 if none), whose capacity it takes."""
+    channel and the intermediary used (-1 if none), whose capacity it takes.
+
+    A buyer in an area the programme does not serve (before a merger) reaches only
+    the events of the base rate and none of the programme's intermediaries."""
     G, m = s.G, s.ints
-    if G[G_EVENT] > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < \
-            1.0 - (1.0 - p[P_ATTEND]) ** G[G_EVENT]:
+    srv = buyer_served(s, i) == 1.0
+    n_ev = G[G_EVENT] if srv else G[G_EVENT_OTHER]
+    if n_ev > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < \
+            1.0 - (1.0 - p[P_ATTEND]) ** n_ev:
         return CH_EVENT, -1
-    if G[G_N_OPEN] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
+    if srv and G[G_N_OPEN] > 0 and uniform(key, t, i, PU_CHANNEL, 1, G) < p[P_USE_INT]:
         for k in range(int(G[G_N_INT])):  # slots in use; those after never opened
             if m[k].active == 1 and m[k].used < np.floor(m[k].capacity):
                 m[k].used += 1.0
@@ -291,8 +309,10 @@ def search_and_buy(s, p, key, t, i):
     wtp = e[i].wtp if need == NEED_TECH else e[i].wtp_service
     scale = wtp * absorb_factor(p, e[i].absorb) * (1.0 + p[P_TECH_COMPLEMENT] * e[i].tech) \
         * (1.0 - discount)
-    price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2_COFUND]
+    srv = buyer_served(s, i)
+    price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2_COFUND] * srv
     sector = e[i].sector
+    market = s.areas[e[i].area].market
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
     # the visibility through this channel of an offer from each location (computed once
@@ -301,13 +321,14 @@ def search_and_buy(s, p, key, t, i):
     n_loc = locs.shape[0]
     vis_loc = np.empty(n_loc)
     for loc in range(n_loc):
-        vis_loc[loc] = location_visibility(locs, G, p, channel, loc, connected)
+        vis_loc[loc] = location_visibility(locs, G, p, channel, loc, connected, srv)
     best = -1
     best_s = 0.0
     pref = e[i].pref
     if pref >= 0 and o[pref].active == 1 and o[pref].serial == e[i].pref_id:
         fit = 1.0 if o[pref].sector == sector else cross
-        v = surplus(p, scale, fit, o[pref].quality, o[pref].price, price_factor)
+        v = surplus(p, scale, fit, o[pref].quality, seen_price(s, p, pref, market),
+                    price_factor)
         if v > best_s:
             best = pref
             best_s = v
@@ -318,7 +339,7 @@ def search_and_buy(s, p, key, t, i):
             k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
             if need != NEED_SERVICE:
                 k = s.live[k]
-            vis = vis_loc[o[k].origin]
+            vis = vis_loc[seen_origin(s, k, market)]
             if o[k].digitised == 1:
                 vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
             if vis < 1.0:
@@ -329,25 +350,34 @@ def search_and_buy(s, p, key, t, i):
                 fit = 1.0
             else:
                 fit = cross
-            v = surplus(p, scale, fit, o[k].quality, o[k].price, price_factor)
+            v = surplus(p, scale, fit, o[k].quality, seen_price(s, p, k, market),
+                        price_factor)
             if v > best_s:
                 best = k
                 best_s = v
     if best < 0:
         return
-    if uniform(key, t, i, PU_CLOSE, 0, G) >= close_probability(s, p, best):
+    if uniform(key, t, i, PU_CLOSE, 0, G) >= close_probability(s, p, i, best):
         return
     transact(s, p, t, i, best, channel, kint)
 
 
 @njit(cache=True, error_model="numpy")
-def close_probability(s, p, k):
-    """Probability that a deal for offer ``k`` closes: ``close_base``, raised by TG1's
-    commercialisation policy for offers of in-province sellers and provincial tasks
-    (``tg1_outside_reach`` of that for others)."""
-    o = s.offers[k]
-    reach = 1.0 if o.provincial == 1 or s.locations[o.origin].scope == SCOPE_PROVINCE \
-        else p[P_TG1_OUTSIDE]
+def close_probability(s, p, i, k):
+    """Probability that buyer ``i``'s deal for offer ``k`` closes: ``close_base``,
+    raised by TG1's commercialisation policy in full for deals between the programme's
+    buyers and its sellers (in-province organisations and provincial tasks), by
+    ``tg1_outside_reach`` of that when one side is outside the programme's province,
+    not at all when neither is (before a merger: the province's rules bind its own
+    firms and organisations)."""
+    home_buyer = buyer_served(s, i) == 1.0
+    home_seller = seller_served(s, k)
+    if home_buyer and home_seller:
+        reach = 1.0
+    elif home_buyer or home_seller:
+        reach = p[P_TG1_OUTSIDE]
+    else:
+        reach = 0.0
     return p[P_CLOSE_BASE] + (1.0 - p[P_CLOSE_BASE]) * p[P_CLOSE_GAIN] * s.G[G_E1] * reach
 
 
@@ -356,35 +386,43 @@ def transact(s, p, t, i, k, channel, kint):
     """Record buyer ``i``'s purchase of offer ``k`` (through intermediary ``kint``, or
     -1), credit the seller's and the intermediary's track records, and let the buyer
     learn."""
-    e, o, G, Y, TX = s.ent, s.offers, s.G, s.Y, s.TX
+    e, o, G, TX = s.ent, s.offers, s.G, s.TX
     yr = t // 12
-    v = o[k].price
+    market = s.areas[e[i].area].market
+    v = seen_price(s, p, k, market)
     kind = o[k].kind
-    origin = o[k].origin
+    origin = seen_origin(s, k, market)
     stype = o[k].seller_type
-    Y[yr, Y_VALUE] += v
-    Y[yr, Y_V_TECH + kind] += v
-    Y[yr, Y_COUNT] += 1.0
-    Y[yr, Y_N_TECH + kind] += 1.0
-    scope = s.locations[origin].scope
-    Y[yr, Y_V_PROVINCE + scope] += v
-    if scope != SCOPE_ABROAD:
-        Y[yr, Y_V_DOMESTIC] += v
-        if kind != KIND_SERVICE:
-            Y[yr, Y_V_DOMESTIC_TECH] += v
-            if stype == SELLER_RESEARCH:
-                Y[yr, Y_V_RESEARCH_DOM] += v
-    if kind == KIND_TECH and scope == SCOPE_ABROAD:
-        Y[yr, Y_V_TECH_ABROAD] += v
-    Y[yr, Y_V_DIRECT + channel] += v
-    Y[yr, Y_N_DIRECT + channel] += 1.0
-    G[G_MV0 + t] += v
-    G[G_DEALS0 + t % 12] += 1.0
+    # the yearly accumulators count the deals of buyers in the scored areas; the
+    # intermediaries' market (the last twelve months' deals) those of the buyers the
+    # programme serves
+    if scored(s, e[i].area):
+        Y = s.Y
+        Y[yr, Y_VALUE] += v
+        Y[yr, Y_V_TECH + kind] += v
+        Y[yr, Y_COUNT] += 1.0
+        Y[yr, Y_N_TECH + kind] += 1.0
+        scope = s.locations[origin].scope
+        Y[yr, Y_V_PROVINCE + scope] += v
+        if scope != SCOPE_ABROAD:
+            Y[yr, Y_V_DOMESTIC] += v
+            if kind != KIND_SERVICE:
+                Y[yr, Y_V_DOMESTIC_TECH] += v
+                if stype == SELLER_RESEARCH:
+                    Y[yr, Y_V_RESEARCH_DOM] += v
+        if kind == KIND_TECH and scope == SCOPE_ABROAD:
+            Y[yr, Y_V_TECH_ABROAD] += v
+        Y[yr, Y_V_DIRECT + channel] += v
+        Y[yr, Y_N_DIRECT + channel] += 1.0
+        G[G_MV0 + t] += v
+        if kint >= 0:
+            Y[yr, Y_INT_DEALS] += 1.0
+    if buyer_served(s, i) == 1.0:
+        G[G_DEALS0 + t % 12] += 1.0
     if stype == SELLER_RESEARCH and kind != KIND_SERVICE:
         s.res[o[k].seller].sold += 1.0
     if kint >= 0:
         s.ints[kint].deals += 1.0
-        Y[yr, Y_INT_DEALS] += 1.0
     if G[G_LOG] == 1.0:
         n = int(G[G_NTX])
         if n < TX.shape[0]:

@@ -152,12 +152,21 @@ NEED_NONE, NEED_SERVICE, NEED_TECH = -1, 0, 1
 # ----------------------------------------------------------------------------
 # Structure of the province, as the profile gives it (int64 tables)
 # ----------------------------------------------------------------------------
-#: columns of a profile's enterprise structure table ``Profile.EI0``
-S_ROLE, S_SECTOR, S_SIZE, S_COOP, S_LOC = range(5)
-NS = 5
+#: columns of a profile's enterprise structure table ``Profile.EI0`` (``S_AREA``: the
+#: area of an in-province enterprise, -1 for one outside the province)
+S_ROLE, S_SECTOR, S_SIZE, S_COOP, S_LOC, S_AREA = range(6)
+NS = 6
 #: columns of a profile's research-organisation structure table ``Profile.RI0``
-RS_LOC, RS_SECTOR, RS_UNIVERSITY = range(3)
-NRS = 3
+#: (``RS_AREA``: its area, -1 outside the province; ``RS_STANDING``: the location whose
+#: offer quality and output rate it has, its own location unless the profile says)
+RS_LOC, RS_SECTOR, RS_UNIVERSITY, RS_AREA, RS_STANDING = range(5)
+NRS = 5
+#: columns of a profile's area table ``Profile.AR0``, one row per area of the province:
+#: its market before and after the merger month (areas with the same market number
+#: are one market), whether the scenario's programme serves it before and after, and
+#: whether its buyers' deals are scored (the yearly accumulators count them)
+A_MARKET0, A_MARKET1, A_SERVED0, A_SERVED1, A_SCORED = range(5)
+NA = 5
 #: columns of a profile's table of sectors, size classes and locations ``Profile.XI0``
 #: (one row each, sectors first, then size classes, then locations): kind (``X_*``),
 #: scope (``SCOPE_*``, locations only)
@@ -178,15 +187,16 @@ _F, _I = np.float64, np.int64
 ENTERPRISE = np.dtype([
     ("tech", _F), ("absorb", _F), ("wtp", _F), ("wtp_service", _F), ("need_p", _F),
     ("role", _I), ("sector", _I), ("size_class", _I), ("coop", _I), ("rd", _I), ("loc", _I),
-    ("need", _I), ("need_age", _I), ("pref", _I), ("pref_id", _I), ("purchases", _I)],
-    align=True)
+    ("need", _I), ("need_age", _I), ("pref", _I), ("pref_id", _I), ("purchases", _I),
+    ("area", _I)], align=True)
 #: Research organisations: output rate (offers a month), exp(-rate), mean quality,
 #: results offered and sold so far (its track record, read by its decisions); location,
 #: main sector, university (0/1), digitises all its results (0/1; the organisation-level
-#: digitisation rule).
+#: digitisation rule); area (-1 outside the province), standing (the location class of
+#: its quality and output rate).
 RESEARCH = np.dtype([("rate", _F), ("exp_rate", _F), ("quality", _F), ("offered", _F),
                      ("sold", _F), ("loc", _I), ("sector", _I), ("university", _I),
-                     ("digitises", _I)], align=True)
+                     ("digitises", _I), ("area", _I), ("standing", _I)], align=True)
 #: Provincial S&T tasks: slot in use (0/1), leading organisation, sector,
 #: enterprise-centred (0/1), month it ends, partner buyer (-1 if none), serial number
 #: (its agent number in random keys is n_enterprises + n_research + serial).
@@ -203,11 +213,19 @@ INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("deals"
 #: Offers: quality, asking price (billion VND); slot live (0/1), seller index, seller
 #: type, origin, kind, sector, digitised (0/1), licences left, month it expires, from a
 #: provincial task or organisation (0/1), serial number, position in the live list
-#: (-1 if not live).
+#: (-1 if not live), the seller's area (-1 outside the province). ``origin`` and
+#: ``price`` are as seen from the seller's own area: a buyer in another market sees an
+#: in-province offer as one from elsewhere in Vietnam (:mod:`.areas`).
 OFFER = np.dtype([
     ("quality", _F), ("price", _F), ("active", _I), ("seller", _I), ("seller_type", _I),
     ("origin", _I), ("kind", _I), ("sector", _I), ("digitised", _I), ("licences", _I),
-    ("expires", _I), ("provincial", _I), ("serial", _I), ("pos", _I)], align=True)
+    ("expires", _I), ("provincial", _I), ("serial", _I), ("pos", _I), ("area", _I)],
+    align=True)
+#: Areas of the province (one, unless the profile declares ``[[areas]]``): the columns
+#: of ``Profile.AR0`` (``A_*``), then this month's market and whether the programme
+#: serves the area this month (set each month by :func:`.areas.area_month`).
+AREA = np.dtype([("market0", _I), ("market1", _I), ("served0", _I), ("served1", _I),
+                 ("scored", _I), ("market", _I), ("served", _I)], align=True)
 #: Sectors: need multiplier of its buyers, share of the province's new S&T tasks (as
 #: drawn: :func:`set_structure` does not normalise them), technology gains of its firms
 #: from adoption this year (the spill-over pool).
@@ -224,7 +242,8 @@ LOCATION = np.dtype([("visibility", _F), ("quality", _F), ("price_mult", _F),
 #: j < G[G_N_FREE]), the run-level scalars, the yearly accumulators and the log, and the
 #: province's sectors, size classes and locations (with this run's parameters).
 RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "live", "free",
-                                   "G", "Y", "TX", "sectors", "sizes", "locations"))
+                                   "G", "Y", "TX", "sectors", "sizes", "locations",
+                                   "areas"))
 
 # ----------------------------------------------------------------------------
 # Run-level scalars G[G_*]
@@ -241,15 +260,21 @@ RunState = namedtuple("RunState", ("ent", "res", "tasks", "ints", "offers", "liv
 # intermediary slots used, G_N_OPEN: intermediaries open, G_PUBLIC_FORMED: the public
 # one was formed (open or closed since);
 # G_DRAWS, G_NORMALS: draws counted; G_N_BUYERS; G_VENDOR_EXP: exp(-vendor_offer_rate);
-# G_TASK_HIGH: task slots used; G_DEALS0 + m: deals in month m mod 12 (the market's
-# last twelve months).
+# G_TASK_HIGH: task slots used; G_MERGE_MONTH: the month from which the areas' markets
+# are merged (0: one market from the start; HUGE: never, the "no merger" case);
+# G_EVENT_OTHER: events this month that buyers in areas the programme does not serve
+# can reach (the base rate only); G_UNSERVED: some area is not served this month;
+# G_SEEN_VN: the location an in-province offer from another market is seen as (the
+# profile's first location elsewhere in Vietnam; -1 if none);
+# G_DEALS0 + m: deals in month m mod 12 (the programme's market's last twelve months).
 (G_E1, G_E2, G_E3, G_E4, G_E5, G_E6, G_K1, G_K2, G_K3, G_K4, G_K5, G_K6,
  G_P1, G_P2, G_P3, G_P4, G_P5, G_P6, G_Q1, G_Q2, G_Q3, G_Q4, G_Q5, G_Q6,
  G_E2_COFUND, G_INCOME, G_OVERFLOW, G_TASK_SERIAL,
  G_EVENT, G_ORDER_OFF, G_ORDER_STRIDE, G_NTX,
  G_LOG, G_TX_OVERFLOW, G_N_SERVICE, G_OFFER_HIGH, G_N_LIVE, G_N_FREE, G_N_INT,
  G_PUBLIC_FORMED, G_DRAWS, G_N_BUYERS, G_NORMALS, G_VENDOR_EXP, G_TASK_HIGH,
- G_OFFER_SERIAL, G_N_OPEN, G_DEALS0) = range(48)
+ G_OFFER_SERIAL, G_N_OPEN, G_MERGE_MONTH, G_EVENT_OTHER, G_UNSERVED, G_SEEN_VN,
+ G_DEALS0) = range(52)
 #: which table was full (bits of G[G_OVERFLOW])
 FULL_OFFERS, FULL_TASKS, FULL_INTERMEDIARIES = 1, 2, 4
 G_MV0 = G_DEALS0 + 12  # monthly transaction value (real, bn VND) from here on

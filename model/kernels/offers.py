@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from stmarket.model.kernels.areas import served
 from stmarket.model.kernels.layout import (
     FULL_OFFERS,
     G_E1,
@@ -67,7 +68,7 @@ from stmarket.model.kernels.rng import clip01, normal, uniform
 
 @njit(cache=True, error_model="numpy")
 def add_offer(s, seller, seller_type, origin, kind, sector, quality, price, digitised,
-              licences, expires, provincial):
+              licences, expires, provincial, area):
     """Put an offer on the market: take a free slot and append it to the live list.
 
     Returns the slot, or -1 if the table is full: then ``G[G_OVERFLOW]`` is set and the
@@ -100,6 +101,7 @@ def add_offer(s, seller, seller_type, origin, kind, sector, quality, price, digi
     o[slot].provincial = provincial
     o[slot].quality = quality
     o[slot].price = price
+    o[slot].area = area
     return slot
 
 
@@ -246,10 +248,12 @@ def decides_to_protect(s, p, key, t, agent, k, seller, origin, provincial, psale
     """A research organisation protects a new result as IP when the licence income
     that protection secures (``ip_premium`` of the expected licence value) exceeds the
     cost of protection, its own draw around ``ip_cost``. TG1 bears ``ip_support`` of
-    the cost for in-province organisations and provincial tasks (``tg1_outside_reach``
-    of that for others)."""
-    reach = 1.0 if provincial or s.locations[origin].scope == SCOPE_PROVINCE \
-        else p[P_TG1_OUTSIDE]
+    the cost for provincial tasks and in-province organisations, unless the
+    organisation's area is one the programme does not serve (before a merger);
+    ``tg1_outside_reach`` of that for others."""
+    area = s.res[seller].area
+    home = s.locations[origin].scope == SCOPE_PROVINCE and (area < 0 or served(s, area))
+    reach = 1.0 if provincial or home else p[P_TG1_OUTSIDE]
     support = min(0.95, p[P_IP_SUPPORT] * s.G[G_E1] * reach)
     z = normal(key, t, agent, PU_PROTECT, k, s.G)
     cost = decision_cost(s, p, p[P_IP_COST], support, z)
@@ -282,7 +286,8 @@ def new_result(s, Y, p, key, t, agent, k, seller, seller_type, origin, sector, r
     A research organisation protects it as IP if that pays (:func:`decides_to_protect`);
     otherwise it is market-ready (a technology) with probability ``ready_p`` or a
     research result. Its seller digitises it if that pays (:func:`decides_to_digitise`).
-    Results from provincial tasks and in-province organisations are *provincial*; those
+    Results from provincial tasks and from organisations in the areas the programme
+    serves (the callers say) are *provincial*; those
     with commercial potential (market-ready or protected) count towards the
     digitisation indicator, in ``Y`` (the run's accumulators, or a scratch table at
     set-up). Returns the offer's slot (-1 if the table was full).
@@ -304,6 +309,9 @@ def new_result(s, Y, p, key, t, agent, k, seller, seller_type, origin, sector, r
                                    provincial, psale, price) else 0
     if seller_type == SELLER_RESEARCH:
         s.res[seller].offered += 1.0
+        area = s.res[seller].area
+    else:
+        area = s.ent[seller].area
     if provincial:
         Y[yr, Y_RESULTS_PROVINCIAL] += 1.0
         Y[yr, Y_RESULTS_PROTECTED] += kind == KIND_IP
@@ -311,7 +319,7 @@ def new_result(s, Y, p, key, t, agent, k, seller, seller_type, origin, sector, r
             Y[yr, Y_RESULTS_COMMERCIAL] += 1.0
             Y[yr, Y_RESULTS_DIGITISED] += dig
     return add_offer(s, seller, seller_type, origin, kind, sector, q, price, dig,
-                     int(p[P_LICENCES]), t + int(p[P_OFFER_LIFE]), provincial)
+                     int(p[P_LICENCES]), t + int(p[P_OFFER_LIFE]), provincial, area)
 
 
 @njit(cache=True, error_model="numpy")

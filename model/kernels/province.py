@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from stmarket.model.kernels.areas import area_month, buyer_served, scored, served
 from stmarket.model.kernels.enterprises import need_probability
 from stmarket.model.kernels.intermediaries import book_month, intermediaries_enter, public_slot
 from stmarket.model.kernels.layout import (
@@ -24,6 +25,7 @@ from stmarket.model.kernels.layout import (
     G_E3,
     G_E5,
     G_EVENT,
+    G_EVENT_OTHER,
     G_INCOME,
     G_K1,
     G_N_BUYERS,
@@ -38,6 +40,7 @@ from stmarket.model.kernels.layout import (
     G_Q1,
     G_TASK_HIGH,
     G_TASK_SERIAL,
+    G_UNSERVED,
     KIND_RESULT,
     KIND_TECH,
     NEED_NONE,
@@ -240,8 +243,8 @@ def year_update(s, p, lev, key, t):
             # gains from adoption in the sector, in proportion to absorptive capacity
             share = a / absorb_sector[sec] if absorb_sector[sec] > 0.0 else 0.0
             e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * sectors[sec].spill * share)
-            # TG2: capacity building raises absorptive capacity
-            e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * (1.0 - a)
+            # TG2: capacity building raises absorptive capacity (where it serves)
+            e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * buyer_served(s, i) * (1.0 - a)
             e[i].wtp *= growth
             e[i].wtp_service *= growth
         e[i].need_p = need_probability(s, p, i)
@@ -268,7 +271,7 @@ def research_year(s, p, key, t, r):
     res = s.res
     a = research_agent(s, r)
     loc = res[r].loc
-    provincial = s.locations[loc].scope == SCOPE_PROVINCE
+    provincial = served(s, res[r].area)
     psale = sale_chance(s, p, r, SELLER_RESEARCH)
     ready = p[P_MR_BASE]
     price = ready * median_price(s, p, KIND_TECH, loc, res[r].quality) \
@@ -317,12 +320,13 @@ def new_tasks(s, Y, p, key, t, n, j0, carried):
     vn = np.empty(n_res, dtype=np.int64)
     n_local = 0
     n_vn = 0
-    for r in range(n_res):
+    for r in range(n_res):  # in-province: in an area the programme serves (before a
+        # merger an organisation in another area is one elsewhere in Vietnam)
         scope = locs[res[r].loc].scope
-        if scope == SCOPE_PROVINCE:
+        if scope == SCOPE_PROVINCE and served(s, res[r].area):
             local[n_local] = r
             n_local += 1
-        elif scope == SCOPE_VIETNAM:
+        elif scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE:
             vn[n_vn] = r
             n_vn += 1
     tk = s.tasks
@@ -342,10 +346,12 @@ def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
     in-province organisation (one of ``local``) with probability
     ``local_task_share`` (else by one elsewhere in Vietnam, one of ``vn``), is in a
     sector drawn by the sectors' ``task_share`` (:func:`task_sector`), and is
-    enterprise-centred with a probability that TG3's capability raises from
-    ``ec_base`` towards ``ec_max``; an enterprise-centred task has a partner buyer of
-    its sector. A carried-over task (at set-up) ends within ``task_duration_max``
-    months."""
+    enterprise-centred with a probability that TG3's capability raises from ``ec_base``
+    towards ``ec_max``; an enterprise-centred task has a partner buyer of its sector. A
+    carried-over task (at set-up) ends within ``task_duration_max`` months. The tasks
+    are the programme's: "in-province" means in an area it serves (an organisation in
+    another area, before a merger, is one elsewhere in Vietnam), and the partner is a
+    buyer it serves."""
     tk, G = s.tasks, s.G
     k0 = 8 * j
     u_org = uniform(key, t, PROVINCE_AGENT, PU_TASK, k0, G)
@@ -384,10 +390,10 @@ def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
         n_b = int(G[G_N_BUYERS])
         i = int(u_par * n_b)
         tries = 1
-        while e[i].sector != sector and tries < 256:
+        while (e[i].sector != sector or not served(s, e[i].area)) and tries < 256:
             i = int(uniform(key, t, PROVINCE_AGENT, PU_PARTNER, 256 * j + tries, G) * n_b)
             tries += 1
-        if e[i].sector == sector:
+        if e[i].sector == sector and served(s, e[i].area):
             tk[slot].partner = i
     if not carried:
         yr = t // 12
@@ -399,9 +405,15 @@ def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
 def month_begin(s, p, lev, key, t):
     """Province-level start of month ``t``: the yearly update in January, this month's
     spending into the capability stocks, offers whose life has ended leave the market,
-    this month's promotion events (TG5's contacts), and the order in which buyers act."""
+    this month's promotion events (TG5's contacts), and the order in which buyers act.
+    First, each area's market and whether the programme serves it this month: in the
+    merger month the buyers' need probabilities are drawn up again (TG2 now acts on the
+    areas that joined)."""
     G = s.G
     G[G_DEALS0 + t % 12] = 0.0  # the slot of this month last year: the last 12 months
+    if area_month(s, t) and t % 12 != 0:
+        for i in range(int(G[G_N_BUYERS])):
+            s.ent[i].need_p = need_probability(s, p, i)
     if t % 12 == 0:
         year_update(s, p, lev, key, t)
     build_stocks(s, p, lev, t)
@@ -410,6 +422,11 @@ def month_begin(s, p, lev, key, t):
     n_ev = poisson(rate, uniform(key, t, PROVINCE_AGENT, PU_EVENT, 0, G))
     G[G_EVENT] = n_ev
     s.Y[t // 12, Y_EVENTS] += n_ev
+    if G[G_UNSERVED] == 1.0:  # areas outside the programme reach the base rate's events
+        G[G_EVENT_OTHER] = poisson(p[P_EVENT_BASE] / 12.0,
+                                   uniform(key, t, PROVINCE_AGENT, PU_EVENT, 1, G))
+    else:
+        G[G_EVENT_OTHER] = 0.0
     n = int(G[G_N_BUYERS])
     G[G_ORDER_OFF] = int(uniform(key, t, PROVINCE_AGENT, PU_ORDER, 0, G) * n)
     stride = 1
@@ -429,8 +446,8 @@ def research_agent(s, r):
 @njit(cache=True, error_model="numpy")
 def research_step(s, p, key, t, r):
     """Research organisation ``r`` puts this month's new results and technologies on
-    the market (a Poisson number at its output rate). In-province organisations'
-    results are provincial."""
+    the market (a Poisson number at its output rate). The results of organisations
+    in areas the programme serves are provincial."""
     res = s.res
     a = research_agent(s, r)
     loc = res[r].loc
@@ -438,8 +455,7 @@ def research_step(s, p, key, t, r):
     for j in range(n):
         sector = offer_sector(s, p, key, t, a, j, res[r].sector)
         new_result(s, s.Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
-                   p[P_MR_BASE], 1 if s.locations[loc].scope == SCOPE_PROVINCE else 0,
-                   res[r].quality)
+                   p[P_MR_BASE], 1 if served(s, res[r].area) else 0, res[r].quality)
 
 
 # ----------------------------------------------------------------------------
@@ -474,7 +490,8 @@ def finish_tasks(s, p, key, t):
                 e[partner].need_age = 0
                 e[partner].pref = k
                 e[partner].pref_id = o[k].serial
-                Y[yr, Y_NEEDS] += 1.0
+                if scored(s, e[partner].area):
+                    Y[yr, Y_NEEDS] += 1.0
             partner = -1  # one decision per task: on its first commercial result
 
 
@@ -506,9 +523,12 @@ def month_end(s, p, lev, key, t):
         n_b = int(G[G_N_BUYERS])
         tech = 0.0
         absorb = 0.0
-        for i in range(n_b):
-            tech += s.ent[i].tech
-            absorb += s.ent[i].absorb
-        Y[yr, Y_TECH_MEAN] = tech / max(1, n_b)
-        Y[yr, Y_ABSORB_MEAN] = absorb / max(1, n_b)
+        n_scored = 0
+        for i in range(n_b):  # the buyers of the scored areas
+            if scored(s, s.ent[i].area):
+                tech += s.ent[i].tech
+                absorb += s.ent[i].absorb
+                n_scored += 1
+        Y[yr, Y_TECH_MEAN] = tech / max(1, n_scored)
+        Y[yr, Y_ABSORB_MEAN] = absorb / max(1, n_scored)
         Y[yr, Y_OFFERS_ACTIVE] = G[G_N_LIVE]

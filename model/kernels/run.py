@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from stmarket.model.kernels.areas import area_month, served
 from stmarket.model.kernels.enterprises import (
     buyer_searches,
     need_probability,
@@ -16,12 +17,19 @@ from stmarket.model.kernels.enterprises import (
 )
 from stmarket.model.kernels.intermediaries import intermediary_step
 from stmarket.model.kernels.layout import (
+    A_MARKET0,
+    A_MARKET1,
+    A_SCORED,
+    A_SERVED0,
+    A_SERVED1,
+    AREA,
     ENTERPRISE,
     FULL_INTERMEDIARIES,
     FULL_OFFERS,
     FULL_TASKS,
     G_DRAWS,
     G_INCOME,
+    G_MERGE_MONTH,
     G_N_BUYERS,
     G_N_FREE,
     G_N_INT,
@@ -30,6 +38,7 @@ from stmarket.model.kernels.layout import (
     G_NORMALS,
     G_OFFER_HIGH,
     G_OVERFLOW,
+    G_SEEN_VN,
     G_VENDOR_EXP,
     HUGE,
     INTERMEDIARY,
@@ -74,15 +83,19 @@ from stmarket.model.kernels.layout import (
     PU_QUALITY,
     RESEARCH,
     ROLE_BUYER,
+    RS_AREA,
     RS_LOC,
     RS_SECTOR,
+    RS_STANDING,
     RS_UNIVERSITY,
+    S_AREA,
     S_COOP,
     S_LOC,
     S_ROLE,
     S_SECTOR,
     S_SIZE,
     SCOPE_PROVINCE,
+    SCOPE_VIETNAM,
     SECTOR,
     SELLER_ENTERPRISE,
     SELLER_RESEARCH,
@@ -115,17 +128,23 @@ from stmarket.model.kernels.rng import (
 
 
 @njit(cache=True, error_model="numpy")
-def allocate(EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months, n_tx):
+def allocate(EI0, RI0, XI0, AR0, merge_month, n_tasks, n_ints, n_offers, n_months, n_tx):
     """A run's state, empty but for the province's structure.
 
     Parameters
     ----------
     EI0 : int64[n_ent, NS]
-        Enterprise structure (role, sector, size, cooperative, location), buyers first.
+        Enterprise structure (role, sector, size, cooperative, location, area), buyers
+        first.
     RI0 : int64[n_res, NRS]
-        Research organisation structure (location, sector, university).
+        Research organisation structure (location, sector, university, area, standing).
     XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
         Sectors, size classes and locations (kind, scope), in that order.
+    AR0 : int64[n_areas, NA]
+        The areas: market before and after the merger, served by the programme before
+        and after, scored.
+    merge_month : int
+        The month from which the areas' markets are merged (0: from the start).
     n_tasks, n_ints, n_offers : int
         Capacities of the task, intermediary and offer tables.
     n_months : int
@@ -146,6 +165,7 @@ def allocate(EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months, n_tx):
         ent[i].size_class = EI0[i, S_SIZE]
         ent[i].coop = EI0[i, S_COOP]
         ent[i].loc = EI0[i, S_LOC]
+        ent[i].area = EI0[i, S_AREA]
         ent[i].need = NEED_NONE
         ent[i].pref = -1
     res = np.zeros(n_r, dtype=RESEARCH)
@@ -153,6 +173,15 @@ def allocate(EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months, n_tx):
         res[r].loc = RI0[r, RS_LOC]
         res[r].sector = RI0[r, RS_SECTOR]
         res[r].university = RI0[r, RS_UNIVERSITY]
+        res[r].area = RI0[r, RS_AREA]
+        res[r].standing = RI0[r, RS_STANDING]
+    areas = np.zeros(AR0.shape[0], dtype=AREA)
+    for a in range(AR0.shape[0]):
+        areas[a].market0 = AR0[a, A_MARKET0]
+        areas[a].market1 = AR0[a, A_MARKET1]
+        areas[a].served0 = AR0[a, A_SERVED0]
+        areas[a].served1 = AR0[a, A_SERVED1]
+        areas[a].scored = AR0[a, A_SCORED]
     tasks = np.zeros(n_tasks, dtype=TASK)
     for q in range(n_tasks):
         tasks[q].partner = -1
@@ -169,12 +198,17 @@ def allocate(EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months, n_tx):
     sectors = np.zeros(n_sec, dtype=SECTOR)
     sizes = np.zeros(n_size, dtype=SIZE)
     locations = np.zeros(n_x - n_sec - n_size, dtype=LOCATION)
+    G = np.zeros(NG + n_months)
+    G[G_MERGE_MONTH] = merge_month
+    G[G_SEEN_VN] = -1.0
     for j in range(locations.shape[0]):
         locations[j].scope = XI0[n_sec + n_size + j, XS_SCOPE]
+        if locations[j].scope == SCOPE_VIETNAM and G[G_SEEN_VN] < 0.0:
+            G[G_SEEN_VN] = j  # in-province offers of another market are seen as from here
     return RunState(ent, res, tasks, ints, offers, np.zeros(n_offers, np.int64),
-                    np.zeros(n_offers, np.int64), np.zeros(NG + n_months),
+                    np.zeros(n_offers, np.int64), G,
                     np.zeros((n_months // 12, NY)), np.zeros((n_tx, NTX)), sectors, sizes,
-                    locations)
+                    locations, areas)
 
 
 @njit(cache=True, error_model="numpy")
@@ -254,11 +288,11 @@ def init_offers(s, p, key):
     n_e = e.shape[0]
     n_r = res.shape[0]
     n_b = int(G[G_N_BUYERS])
-    for r in range(n_r):
-        loc = res[r].loc
-        local = s.locations[loc].scope == SCOPE_PROVINCE
+    for r in range(n_r):  # output and quality follow the organisation's standing
+        standing = res[r].standing
+        local = s.locations[standing].scope == SCOPE_PROVINCE
         res[r].rate = p[P_LOCAL_RATE] if local else p[P_OUTSIDE_RATE]
-        res[r].quality = origin_quality(s.locations, loc)
+        res[r].quality = origin_quality(s.locations, standing)
         res[r].exp_rate = np.exp(-res[r].rate)
     G[G_VENDOR_EXP] = np.exp(-p[P_VENDOR_RATE])
     n_v = n_e - n_b
@@ -282,10 +316,12 @@ def init_offers(s, p, key):
         if k < n_r:
             a = n_e + k
             seller, stype, loc, sector = k, SELLER_RESEARCH, res[k].loc, res[k].sector
+            area, standing = res[k].area, res[k].standing
         else:
             a = n_b + (k - n_r)
             seller, stype, loc, sector = a, SELLER_ENTERPRISE, e[a].loc, e[a].sector
-        q = clip01(origin_quality(s.locations, loc)
+            area, standing = e[a].area, loc
+        q = clip01(origin_quality(s.locations, standing)
                    + p[P_Q_SD] * normal(key, t0, a, PU_QUALITY, 0, G))
         o[k].active = 1
         o[k].seller = seller
@@ -297,6 +333,7 @@ def init_offers(s, p, key):
         o[k].licences = HUGE
         o[k].expires = HUGE
         o[k].provincial = 0
+        o[k].area = area
         o[k].quality = q
         o[k].price = draw_price(s, p, key, t0, a, 0, KIND_SERVICE, loc, q)
     life = p[P_OFFER_LIFE]
@@ -313,8 +350,7 @@ def init_offers(s, p, key):
                 sector = offer_sector(s, p, key, t0, a, j, res[r].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, r, SELLER_RESEARCH,
                                res[r].loc, sector, p[P_MR_BASE],
-                               1 if s.locations[res[r].loc].scope == SCOPE_PROVINCE else 0,
-                               res[r].quality)
+                               1 if served(s, res[r].area) else 0, res[r].quality)
             else:
                 sector = offer_sector(s, p, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
@@ -330,6 +366,7 @@ def init_state(s, p, key):
     already under way. Buyers must come first among the enterprises, then vendors."""
     s.G[G_INCOME] = 1.0
     set_structure(s, p)
+    area_month(s, 0)  # the areas' markets as in the first month
     init_buyers(s, p, key)
     init_offers(s, p, key)
     no_y = np.zeros((1, NY))
@@ -462,8 +499,8 @@ def start_sizes(p, EI0, RI0, n_tasks, n_ints, n_offers, n_months):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_months,
-              Y_out, draws_out):
+def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, AR0, merge_month, n_tasks, n_ints,
+              n_offers, n_months, Y_out, draws_out):
     """Run many simulations in parallel, one per row of ``P``.
 
     Parameters
@@ -476,11 +513,15 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_m
         The random key of each run is a function of (seed, run) only, so results do
         not depend on how runs are batched or on the number of threads.
     EI0 : int64[n_ent, NS]
-        Enterprise structure (role, sector, size, cooperative, location).
+        Enterprise structure (role, sector, size, cooperative, location, area).
     RI0 : int64[n_res, NRS]
-        Research organisation structure (location, sector, university).
+        Research organisation structure (location, sector, university, area, standing).
     XI0 : int64[n_sectors + n_sizes + n_locations, NXS]
         Sectors, size classes and locations (kind, scope).
+    AR0 : int64[n_areas, NA]
+        The areas (see :func:`allocate`).
+    merge_month : int
+        The month from which the areas' markets are merged.
     n_tasks, n_ints, n_offers, n_months : int
         Smallest starting sizes of the task, intermediary and offer tables (raised to
         what the run's structure and parameters need, :func:`start_sizes`; a run that
@@ -493,10 +534,10 @@ def run_batch(P, LEV, seeds, runs, EI0, RI0, XI0, n_tasks, n_ints, n_offers, n_m
     for b in prange(P.shape[0]):
         key = make_key(seeds[b], runs[b])
         n_t, n_i, n_o = start_sizes(P[b], EI0, RI0, n_tasks, n_ints, n_offers, n_months)
-        s = allocate(EI0, RI0, XI0, n_t, n_i, n_o, n_months, 1)
+        s = allocate(EI0, RI0, XI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
         while not run_one(s, P[b], LEV[b], key, n_months):
             n_t, n_i, n_o = grown(s.G[G_OVERFLOW], n_t, n_i, n_o)
-            s = allocate(EI0, RI0, XI0, n_t, n_i, n_o, n_months, 1)
+            s = allocate(EI0, RI0, XI0, AR0, merge_month, n_t, n_i, n_o, n_months, 1)
         Y_out[b, :, :] = s.Y
         draws_out[b, 0] = s.G[G_DRAWS]
         draws_out[b, 1] = s.G[G_NORMALS]
