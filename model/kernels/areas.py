@@ -13,6 +13,12 @@ an area of another market is seen as one from elsewhere in Vietnam, the profile'
 location of scope ``vietnam`` (:func:`seen_origin`): its visibility, its price (times
 that location's ``price_mult``), the reach of TG1 and the origin indicators follow.
 Quality and output are the supplier's own (its ``standing``).
+
+Speed: the rules are read in every buyer's step and in every look of a search. The
+markets and the programme's reach change only at the start and in the merger month, so
+:func:`area_month` then copies them onto the buyers (``market``, ``srv``, ``scored``)
+and the offers (``market``), and the helpers below take the arrays they read, never
+the whole state (a kernel call costs a reference count per array it is given).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from numba import njit
 
 from stmarket.model.kernels.layout import (
     G_MERGE_MONTH,
+    G_OFFER_HIGH,
     G_SEEN_VN,
     G_UNSERVED,
     SCOPE_PROVINCE,
@@ -30,7 +37,9 @@ from stmarket.model.kernels.layout import (
 @njit(cache=True, error_model="numpy")
 def area_month(s, t):
     """Set each area's market and whether the programme serves it in month ``t``
-    (before or from the merger month). Returns True in the merger month itself."""
+    (before or from the merger month); in the merger month, copy them onto the
+    enterprises and the offers (:func:`sync_areas`; :func:`.run.init_state` does at
+    set-up). Returns True in the merger month itself (after the first month)."""
     ar = s.areas
     merged = t >= s.G[G_MERGE_MONTH]
     unserved = 0
@@ -44,61 +53,79 @@ def area_month(s, t):
         if ar[a].served == 0:
             unserved = 1
     s.G[G_UNSERVED] = unserved
-    return t == s.G[G_MERGE_MONTH] and t > 0
+    if t == s.G[G_MERGE_MONTH] and t > 0:
+        sync_areas(s)
+        return True
+    return False
 
 
 @njit(cache=True, error_model="numpy")
-def served(s, area):
+def sync_areas(s):
+    """Copy this month's markets and reach onto every enterprise (its area's market,
+    ``srv`` 1.0 if the programme serves it, ``scored``) and every offer slot used so
+    far (:func:`offer_market`)."""
+    e, ar = s.ent, s.areas
+    for i in range(e.shape[0]):
+        a = e[i].area
+        e[i].market = ar[a].market if a >= 0 else -1
+        e[i].srv = 1.0 if served(ar, a) else 0.0
+        e[i].scored = 1 if scored(ar, a) else 0
+    o = s.offers
+    seen_vn = s.G[G_SEEN_VN]
+    for k in range(int(s.G[G_OFFER_HIGH])):
+        o[k].market = offer_market(s.locations, ar, seen_vn, o[k].origin, o[k].area)
+
+
+@njit(cache=True, error_model="numpy")
+def offer_market(locations, areas, seen_vn, origin, area):
+    """The market an offer of this origin and seller's area is sold from this month,
+    if a buyer of another market sees it as from elsewhere in Vietnam: an in-province
+    offer of an area, when the profile has a location of scope ``vietnam``
+    (``seen_vn`` >= 0); -1 otherwise (every buyer sees its own origin)."""
+    if area >= 0 and seen_vn >= 0.0 and locations[origin].scope == SCOPE_PROVINCE:
+        return areas[area].market
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
+def served(areas, area):
     """Whether the programme serves ``area`` this month (an area outside the
     province, -1, is never served)."""
-    return area >= 0 and s.areas[area].served == 1
+    return area >= 0 and areas[area].served == 1
 
 
 @njit(cache=True, error_model="numpy")
-def scored(s, area):
+def scored(areas, area):
     """Whether the deals of buyers in ``area`` are counted in the yearly accumulators."""
-    return area >= 0 and s.areas[area].scored == 1
+    return area >= 0 and areas[area].scored == 1
 
 
-@njit(cache=True, error_model="numpy")
-def buyer_served(s, i):
-    """1.0 if the programme serves buyer ``i``'s area this month, else 0.0: the factor
-    on every effect of the task groups on a buyer."""
-    return 1.0 if served(s, s.ent[i].area) else 0.0
-
-
-@njit(cache=True, error_model="numpy")
-def other_market(s, k, market):
-    """Whether offer ``k`` is an in-province offer from an area outside ``market``."""
-    o = s.offers[k]
-    return s.locations[o.origin].scope == SCOPE_PROVINCE and o.area >= 0 \
-        and s.areas[o.area].market != market and s.G[G_SEEN_VN] >= 0.0
-
-
-@njit(cache=True, error_model="numpy")
-def seen_origin(s, k, market):
+@njit(cache=True, inline="always", error_model="numpy")
+def seen_origin(offers, k, market, seen_vn):
     """Origin of offer ``k`` as a buyer in ``market`` sees it: an in-province offer
-    from another market is from elsewhere in Vietnam."""
-    if other_market(s, k, market):
-        return int(s.G[G_SEEN_VN])
-    return s.offers[k].origin
+    from another market is from elsewhere in Vietnam (location ``seen_vn``)."""
+    m = offers[k].market
+    if m >= 0 and m != market:
+        return seen_vn
+    return offers[k].origin
 
 
-@njit(cache=True, error_model="numpy")
-def seen_price(s, p, k, market):
+@njit(cache=True, inline="always", error_model="numpy")
+def seen_price(offers, locations, k, market, seen_vn):
     """Price of offer ``k`` to a buyer in ``market``: an in-province offer from
     another market costs the ``price_mult`` of the location it is seen as times its
     price at home (travel, installation, dealing across the border)."""
-    if other_market(s, k, market):
-        return s.offers[k].price * s.locations[int(s.G[G_SEEN_VN])].price_mult
-    return s.offers[k].price
+    m = offers[k].market
+    if m >= 0 and m != market:
+        return offers[k].price * locations[seen_vn].price_mult
+    return offers[k].price
 
 
 @njit(cache=True, error_model="numpy")
-def seller_served(s, k):
+def seller_served(offers, locations, areas, k):
     """Whether offer ``k`` comes from the programme's side: a provincial task or an
     organisation of an area the programme serves (at the offer's creation), or a
     seller in an area it serves now."""
-    o = s.offers[k]
-    return o.provincial == 1 or (s.locations[o.origin].scope == SCOPE_PROVINCE
-                                 and served(s, o.area))
+    o = offers[k]
+    return o.provincial == 1 or (locations[o.origin].scope == SCOPE_PROVINCE
+                                 and served(areas, o.area))

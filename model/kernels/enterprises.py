@@ -13,13 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from stmarket.model.kernels.areas import (
-    buyer_served,
-    scored,
-    seen_origin,
-    seen_price,
-    seller_served,
-)
+from stmarket.model.kernels.areas import seen_origin, seen_price, seller_served
 from stmarket.model.kernels.layout import (
     CH_DIRECT,
     CH_EVENT,
@@ -38,6 +32,7 @@ from stmarket.model.kernels.layout import (
     G_N_OPEN,
     G_N_SERVICE,
     G_NTX,
+    G_SEEN_VN,
     G_TX_OVERFLOW,
     G_VENDOR_EXP,
     KIND_SERVICE,
@@ -139,7 +134,7 @@ def need_probability(s, p, i):
         m *= p[P_RD_MULT]
     gap = (1.0 - e[i].tech) / max(1e-9, 1.0 - p[P_TECH0])
     return min(1.0, p[P_NEED_RATE] * m * gap
-               * (1.0 + p[P_NEED_GAIN] * s.G[G_E2] * buyer_served(s, i)))
+               * (1.0 + p[P_NEED_GAIN] * s.G[G_E2] * e[i].srv))
 
 
 @njit(cache=True, error_model="numpy")
@@ -253,7 +248,7 @@ def buyer_searches(s, p, key, t, i):
             e[i].need = NEED_SERVICE
         e[i].need_age = 0
         e[i].pref = -1
-        if scored(s, e[i].area):
+        if e[i].scored == 1:
             s.Y[t // 12, Y_NEEDS] += 1.0
     else:
         e[i].need_age += 1
@@ -261,8 +256,7 @@ def buyer_searches(s, p, key, t, i):
             e[i].need = NEED_NONE
             e[i].pref = -1
             return False
-    search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6] \
-        * buyer_served(s, i)
+    search_p = p[P_SEARCH] + (1.0 - p[P_SEARCH]) * p[P_AWARE_GAIN] * G[G_E6] * e[i].srv
     return uniform(key, t, i, PU_SEARCH, 0, G) < search_p
 
 
@@ -276,7 +270,7 @@ def choose_channel(s, p, key, t, i):
     A buyer in an area the programme does not serve (before a merger) reaches only
     the events of the base rate and none of the programme's intermediaries."""
     G, m = s.G, s.ints
-    srv = buyer_served(s, i) == 1.0
+    srv = s.ent[i].srv == 1.0
     n_ev = G[G_EVENT] if srv else G[G_EVENT_OTHER]
     if n_ev > 0 and uniform(key, t, i, PU_CHANNEL, 0, G) < \
             1.0 - (1.0 - p[P_ATTEND]) ** n_ev:
@@ -309,10 +303,11 @@ def search_and_buy(s, p, key, t, i):
     wtp = e[i].wtp if need == NEED_TECH else e[i].wtp_service
     scale = wtp * absorb_factor(p, e[i].absorb) * (1.0 + p[P_TECH_COMPLEMENT] * e[i].tech) \
         * (1.0 - discount)
-    srv = buyer_served(s, i)
+    srv = e[i].srv
     price_factor = 1.0 - p[P_SUBSIDY] * G[G_E2_COFUND] * srv
     sector = e[i].sector
-    market = s.areas[e[i].area].market
+    market = e[i].market
+    seen_vn = int(G[G_SEEN_VN])
     cross = p[P_CROSS_FIT]
     dig_mult = p[P_DIG_VIS]
     # the visibility through this channel of an offer from each location (computed once
@@ -327,8 +322,8 @@ def search_and_buy(s, p, key, t, i):
     pref = e[i].pref
     if pref >= 0 and o[pref].active == 1 and o[pref].serial == e[i].pref_id:
         fit = 1.0 if o[pref].sector == sector else cross
-        v = surplus(p, scale, fit, o[pref].quality, seen_price(s, p, pref, market),
-                    price_factor)
+        v = surplus(p, scale, fit, o[pref].quality,
+                    seen_price(o, locs, pref, market, seen_vn), price_factor)
         if v > best_s:
             best = pref
             best_s = v
@@ -339,7 +334,7 @@ def search_and_buy(s, p, key, t, i):
             k = int(uniform(key, t, i, PU_LOOK, j, G) * pool)
             if need != NEED_SERVICE:
                 k = s.live[k]
-            vis = vis_loc[seen_origin(s, k, market)]
+            vis = vis_loc[seen_origin(o, k, market, seen_vn)]
             if o[k].digitised == 1:
                 vis = min(1.0, vis * dig_mult)  # digitised offers are easier to find
             if vis < 1.0:
@@ -350,8 +345,8 @@ def search_and_buy(s, p, key, t, i):
                 fit = 1.0
             else:
                 fit = cross
-            v = surplus(p, scale, fit, o[k].quality, seen_price(s, p, k, market),
-                        price_factor)
+            v = surplus(p, scale, fit, o[k].quality,
+                        seen_price(o, locs, k, market, seen_vn), price_factor)
             if v > best_s:
                 best = k
                 best_s = v
@@ -370,8 +365,8 @@ def close_probability(s, p, i, k):
     ``tg1_outside_reach`` of that when one side is outside the programme's province,
     not at all when neither is (before a merger: the province's rules bind its own
     firms and organisations)."""
-    home_buyer = buyer_served(s, i) == 1.0
-    home_seller = seller_served(s, k)
+    home_buyer = s.ent[i].srv == 1.0
+    home_seller = seller_served(s.offers, s.locations, s.areas, k)
     if home_buyer and home_seller:
         reach = 1.0
     elif home_buyer or home_seller:
@@ -388,15 +383,16 @@ def transact(s, p, t, i, k, channel, kint):
     learn."""
     e, o, G, TX = s.ent, s.offers, s.G, s.TX
     yr = t // 12
-    market = s.areas[e[i].area].market
-    v = seen_price(s, p, k, market)
+    market = e[i].market
+    seen_vn = int(G[G_SEEN_VN])
+    v = seen_price(o, s.locations, k, market, seen_vn)
     kind = o[k].kind
-    origin = seen_origin(s, k, market)
+    origin = seen_origin(o, k, market, seen_vn)
     stype = o[k].seller_type
     # the yearly accumulators count the deals of buyers in the scored areas; the
     # intermediaries' market (the last twelve months' deals) those of the buyers the
     # programme serves
-    if scored(s, e[i].area):
+    if e[i].scored == 1:
         Y = s.Y
         Y[yr, Y_VALUE] += v
         Y[yr, Y_V_TECH + kind] += v
@@ -417,7 +413,7 @@ def transact(s, p, t, i, k, channel, kint):
         G[G_MV0 + t] += v
         if kint >= 0:
             Y[yr, Y_INT_DEALS] += 1.0
-    if buyer_served(s, i) == 1.0:
+    if e[i].srv == 1.0:
         G[G_DEALS0 + t % 12] += 1.0
     if stype == SELLER_RESEARCH and kind != KIND_SERVICE:
         s.res[o[k].seller].sold += 1.0

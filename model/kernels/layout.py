@@ -183,12 +183,15 @@ _F, _I = np.float64, np.int64
 #: Integers: role (buyer/vendor), sector, size class, cooperative (0/1), does R&D (0/1),
 #: location, current need (``NEED_*``), months the need has lasted, the slot of a
 #: preferred offer and that offer's serial number (slots are reused: a preference holds
-#: only while the slot still holds that offer), purchases so far.
+#: only while the slot still holds that offer), purchases so far; its area (-1 outside
+#: the province) and, copied from the area by :func:`.areas.sync_areas`, its market this
+#: month (-1 outside), ``srv`` (1.0 if the programme serves it, the factor on the task
+#: groups' effects on it) and ``scored`` (0/1).
 ENTERPRISE = np.dtype([
     ("tech", _F), ("absorb", _F), ("wtp", _F), ("wtp_service", _F), ("need_p", _F),
     ("role", _I), ("sector", _I), ("size_class", _I), ("coop", _I), ("rd", _I), ("loc", _I),
     ("need", _I), ("need_age", _I), ("pref", _I), ("pref_id", _I), ("purchases", _I),
-    ("area", _I)], align=True)
+    ("area", _I), ("market", _I), ("srv", _F), ("scored", _I)], align=True)
 #: Research organisations: output rate (offers a month), exp(-rate), mean quality,
 #: results offered and sold so far (its track record, read by its decisions); location,
 #: main sector, university (0/1), digitises all its results (0/1; the organisation-level
@@ -215,12 +218,14 @@ INTERMEDIARY = np.dtype([("capacity", _F), ("skill", _F), ("used", _F), ("deals"
 #: provincial task or organisation (0/1), serial number, position in the live list
 #: (-1 if not live), the seller's area (-1 outside the province). ``origin`` and
 #: ``price`` are as seen from the seller's own area: a buyer in another market sees an
-#: in-province offer as one from elsewhere in Vietnam (:mod:`.areas`).
+#: in-province offer as one from elsewhere in Vietnam (:mod:`.areas`); ``market`` is the
+#: market it is sold from when that can differ from a buyer's (an in-province offer of an
+#: area), -1 otherwise (:func:`.areas.offer_market`).
 OFFER = np.dtype([
     ("quality", _F), ("price", _F), ("active", _I), ("seller", _I), ("seller_type", _I),
     ("origin", _I), ("kind", _I), ("sector", _I), ("digitised", _I), ("licences", _I),
-    ("expires", _I), ("provincial", _I), ("serial", _I), ("pos", _I), ("area", _I)],
-    align=True)
+    ("expires", _I), ("provincial", _I), ("serial", _I), ("pos", _I), ("area", _I),
+    ("market", _I)], align=True)
 #: Areas of the province (one, unless the profile declares ``[[areas]]``): the columns
 #: of ``Profile.AR0`` (``A_*``), then this month's market and whether the programme
 #: serves the area this month (set each month by :func:`.areas.area_month`).

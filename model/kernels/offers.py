@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from stmarket.model.kernels.areas import served
+from stmarket.model.kernels.areas import offer_market, served
 from stmarket.model.kernels.layout import (
     FULL_OFFERS,
     G_E1,
@@ -24,6 +24,7 @@ from stmarket.model.kernels.layout import (
     G_OFFER_HIGH,
     G_OFFER_SERIAL,
     G_OVERFLOW,
+    G_SEEN_VN,
     KIND_IP,
     KIND_RESULT,
     KIND_TECH,
@@ -102,6 +103,7 @@ def add_offer(s, seller, seller_type, origin, kind, sector, quality, price, digi
     o[slot].quality = quality
     o[slot].price = price
     o[slot].area = area
+    o[slot].market = offer_market(s.locations, s.areas, G[G_SEEN_VN], origin, area)
     return slot
 
 
@@ -252,7 +254,8 @@ def decides_to_protect(s, p, key, t, agent, k, seller, origin, provincial, psale
     organisation's area is one the programme does not serve (before a merger);
     ``tg1_outside_reach`` of that for others."""
     area = s.res[seller].area
-    home = s.locations[origin].scope == SCOPE_PROVINCE and (area < 0 or served(s, area))
+    home = s.locations[origin].scope == SCOPE_PROVINCE \
+        and (area < 0 or served(s.areas, area))
     reach = 1.0 if provincial or home else p[P_TG1_OUTSIDE]
     support = min(0.95, p[P_IP_SUPPORT] * s.G[G_E1] * reach)
     z = normal(key, t, agent, PU_PROTECT, k, s.G)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from stmarket.model.kernels.areas import area_month, buyer_served, scored, served
+from stmarket.model.kernels.areas import area_month, served
 from stmarket.model.kernels.enterprises import need_probability
 from stmarket.model.kernels.intermediaries import book_month, intermediaries_enter, public_slot
 from stmarket.model.kernels.layout import (
@@ -244,7 +244,7 @@ def year_update(s, p, lev, key, t):
             share = a / absorb_sector[sec] if absorb_sector[sec] > 0.0 else 0.0
             e[i].tech = min(1.0, e[i].tech + p[P_SPILL] * sectors[sec].spill * share)
             # TG2: capacity building raises absorptive capacity (where it serves)
-            e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * buyer_served(s, i) * (1.0 - a)
+            e[i].absorb = a + p[P_ABSORB_GAIN] * G[G_E2] * e[i].srv * (1.0 - a)
             e[i].wtp *= growth
             e[i].wtp_service *= growth
         e[i].need_p = need_probability(s, p, i)
@@ -271,7 +271,7 @@ def research_year(s, p, key, t, r):
     res = s.res
     a = research_agent(s, r)
     loc = res[r].loc
-    provincial = served(s, res[r].area)
+    provincial = served(s.areas, res[r].area)
     psale = sale_chance(s, p, r, SELLER_RESEARCH)
     ready = p[P_MR_BASE]
     price = ready * median_price(s, p, KIND_TECH, loc, res[r].quality) \
@@ -323,7 +323,7 @@ def new_tasks(s, Y, p, key, t, n, j0, carried):
     for r in range(n_res):  # in-province: in an area the programme serves (before a
         # merger an organisation in another area is one elsewhere in Vietnam)
         scope = locs[res[r].loc].scope
-        if scope == SCOPE_PROVINCE and served(s, res[r].area):
+        if scope == SCOPE_PROVINCE and served(s.areas, res[r].area):
             local[n_local] = r
             n_local += 1
         elif scope == SCOPE_VIETNAM or scope == SCOPE_PROVINCE:
@@ -390,10 +390,10 @@ def start_task(s, Y, p, key, t, j, carried, slot, local, vn):
         n_b = int(G[G_N_BUYERS])
         i = int(u_par * n_b)
         tries = 1
-        while (e[i].sector != sector or not served(s, e[i].area)) and tries < 256:
+        while (e[i].sector != sector or e[i].srv != 1.0) and tries < 256:
             i = int(uniform(key, t, PROVINCE_AGENT, PU_PARTNER, 256 * j + tries, G) * n_b)
             tries += 1
-        if e[i].sector == sector and served(s, e[i].area):
+        if e[i].sector == sector and e[i].srv == 1.0:
             tk[slot].partner = i
     if not carried:
         yr = t // 12
@@ -455,7 +455,7 @@ def research_step(s, p, key, t, r):
     for j in range(n):
         sector = offer_sector(s, p, key, t, a, j, res[r].sector)
         new_result(s, s.Y, p, key, t, a, 2 * j, r, SELLER_RESEARCH, loc, sector,
-                   p[P_MR_BASE], 1 if served(s, res[r].area) else 0, res[r].quality)
+                   p[P_MR_BASE], 1 if served(s.areas, res[r].area) else 0, res[r].quality)
 
 
 # ----------------------------------------------------------------------------
@@ -490,7 +490,7 @@ def finish_tasks(s, p, key, t):
                 e[partner].need_age = 0
                 e[partner].pref = k
                 e[partner].pref_id = o[k].serial
-                if scored(s, e[partner].area):
+                if e[partner].scored == 1:
                     Y[yr, Y_NEEDS] += 1.0
             partner = -1  # one decision per task: on its first commercial result
 
@@ -525,7 +525,7 @@ def month_end(s, p, lev, key, t):
         absorb = 0.0
         n_scored = 0
         for i in range(n_b):  # the buyers of the scored areas
-            if scored(s, s.ent[i].area):
+            if s.ent[i].scored == 1:
                 tech += s.ent[i].tech
                 absorb += s.ent[i].absorb
                 n_scored += 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from stmarket.model.kernels.areas import area_month, served
+from stmarket.model.kernels.areas import area_month, offer_market, served, sync_areas
 from stmarket.model.kernels.enterprises import (
     buyer_searches,
     need_probability,
@@ -334,6 +334,7 @@ def init_offers(s, p, key):
         o[k].expires = HUGE
         o[k].provincial = 0
         o[k].area = area
+        o[k].market = offer_market(s.locations, s.areas, G[G_SEEN_VN], loc, area)
         o[k].quality = q
         o[k].price = draw_price(s, p, key, t0, a, 0, KIND_SERVICE, loc, q)
     life = p[P_OFFER_LIFE]
@@ -350,7 +351,7 @@ def init_offers(s, p, key):
                 sector = offer_sector(s, p, key, t0, a, j, res[r].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, r, SELLER_RESEARCH,
                                res[r].loc, sector, p[P_MR_BASE],
-                               1 if served(s, res[r].area) else 0, res[r].quality)
+                               1 if served(s.areas, res[r].area) else 0, res[r].quality)
             else:
                 sector = offer_sector(s, p, key, t0, a, j, e[a].sector)
                 k = new_result(s, no_y, p, key, t0, a, 2 * j + 2, a, SELLER_ENTERPRISE,
@@ -366,7 +367,8 @@ def init_state(s, p, key):
     already under way. Buyers must come first among the enterprises, then vendors."""
     s.G[G_INCOME] = 1.0
     set_structure(s, p)
-    area_month(s, 0)  # the areas' markets as in the first month
+    area_month(s, 0)  # the areas' markets as in the first month, on the enterprises
+    sync_areas(s)
     init_buyers(s, p, key)
     init_offers(s, p, key)
     no_y = np.zeros((1, NY))
