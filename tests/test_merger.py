@@ -275,6 +275,13 @@ def test_cli_records_the_merger_assumption(tmp_path, capsys):
         assert manifest["areas"]["merger_note"]
         t = pd.read_csv(out / "targets.csv")
         assert (t["merger"] == switch).all() and (t["area"] == "bac_kan").all()
+        # the report's first section says whose buyers are scored and how the merger
+        # is treated, in both languages
+        report = (out / "report.md").read_text(encoding="utf-8")
+        intro = report.split("## ")[1]
+        assert "scored on the buyers of: Former Bắc Kạn" in intro
+        assert ("is assumed" in intro) is (switch == "on")
+        assert ("counterfactual" in intro) is (switch == "off")
     capsys.readouterr()
     assert main(["run", "plan_2257", "--area", "bac_kan", "--runs", "2",
                  "--out", str(tmp_path / "x")]) == 2

@@ -87,6 +87,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "suất. Kinh phí của từng nhóm nhiệm vụ trong mỗi kịch bản là giả định: Kế hoạch "
         "không công bố kinh phí cho từng nhóm nhiệm vụ. Hồ sơ tỉnh: {profile}."),
     "read.scenarios": ("Scenarios: {items}.", "Các kịch bản: {items}."),
+    "read.areas": ("The targets are scored on the buyers of: {scored}.",
+                   "Các mục tiêu được đánh giá trên giao dịch của doanh nghiệp thuộc: {scored}."),
+    "read.merger_on": (
+        "The merger of the areas' markets from {month} is assumed, as the profile declares "
+        "it (see the assumptions).",
+        "Thị trường các vùng sáp nhập từ {month} là một giả định, theo hồ sơ tỉnh (xem "
+        "mục các giả định)."),
+    "read.merger_off": (
+        "The merger is left out: the counterfactual of each area staying its own market to "
+        "the end (see the assumptions).",
+        "Không tính việc sáp nhập: giả định đối chứng, mỗi vùng là một thị trường riêng "
+        "đến cuối kỳ (xem mục các giả định)."),
     "read.stopping": (
         "Runs were added until every 95 % interval had a half-width of at most {half_width}, "
         "up to {max_runs} runs per scenario; {outcome}.",
