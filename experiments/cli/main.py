@@ -282,10 +282,9 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
         a.start, a.history = start.meta(), start.history_table()
         print(start.line())
         print(a.history.to_string(index=False), flush=True)
-    from stmarket.experiments.reports.console import format_summary
     from stmarket.experiments.reports.words import t as words
 
-    print(format_summary(a, args.lang), flush=True)
+    print(a.summary(args.lang), flush=True)
     from stmarket.experiments.reports.write import write_assessment
 
     files = write_assessment(a, args.out, lang=args.lang, parquet=not args.no_parquet,
