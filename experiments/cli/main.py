@@ -332,7 +332,7 @@ def cmd_single(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stmarket.experiments.assessment.single import format_run, run_scenarios
-    from stmarket.experiments.outputs.folder import claim, write_folder
+    from stmarket.experiments.outputs.folder import claim, targets_record, write_folder
     from stmarket.experiments.reports.i18n import t
     from stmarket.experiments.reports.plots import single_run_figure
     from stmarket.model import load_profile, load_scenario
@@ -359,7 +359,8 @@ def cmd_single(args: argparse.Namespace) -> int:
     verdicts = pd.concat([r.verdicts for r in runs], ignore_index=True)
     manifest = {"profile": profile.name, "seed": args.seed, "lang": args.lang,
                 "scenarios": [s.id for s in scenarios], "parameters": "prior medians",
-                "thresholds": {tg.id: tg.threshold for tg in targets.targets}}
+                "thresholds": {tg.id: tg.threshold for tg in targets.targets},
+                "targets": targets_record(targets)}
     files = write_folder(args.out, {"single_indicators": indicators,
                                     "single_targets": verdicts},
                          {"single_run": fig}, manifest, command="single", force=args.force)

@@ -105,10 +105,12 @@ def check_objective(objective: str, targets) -> str:
     return objective
 
 
-def objective_label(objective: str, year: int | None = None) -> str:
-    """How charts and summaries name an objective (``year``: the final year)."""
+def objective_label(objective: str, year: int | None = None,
+                    labels: dict[str, str] | None = None) -> str:
+    """How charts and summaries name an objective (``year``: the final year; ``labels``:
+    target id -> its label in the targets file, for a target's objective)."""
     if objective.startswith("all_") and objective[4:].isdigit():
         return f"P(every {objective[4:]} target met)"
     if objective == "expected":
         return f"mean number of {year or 'final-year'} targets met"
-    return f"P({objective} met)"
+    return f"P({(labels or {}).get(objective, objective)} met)"
