@@ -23,6 +23,7 @@ from stmarket.experiments.cli.argtypes import (
     folder,
     load_targets_from_args,
     seed,
+    target_marks,
 )
 from stmarket.model.errors import InputError
 
@@ -193,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
     w.add_argument("--resume", action="store_true",
-                   help="finish the sweep already in --out (nothing is computed twice)")
+                   help="finish the sweep already in --out (nothing is computed twice; "
+                        "with the same target options)")
+    add_target_args(w, default="the design's sweep.targets, else the profile's")
     wbar = w.add_mutually_exclusive_group()
     wbar.add_argument("--progress", dest="progress", action="store_true", default=None,
                       help="show a progress bar (default: when the terminal is interactive)")
@@ -293,6 +296,23 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep_design(args: argparse.Namespace):
+    """The sweep's design with ``--targets`` (a bundled file kept by its name, any other
+    file by its absolute path) and the pass marks changed, all part of its hash."""
+    from stmarket.experiments.sweeps.design import SweepPlan, load_design
+    from stmarket.model.profile import resolve, scenarios_dir
+
+    design = load_design(args.design)
+    if args.targets is None and not args.target_thresholds and \
+            args.research_origin_threshold is None:
+        return design
+    if args.targets is not None:
+        path = resolve(args.targets, "targets")
+        bundled = path.parent == scenarios_dir() / "targets" and len(Path(args.targets).parts) == 1
+        design = design.with_targets(args.targets if bundled else str(path.resolve()))
+    return design.with_targets(thresholds=target_marks(args, SweepPlan.load(design).targets))
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     import os
     import time
@@ -309,12 +329,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise InputError(args.out, "--out", f"holds the results of {which} (manifest.json); "
                                             "'stmarket sweep' does not write there: choose "
                                             "another folder")
+    design = _sweep_design(args)
     workers = args.workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = _Bar(show, "runs")
     t0 = time.perf_counter()
     try:
-        res = run_sweep(args.design, args.out, workers=workers, scheduler=args.scheduler,
+        res = run_sweep(design, args.out, workers=workers, scheduler=args.scheduler,
                         resume=args.resume, progress=bar)
     finally:
         bar.close()
