@@ -126,6 +126,20 @@ def target_marks(args: argparse.Namespace, targets) -> list[tuple[str, float, fl
     return marks
 
 
+def targets_for_later(name: str) -> str:
+    """``--targets`` as kept for a later load (a sweep's design, the dashboard's page): a
+    bundled file by its name, any other by its absolute path (an InputError if there is no
+    such file)."""
+    from stmarket.model.profile import resolve, scenarios_dir
+
+    path = resolve(name, "targets")
+    if path.parent == scenarios_dir() / "targets" and len(Path(name).parts) == 1:
+        return name
+    if not path.is_file():
+        raise InputError(path, "", "no such targets file (--targets)")
+    return str(path.resolve())
+
+
 def load_targets_from_args(args: argparse.Namespace, profile):
     """The targets of a command: ``--targets`` (else the profile's), checked against the
     profile's years, with ``--target-threshold`` and ``--research-origin-threshold``."""

@@ -24,6 +24,7 @@ from stmarket.experiments.cli.argtypes import (
     load_targets_from_args,
     seed,
     target_marks,
+    targets_for_later,
 )
 from stmarket.model.errors import InputError
 
@@ -300,16 +301,13 @@ def _sweep_design(args: argparse.Namespace):
     """The sweep's design with ``--targets`` (a bundled file kept by its name, any other
     file by its absolute path) and the pass marks changed, all part of its hash."""
     from stmarket.experiments.sweeps.design import SweepPlan, load_design
-    from stmarket.model.profile import resolve, scenarios_dir
 
     design = load_design(args.design)
     if args.targets is None and not args.target_thresholds and \
             args.research_origin_threshold is None:
         return design
     if args.targets is not None:
-        path = resolve(args.targets, "targets")
-        bundled = path.parent == scenarios_dir() / "targets" and len(Path(args.targets).parts) == 1
-        design = design.with_targets(args.targets if bundled else str(path.resolve()))
+        design = design.with_targets(targets_for_later(args.targets))
     return design.with_targets(thresholds=target_marks(args, SweepPlan.load(design).targets))
 
 
