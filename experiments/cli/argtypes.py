@@ -91,7 +91,7 @@ def add_target_args(p: argparse.ArgumentParser, default: str = "the profile's") 
     """``--targets``, ``--target-threshold`` and ``--research-origin-threshold``: the
     same options on every command that scores targets (``default``: whose targets file
     is used without ``--targets``, for the help)."""
-    p.add_argument("--targets", default=None,
+    p.add_argument("--targets", default=None, metavar="FILE",
                    help="targets file: a bundled name (targets_2257, targets_1158, "
                         "targets_khanh_hoa, targets_lang_son) or a path; its ids, "
                         f"thresholds and labels are used (default: {default})")

@@ -100,8 +100,10 @@ def check_objective(objective: str, targets) -> str:
     if objective in ("all", every):
         return every
     if objective not in OBJECTIVES and objective not in targets.ids:
+        where = targets.path.name if targets.path is not None else targets.id
         raise InputError("argument", "--objective", f"must be all (or {every}), expected or "
-                         f"a target id ({', '.join(targets.ids)}), got {objective!r}")
+                         f"a target id of {where} ({', '.join(targets.ids)}), got "
+                         f"{objective!r}")
     return objective
 
 
