@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The folders of the package ``stmarket`` (the repository's root is its __init__).
 PACKAGE_FOLDERS = ("model", "agents", "scenarios", "experiments")
 
+#: The reports' string tables: a room of their own below the assessment.
+STRINGS = ("stmarket.experiments.reports.i18n", "stmarket.experiments.reports.words")
 #: Rooms from the bottom up, each with the rooms it may import (besides itself and the
 #: package root ``stmarket``, which holds only the version). A module belongs to the
 #: room with the longest matching prefix. Keep in step with docs/ARCHITECTURE.md.
@@ -33,9 +35,14 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "stmarket.scenarios": (),
     "stmarket.experiments": (),
     "stmarket.experiments.outputs": ("stmarket.model",),
-    "stmarket.experiments.assessment": ("stmarket.model", "stmarket.experiments.outputs"),
+    # the string tables and number formats in English and Vietnamese: no project imports,
+    # so the assessment's summary speaks both languages with the reports' words
+    "stmarket.experiments.reports.i18n": (),
+    "stmarket.experiments.reports.words": ("stmarket.experiments.reports.i18n",),
+    "stmarket.experiments.assessment": ("stmarket.model", "stmarket.experiments.outputs",
+                                        *STRINGS),
     "stmarket.experiments.reports": ("stmarket.model", "stmarket.experiments.outputs",
-                                     "stmarket.experiments.assessment"),
+                                     *STRINGS, "stmarket.experiments.assessment"),
     "stmarket.experiments.sweeps": ("stmarket.model", "stmarket.experiments.outputs",
                                     "stmarket.experiments.assessment"),
     "stmarket.experiments.analysis": ("stmarket.model", "stmarket.experiments.outputs",
@@ -45,9 +52,9 @@ ROOMS: dict[str, tuple[str, ...]] = {
                                      "stmarket.experiments.analysis")
        for a in ("sensitivity", "discovery", "optimisation", "calibration")},
     "stmarket.experiments.dashboard": ("stmarket.model", "stmarket.experiments.outputs",
-                                       "stmarket.experiments.assessment",
+                                       *STRINGS, "stmarket.experiments.assessment",
                                        "stmarket.experiments.reports"),
-    "stmarket.experiments.cli": ("stmarket.model", "stmarket.experiments.outputs",
+    "stmarket.experiments.cli": ("stmarket.model", "stmarket.experiments.outputs", *STRINGS,
                                  "stmarket.experiments.assessment",
                                  "stmarket.experiments.reports",
                                  "stmarket.experiments.sweeps",

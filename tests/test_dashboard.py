@@ -295,7 +295,8 @@ def test_run_cli_warns_on_a_public_address_and_serves(monkeypatch, capsys):
     assert f"http://0.0.0.0:{port}/" in out.out
     assert served["port"] == port
     assert served["defaults"] == {"profile": "bac_kan", "scenario": "plan_2257", "runs": 10,
-                                  "seed": 1, "lang": "vi", "workers": None}
+                                  "seed": 1, "lang": "vi", "workers": None, "targets": None,
+                                  "thresholds": []}
     args = _parser().parse_args(["dashboard", "--port", str(port), "--runs", "10"])
     assert cli.run_cli(args) == 0
     assert "warning" not in capsys.readouterr().err

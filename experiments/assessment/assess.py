@@ -6,6 +6,7 @@
 >>> a.targets()            # probabilities with Wilson 95 % intervals and run counts
 >>> a.comparisons()        # paired comparisons against the first scenario
 >>> a.fan()                # the fan charts' numbers
+>>> print(a.summary(lang="vi"))  # what ``stmarket run --lang vi`` prints, in Vietnamese
 
 The charts, the report and the output folder are drawn and written by
 :mod:`stmarket.experiments.reports` (``fan_chart(a)``, ``write_assessment(a, "out")``).
@@ -23,11 +24,14 @@ import numpy as np
 import pandas as pd
 
 from stmarket.experiments.assessment import attribution as _attribution
+from stmarket.experiments.assessment import likelihood as lk
 from stmarket.experiments.assessment import readings as _readings
 from stmarket.experiments.assessment.calibration_status import calibration_status
 from stmarket.experiments.assessment.likelihood import with_likelihood
 from stmarket.experiments.assessment.montecarlo import ALL, MonteCarlo, MonteCarloResult, Progress
 from stmarket.experiments.outputs import folder as output
+from stmarket.experiments.reports import i18n
+from stmarket.experiments.reports.words import t as _w
 from stmarket.model.errors import InputError
 from stmarket.model.profile import Profile, load_profile
 from stmarket.model.scenario import Scenario, load_scenario
@@ -191,9 +195,14 @@ class Assessment:
         ids = [scenario] if scenario else [s.id for s in self.scenarios]
         return pd.concat([self.result.runs_frame(s) for s in ids], ignore_index=True)
 
-    def summary(self) -> str:
-        """Plain-text target table and comparisons, for the terminal."""
-        return format_summary(self)
+    def summary(self, lang: str = "en") -> str:
+        """The summary that ``stmarket run`` prints, in ``lang`` (``"en"`` or ``"vi"``).
+
+        >>> print(a.summary(lang="vi"))                                  # doctest: +SKIP
+
+        See :func:`format_summary`.
+        """
+        return format_summary(self, lang)
 
     def meta(self) -> dict:
         """What the report and the manifest say about this assessment."""
@@ -414,30 +423,123 @@ def pivot_targets(table: pd.DataFrame) -> pd.DataFrame:
     return wide.loc[order, list(dict.fromkeys(t.scenario))]
 
 
-def format_summary(a: Assessment) -> str:
-    """Terminal summary: the target table, then the paired comparisons."""
-    lines = []
-    n = a.n_runs
-    how = f"{n} run{'s' if n != 1 else ''} per scenario"
+# ---- the summary in words (the console's text: ``stmarket run`` prints it) ---------------
+
+
+def _name(a: Assessment, tid: str, lang: str) -> str:
+    """Target ids in English (as in the CSV files); in Vietnamese each target's label from
+    its targets file (``label_vi``), and the string table's for all targets together."""
+    if lang == "en":
+        return tid
+    ts = a.target_set
+    return i18n.target_label(ts.get(tid) if tid in ts.ids else tid, lang)
+
+
+def _targets_text(a: Assessment, lang: str) -> str:
+    tab = a.targets()
+    tab["cell"] = [f"{i18n.prob_interval(p, lo, hi, lang)} {lk.describe(p, lang)}"
+                   for p, lo, hi in zip(tab.probability, tab.ci_low, tab.ci_high, strict=True)]
+    wide = tab.pivot(index="target", columns="scenario", values="cell")
+    wide = wide.loc[list(dict.fromkeys(tab.target)), list(dict.fromkeys(tab.scenario))]
+    wide.index = [_name(a, x, lang) for x in wide.index]
+    wide.columns.name = None
+    return wide.to_string()
+
+
+def _comparisons_text(a: Assessment, lang: str) -> list[str]:
+    lines: list[str] = []
+    for (sa, sb), g in a.comparisons().groupby(["a", "b"], sort=False):
+        lines += ["", _w("con.paired", lang, a=sa, b=sb, n=i18n.integer(a.n_runs, lang))]
+        show = pd.DataFrame({
+            _w("col.target", lang): [_name(a, x, lang) for x in g.target],
+            _w("col.a_only", lang): g.a_only.to_numpy(),
+            _w("col.b_only", lang): g.b_only.to_numpy(),
+            _w("col.difference", lang): [
+                i18n.signed_interval(d, lo, hi, lang, 3)
+                for d, lo, hi in zip(g.difference, g.ci_low, g.ci_high, strict=True)],
+            _w("col.mcnemar_p", lang): [i18n.pvalue(p, lang) for p in g.mcnemar_p]})
+        lines.append(show.to_string(index=False))
+        m, lo, hi = a.result.targets_met(sa, sb)
+        ci = (_w("range_to", lang, lo=i18n.number(lo, lang, sign=True),
+                 hi=i18n.number(hi, lang, sign=True)) if np.isfinite(lo)
+              else _w("con.no_interval", lang))
+        lines.append(_w("con.met_diff", lang, a=sa, b=sb,
+                        m=i18n.number(m, lang, sign=True), ci=ci))
+    return lines
+
+
+def _headline_text(a: Assessment, lang: str) -> list[str]:
+    r = a.readings()
+    allr = r[r.target == ALL].set_index(["scenario", "reading"]).probability
+    lines = [""]
+    for row in a.met_count_mean().itertuples(index=False):
+        sc = row.scenario
+        lines.append(_w("con.met_mean", lang, scenario=sc, m=i18n.number(row.mean, lang),
+                        n=row.targets, lo=i18n.number(row.ci_low, lang),
+                        hi=i18n.number(row.ci_high, lang),
+                        p=i18n.prob(allr[(sc, "as_scored")], lang),
+                        ps=i18n.prob(allr[(sc, "strictest")], lang),
+                        pl=i18n.prob(allr[(sc, "most_lenient")], lang)))
+    return lines
+
+
+def _attribution_text(a: Assessment, lang: str) -> list[str]:
+    attr = a.attribution()
+    if not len(attr):
+        return []
+    cells = attr.assign(cell=[f"{d:+.2f}{'*' if lo > 0 or hi < 0 else ''}" for d, lo, hi in
+                              zip(attr.difference, attr.ci_low, attr.ci_high, strict=True)])
+    if lang == "vi":
+        cells["cell"] = cells["cell"].str.replace(".", ",", regex=False)
+    wide = cells.pivot(index="target", columns="task_group", values="cell")
+    order = [x for x in [*a.target_set.ids, ALL] if x in wide.index]
+    wide = wide.loc[order, list(dict.fromkeys(attr.task_group))]
+    wide.index = [_name(a, x, lang) for x in wide.index]
+    wide.columns.name = None
+    return ["", _w("con.attr", lang, plan=attr.attrs.get("plan"),
+                   runs=i18n.integer(int(attr.attrs.get("runs", 0)), lang)), wide.to_string()]
+
+
+def format_summary(a: Assessment, lang: str = "en") -> str:
+    """The summary of an assessment in ``lang``: what ``stmarket run`` prints.
+
+    Each target's probability with its 95 % interval and its likelihood in words, the
+    paired comparisons with the first scenario, the targets met per run and P(all) under
+    the readings, and the task groups' attribution (computed here if not yet, unless
+    ``attribution_runs`` is 0). The wording is the string tables'
+    (:mod:`stmarket.experiments.reports.words`, :mod:`~stmarket.experiments.reports.i18n`);
+    the numbers are the same in both languages, written with a decimal point in English
+    and a decimal comma in Vietnamese.
+
+    Parameters
+    ----------
+    a : Assessment
+    lang : {"en", "vi"}
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``"en"`` and ``"vi"``.
+    """
+    i18n._check_lang(lang)
+    how = _w("con.runs", lang, n=i18n.integer(a.n_runs, lang))
     if a.stopping:
         st = a.stopping
-        how += f" (stopping rule: every half-width <= {st['half_width']:g}"
-        how += ")" if st["reached"] else f", NOT reached at the cap of {st['max_runs']})"
-    world = a._world_meta()["name"]
-    lines.append(f"{a.profile.name}; world: {world}; seed {a.seed}; {how}")
-    lines.append("Probability that each target is met, with its 95 % interval:")
-    lines.append(pivot_targets(a.targets()).to_string())
+        hw = i18n.plain(st["half_width"], lang)
+        how += (_w("con.stop", lang, hw=hw) if st["reached"] else
+                _w("con.capped", lang, hw=hw, cap=i18n.integer(int(st["max_runs"]), lang)))
+    world = a._world_meta()["name_vi" if lang == "vi" else "name"]
+    profile = a.profile.name_vi if lang == "vi" and a.profile.name_vi else a.profile.name
+    lines = [_w("con.head", lang, profile=profile, world=world, seed=a.seed, how=how),
+             _w("con.targets", lang), _targets_text(a, lang)]
     if len(a.scenarios) > 1:
-        cmp = a.comparisons()
-        for (sa, sb), g in cmp.groupby(["a", "b"], sort=False):
-            lines.append("")
-            lines.append(f"Paired comparison, {sa} against {sb} (same {n} runs):")
-            show = g[["target", "a_only", "b_only", "difference", "ci_low", "ci_high",
-                      "mcnemar_p"]].copy()
-            lines.append(show.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-            m, lo, hi = a.result.targets_met(sa, sb)
-            ci = f"{lo:+.2f} to {hi:+.2f}" if np.isfinite(lo) else "no interval from one run"
-            lines.append(f"targets met per run, {sa} minus {sb}: {m:+.2f} ({ci})")
+        lines += _comparisons_text(a, lang)
+    lines += _headline_text(a, lang)
+    lines += _attribution_text(a, lang)
     return "\n".join(lines)
 
 

@@ -38,11 +38,13 @@ class ScenarioRun:
 
 def verdict_table(targets: TargetSet, ind: dict[str, np.ndarray], years: np.ndarray,
                   scenario_id: str) -> pd.DataFrame:
-    """One row per target: its measure in this run and whether it is met."""
+    """One row per target: its label (from its targets file), its measure in this run and
+    whether it is met."""
     measures, met = targets.score(ind, years)
     return pd.DataFrame({
         "scenario": scenario_id,
         "target": targets.ids,
+        "label": [t.label("en") for t in targets.targets],
         "year": [t.year for t in targets.targets],
         "op": [t.op for t in targets.targets],
         "threshold": [t.threshold for t in targets.targets],

@@ -87,12 +87,14 @@ def target_threshold(text: str) -> tuple[str, float, float | None]:
     return tid.strip(), nums[0], nums[1] if len(nums) == 2 else None
 
 
-def add_target_args(p: argparse.ArgumentParser) -> None:
-    """``--targets``, ``--target-threshold`` and ``--research-origin-threshold``."""
-    p.add_argument("--targets", default=None,
+def add_target_args(p: argparse.ArgumentParser, default: str = "the profile's") -> None:
+    """``--targets``, ``--target-threshold`` and ``--research-origin-threshold``: the
+    same options on every command that scores targets (``default``: whose targets file
+    is used without ``--targets``, for the help)."""
+    p.add_argument("--targets", default=None, metavar="FILE",
                    help="targets file: a bundled name (targets_2257, targets_1158, "
-                        "targets_khanh_hoa, targets_lang_son) or a path (default: the "
-                        "profile's)")
+                        "targets_khanh_hoa, targets_lang_son) or a path; its ids, "
+                        f"thresholds and labels are used (default: {default})")
     p.add_argument("--target-threshold", type=target_threshold, action="append", default=[],
                    metavar="ID=VALUE", dest="target_thresholds",
                    help="change a target's pass mark (ID=LOW,HIGH for a range target); "
@@ -114,13 +116,34 @@ def share(text: str) -> float:
     return v
 
 
+def target_marks(args: argparse.Namespace, targets) -> list[tuple[str, float, float | None]]:
+    """The pass marks a command changes, as ``(id, threshold, high)`` triples:
+    ``--target-threshold`` in order, then ``--research-origin-threshold`` as the
+    research-origin target of ``targets`` (a TargetSet; an InputError if it has none)."""
+    marks = list(getattr(args, "target_thresholds", None) or [])
+    if getattr(args, "research_origin_threshold", None) is not None:
+        marks.append((targets.research_origin_id(), args.research_origin_threshold, None))
+    return marks
+
+
+def targets_for_later(name: str) -> str:
+    """``--targets`` as kept for a later load (a sweep's design, the dashboard's page): a
+    bundled file by its name, any other by its absolute path (an InputError if there is no
+    such file)."""
+    from stmarket.model.profile import resolve, scenarios_dir
+
+    path = resolve(name, "targets")
+    if path.parent == scenarios_dir() / "targets" and len(Path(name).parts) == 1:
+        return name
+    if not path.is_file():
+        raise InputError(path, "", "no such targets file (--targets)")
+    return str(path.resolve())
+
+
 def load_targets_from_args(args: argparse.Namespace, profile):
     """The targets of a command: ``--targets`` (else the profile's), checked against the
     profile's years, with ``--target-threshold`` and ``--research-origin-threshold``."""
     from stmarket.model.targets import load_targets
 
     ts = load_targets(args.targets or profile.targets, years=profile.years)
-    ts = ts.with_thresholds(getattr(args, "target_thresholds", None) or [])
-    if getattr(args, "research_origin_threshold", None) is not None:
-        ts = ts.with_threshold(ts.research_origin_id(), args.research_origin_threshold)
-    return ts
+    return ts.with_thresholds(target_marks(args, ts))

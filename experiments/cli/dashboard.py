@@ -10,7 +10,14 @@ import socket
 import sys
 import time
 
-from stmarket.experiments.cli.argtypes import check_workers, int_in
+from stmarket.experiments.cli.argtypes import (
+    add_target_args,
+    check_workers,
+    int_in,
+    load_targets_from_args,
+    target_marks,
+    targets_for_later,
+)
 from stmarket.experiments.dashboard import i18n as di
 from stmarket.experiments.dashboard.app import (
     DEFAULT_HOST,
@@ -66,6 +73,7 @@ def add_parser(sub) -> None:
                    help=f"province profile (default: {DEFAULT_PROFILE})")
     p.add_argument("--scenario", default=DEFAULT_SCENARIO,
                    help=f"starting scenario, which sets the sliders (default: {DEFAULT_SCENARIO})")
+    add_target_args(p, default="each profile's own")
     p.add_argument("--runs", type=int_in(10, 20_000), default=DEFAULT_RUNS,
                    help=f"Monte Carlo runs per scenario at each change (default: {DEFAULT_RUNS})")
     p.add_argument("--seed", type=int_in(0, 2**62 - 1), default=DEFAULT_SEED,
@@ -118,22 +126,27 @@ def run_cli(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     prof = get_profile(args.profile)
     get_scenario(args.scenario)
+    targets = load_targets_from_args(args, prof)  # checked against the profile's years
+    chosen = None if args.targets is None else targets_for_later(args.targets)
+    marks = tuple(target_marks(args, targets))
     if not is_local(args.host):
         print(f"warning: listening on {args.host}: anyone who can reach this machine can use "
               "the dashboard (it has no login); use --host 127.0.0.1 to keep it local",
               file=sys.stderr)
     _check_port(args.host, args.port)
-    s = initial_settings(args.profile, args.scenario, args.runs, args.seed)
+    s = initial_settings(args.profile, args.scenario, args.runs, args.seed, chosen, marks)
     t0 = time.perf_counter()
     r = refresh(s, prof, args.workers)  # compiles the kernels on first use, fills the cache
     render_figures(r, args.lang)
-    print(f"stmarket dashboard: {prof.id}, starting from {args.scenario}, {args.runs} runs "
-          f"per change (ready in {time.perf_counter() - t0:.1f} s)")
+    print(f"stmarket dashboard: {prof.id}, targets {targets.id} ({targets.path}), starting "
+          f"from {args.scenario}, {args.runs} runs per change (ready in "
+          f"{time.perf_counter() - t0:.1f} s)")
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"open http://{host}:{args.port}/ in a browser; Ctrl+C stops it", flush=True)
     serve(args.host, args.port, {"profile": args.profile, "scenario": args.scenario,
                                  "runs": args.runs, "seed": args.seed, "lang": args.lang,
-                                 "workers": args.workers})
+                                 "workers": args.workers, "targets": chosen,
+                                 "thresholds": [list(m) for m in s.thresholds]})
     return 0
 
 

@@ -7,7 +7,14 @@ import argparse
 import time
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import add_force, check_workers, folder, int_in
+from stmarket.experiments.cli.argtypes import (
+    add_force,
+    add_target_args,
+    check_workers,
+    folder,
+    int_in,
+    load_targets_from_args,
+)
 
 
 def _density(text: str) -> float:
@@ -40,15 +47,19 @@ def add_parser(sub) -> None:
             "of the uncertain parameters inside which the scenario misses a target far more "
             "often than in all runs. By default each final-year target met in 5-95% of runs is "
             "analysed on its own; --target names targets for one analysis of the runs that "
-            "miss any of them. Box: the highest coverage with density >= --threshold, then "
-            "restrictions with quasi-p > 0.05 dropped (unless --no-prune). Writes boxes.csv, "
+            "miss any of them. The targets are the profile's, or another plan's with "
+            "--targets (its ids for --target, its labels in the outputs). Box: the highest "
+            "coverage with density >= --threshold, then restrictions with quasi-p > 0.05 "
+            "dropped (unless --no-prune). Writes boxes.csv, "
             "trajectory.csv, summary.csv, targets.csv, tradeoff.png and box_limits.png."))
     p.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
     p.add_argument("--scenario", default="plan_2257",
                    help="bundled scenario name or TOML path (default: plan_2257)")
-    p.add_argument("--target", action="append", dest="targets", metavar="ID", default=None,
-                   help="a target id (repeatable): one analysis of the runs that miss any of "
-                        "them (default: each final-year target met in 5-95%% of runs, on its own)")
+    add_target_args(p)
+    p.add_argument("--target", action="append", dest="target_ids", metavar="ID", default=None,
+                   help="a target id of the targets file (repeatable): one analysis of the "
+                        "runs that miss any of them (default: each final-year target met in "
+                        "5-95%% of runs, on its own)")
     p.add_argument("--runs", type=int_in(MIN_RUNS, MAX_RUNS), default=DEFAULT_RUNS,
                    help=f"runs of the Monte Carlo (default: {DEFAULT_RUNS})")
     p.add_argument("--threshold", type=_density, default=DEFAULT_THRESHOLD,
@@ -70,16 +81,22 @@ def add_parser(sub) -> None:
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``stmarket discover``: print the boxes in words, write --out."""
 
+    from stmarket.experiments.discovery.choice import target_groups
     from stmarket.experiments.discovery.prim import discover
     from stmarket.experiments.discovery.write import write_discovery
     from stmarket.experiments.outputs.folder import claim
+    from stmarket.model import load_profile
 
     check_workers(args.workers)
+    profile = load_profile(args.profile)
+    targets = load_targets_from_args(args, profile)
+    named = target_groups(args.target_ids, targets)  # before any work: ids of the file
     claim(args.out, "discover", force=args.force)
     t0 = time.perf_counter()
-    res = discover(profile=args.profile, scenario=args.scenario, targets=args.targets,
-                   runs=args.runs, seed=args.seed, threshold=args.threshold,
-                   n_threads=args.workers, boxes=args.boxes, prune=not args.no_prune)
+    res = discover(profile=profile, scenario=args.scenario, targets=named,
+                   target_set=targets, runs=args.runs, seed=args.seed,
+                   threshold=args.threshold, n_threads=args.workers, boxes=args.boxes,
+                   prune=not args.no_prune)
     print(res.report(), flush=True)
     files = write_discovery(res, args.out, force=args.force)
     i = res.info

@@ -23,6 +23,8 @@ from stmarket.experiments.cli.argtypes import (
     folder,
     load_targets_from_args,
     seed,
+    target_marks,
+    targets_for_later,
 )
 from stmarket.model.errors import InputError
 
@@ -201,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="address of a Dask scheduler, e.g. tcp://10.0.0.5:8786")
     w.add_argument("--resume", action="store_true",
-                   help="finish the sweep already in --out (nothing is computed twice)")
+                   help="finish the sweep already in --out (nothing is computed twice; "
+                        "with the same target options)")
+    add_target_args(w, default="the design's sweep.targets, else the profile's")
     wbar = w.add_mutually_exclusive_group()
     wbar.add_argument("--progress", dest="progress", action="store_true", default=None,
                       help="show a progress bar (default: when the terminal is interactive)")
@@ -292,16 +296,29 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
         a.start, a.history = start.meta(), start.history_table()
         print(start.line())
         print(a.history.to_string(index=False), flush=True)
-    from stmarket.experiments.reports.console import format_summary
     from stmarket.experiments.reports.words import t as words
 
-    print(format_summary(a, args.lang), flush=True)
+    print(a.summary(args.lang), flush=True)
     from stmarket.experiments.reports.write import write_assessment
 
     files = write_assessment(a, args.out, lang=args.lang, parquet=not args.no_parquet,
                              drivers=args.drivers, command=args.command, force=args.force)
     print("\n" + words("con.written", args.lang, out=args.out, files=", ".join(files)))
     return 0
+
+
+def _sweep_design(args: argparse.Namespace):
+    """The sweep's design with ``--targets`` (a bundled file kept by its name, any other
+    file by its absolute path) and the pass marks changed, all part of its hash."""
+    from stmarket.experiments.sweeps.design import SweepPlan, load_design
+
+    design = load_design(args.design)
+    if args.targets is None and not args.target_thresholds and \
+            args.research_origin_threshold is None:
+        return design
+    if args.targets is not None:
+        design = design.with_targets(targets_for_later(args.targets))
+    return design.with_targets(thresholds=target_marks(args, SweepPlan.load(design).targets))
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -320,12 +337,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise InputError(args.out, "--out", f"holds the results of {which} (manifest.json); "
                                             "'stmarket sweep' does not write there: choose "
                                             "another folder")
+    design = _sweep_design(args)
     workers = args.workers or os.cpu_count() or 1
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = _Bar(show, "runs")
     t0 = time.perf_counter()
     try:
-        res = run_sweep(args.design, args.out, workers=workers, scheduler=args.scheduler,
+        res = run_sweep(design, args.out, workers=workers, scheduler=args.scheduler,
                         resume=args.resume, progress=bar)
     finally:
         bar.close()
@@ -343,7 +361,7 @@ def cmd_single(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stmarket.experiments.assessment.single import format_run, run_scenarios
-    from stmarket.experiments.outputs.folder import claim, write_folder
+    from stmarket.experiments.outputs.folder import claim, targets_record, write_folder
     from stmarket.experiments.reports.i18n import t
     from stmarket.experiments.reports.plots import single_run_figure
     from stmarket.model import load_profile, load_scenario
@@ -374,7 +392,8 @@ def cmd_single(args: argparse.Namespace) -> int:
     verdicts = pd.concat([r.verdicts for r in runs], ignore_index=True)
     manifest = {"profile": profile.name, "seed": args.seed, "lang": args.lang,
                 "scenarios": [s.id for s in scenarios], "parameters": "prior medians",
-                "thresholds": {tg.id: tg.threshold for tg in targets.targets}}
+                "thresholds": {tg.id: tg.threshold for tg in targets.targets},
+                "targets": targets_record(targets)}
     files = write_folder(args.out, {"single_indicators": indicators,
                                     "single_targets": verdicts},
                          {"single_run": fig}, manifest, command="single", force=args.force)

@@ -7,7 +7,14 @@ import argparse
 import time
 from pathlib import Path
 
-from stmarket.experiments.cli.argtypes import add_force, check_workers, folder, seed
+from stmarket.experiments.cli.argtypes import (
+    add_force,
+    add_target_args,
+    check_workers,
+    folder,
+    load_targets_from_args,
+    seed,
+)
 
 
 def _positive(kind: type, high: float):
@@ -60,6 +67,7 @@ def add_parser(sub) -> None:
                    help="sobol (S1, ST with intervals) or morris (mu*, sigma; cheap "
                         "screening) (default: sobol)")
     p.add_argument("--profile", default="bac_kan", help="province profile (default: bac_kan)")
+    add_target_args(p)
     p.add_argument("--scenario", default="plan_2257",
                    help="base scenario: the levers' ranges, start years and ramps "
                         "(default: plan_2257)")
@@ -100,9 +108,12 @@ def run_cli(args: argparse.Namespace) -> int:
     from stmarket.experiments.sensitivity.methods import sensitivity
     from stmarket.experiments.sensitivity.problem import DEFAULT_SAMPLES, check_method
     from stmarket.experiments.sensitivity.write import write_sensitivity
+    from stmarket.model import load_profile
 
     check_workers(args.workers)
     check_method(args.method, args.samples or DEFAULT_SAMPLES[args.method])
+    profile = load_profile(args.profile)
+    targets = load_targets_from_args(args, profile)
     claim(args.out, "sensitivity", force=args.force)
     bar = None
     if sys.stderr.isatty():
@@ -117,7 +128,7 @@ def run_cli(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     try:
-        res = sensitivity(args.method, profile=args.profile, scenario=args.scenario,
+        res = sensitivity(args.method, profile=profile, scenario=args.scenario, targets=targets,
                           parameters=args.parameters, levers=not args.no_levers,
                           lever_max=args.lever_max, samples=args.samples, seeds=args.seeds,
                           seed=args.seed, n_threads=args.workers, outcomes=args.outcomes,

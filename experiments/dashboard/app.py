@@ -49,6 +49,7 @@ from stmarket.experiments.dashboard.settings import (
     initial_settings,
     instrument_titles,
     instruments_of,
+    restart,
     scenario_from_settings,
     scenario_name,
 )
@@ -230,7 +231,8 @@ def app_defaults() -> dict:
     """The dashboard's starting point: from ``run_cli`` (environment variable
     :data:`ENV_DEFAULTS`, JSON) or the defaults."""
     d = {"profile": DEFAULT_PROFILE, "scenario": DEFAULT_SCENARIO, "runs": DEFAULT_RUNS,
-         "seed": DEFAULT_SEED, "lang": "en", "workers": None}
+         "seed": DEFAULT_SEED, "lang": "en", "workers": None, "targets": None,
+         "thresholds": []}
     d.update(json.loads(os.environ.get(ENV_DEFAULTS, "{}") or "{}"))
     return d
 
@@ -270,8 +272,9 @@ def _build_page():
     defaults = app_defaults()
     workers = defaults["workers"]
     lang = solara.reactive(defaults["lang"])
-    settings = solara.reactive(initial_settings(defaults["profile"], defaults["scenario"],
-                                                int(defaults["runs"]), int(defaults["seed"])))
+    settings = solara.reactive(initial_settings(
+        defaults["profile"], defaults["scenario"], int(defaults["runs"]), int(defaults["seed"]),
+        defaults.get("targets"), tuple(tuple(m) for m in defaults.get("thresholds") or ())))
     profiles = list(dict.fromkeys([*bundled("profiles"), defaults["profile"]]))
     policies = list(dict.fromkeys([*bundled("policies"), defaults["scenario"]]))
 
@@ -365,14 +368,13 @@ def _build_page():
                 solara.Button("English", value="en", classes=["stm-lang-en"])
                 solara.Button("Tiếng Việt", value="vi", classes=["stm-lang-vi"])
         NamedSelect(di.t("profile", lang_), names_of(profiles, "profiles", lang_), s.profile,
-                    lambda p: settings.set(initial_settings(p, s.base, s.runs, s.seed)),
+                    lambda p: settings.set(restart(s, profile=p)),
                     "stm-profile")
         NamedSelect(di.t("base", lang_), names_of(policies, "policies", lang_), s.base,
-                    lambda b: settings.set(initial_settings(s.profile, b, s.runs, s.seed)),
+                    lambda b: settings.set(restart(s, base=b)),
                     "stm-base")
         solara.Button(di.t("reset", lang_), classes=["stm-reset"], outlined=True,
-                      on_click=lambda: settings.set(initial_settings(s.profile, s.base,
-                                                                     s.runs, s.seed)))
+                      on_click=lambda: settings.set(restart(s)))
         html_block(f"<h4>{html.escape(di.t('levers', lang_))}</h4>", "stm-levers-head")
         for g in instruments_of(s):
             Lever(g, s, lang_)

@@ -52,11 +52,15 @@ _SERIAL = iter(range(1, 2**62))
 _TARGETS: dict[tuple, TargetSet] = {}
 
 
-def _targets_of(profile: Profile) -> TargetSet:
-    key = (profile.id, str(profile.path), str(profile.targets), profile.start_year,
-           profile.end_year)
+def _targets_of(profile: Profile, targets: str | None = None,
+                thresholds: tuple = ()) -> TargetSet:
+    """The targets scored: ``targets`` (a file for every profile) or the profile's, with
+    the pass marks ``thresholds`` changed; read once."""
+    name = targets or profile.targets
+    key = (profile.id, str(profile.path), str(name), profile.start_year, profile.end_year,
+           thresholds)
     if key not in _TARGETS:
-        _TARGETS[key] = load_targets(profile.targets, years=profile.years)
+        _TARGETS[key] = load_targets(name, years=profile.years).with_thresholds(thresholds)
     return _TARGETS[key]
 
 
@@ -223,7 +227,7 @@ def refresh(settings: Settings, profile: Profile | None = None,
     prof = profile if profile is not None else get_profile(settings.profile)
     base = get_scenario(settings.base)
     custom = scenario_from_settings(settings, base)
-    targets = _targets_of(prof)
+    targets = _targets_of(prof, settings.targets, settings.thresholds)
     with _COMPUTE_LOCK:
         scs = [base, custom]
         full = _DESIGNS.get_or(

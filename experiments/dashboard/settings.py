@@ -49,6 +49,12 @@ class Settings:
         Start year of each instrument.
     runs, seed : int
         Monte Carlo runs per scenario, and the seed of the design and of every run.
+    targets : str or None
+        The targets file scored (``stmarket dashboard --targets``: a bundled name or a
+        path), whatever the profile; None: each profile's own.
+    thresholds : tuple of (str, float, float or None)
+        Pass marks changed from the targets file's (``--target-threshold``): ``(id,
+        threshold, high)``.
     """
 
     profile: str
@@ -57,6 +63,8 @@ class Settings:
     starts: tuple[int, ...]
     runs: int = DEFAULT_RUNS
     seed: int = DEFAULT_SEED
+    targets: str | None = None
+    thresholds: tuple[tuple[str, float, float | None], ...] = ()
 
     def __post_init__(self) -> None:
         n = len(instruments_of(self))
@@ -129,10 +137,25 @@ def sliders_of(scenario: Scenario, profile: Profile) -> tuple[tuple[float, ...],
 
 
 def initial_settings(profile: str = DEFAULT_PROFILE, base: str = DEFAULT_SCENARIO,
-                     runs: int = DEFAULT_RUNS, seed: int = DEFAULT_SEED) -> Settings:
-    """Settings whose sliders equal the starting scenario's levers."""
+                     runs: int = DEFAULT_RUNS, seed: int = DEFAULT_SEED,
+                     targets: str | None = None,
+                     thresholds: tuple[tuple[str, float, float | None], ...] = ()
+                     ) -> Settings:
+    """Settings whose sliders equal the starting scenario's levers (``targets`` and
+    ``thresholds``: see :class:`Settings`)."""
     levels, starts = sliders_of(get_scenario(base), get_profile(profile))
-    return Settings(profile, base, levels, starts, runs, seed)
+    return Settings(profile, base, levels, starts, runs, seed, targets,
+                    tuple((str(i), float(v), None if h is None else float(h))
+                          for i, v, h in thresholds))
+
+
+def restart(settings: Settings, profile: str | None = None,
+            base: str | None = None) -> Settings:
+    """The initial settings of another profile or starting scenario (or of the same:
+    the sliders reset), keeping the runs, the seed and the targets."""
+    return initial_settings(profile or settings.profile, base or settings.base,
+                            settings.runs, settings.seed, settings.targets,
+                            settings.thresholds)
 
 
 def scenario_from_settings(settings: Settings, base: Scenario) -> Scenario:

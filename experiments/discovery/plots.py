@@ -10,6 +10,7 @@ module.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -24,6 +25,11 @@ def discovery_figures(result: DiscoveryResult) -> dict[str, object]:
     dict of str to matplotlib.figure.Figure
     """
     return {"tradeoff": tradeoff_figure(result), "box_limits": box_limits_figure(result)}
+
+
+def _what(result: DiscoveryResult, outcome) -> str:
+    """An analysis's name in a panel's title: its targets' labels, wrapped."""
+    return textwrap.fill(result.label(outcome.name), 60)
 
 
 def _panels(result: DiscoveryResult):
@@ -67,7 +73,7 @@ def tradeoff_figure(result: DiscoveryResult):
         ax.axhline(result.threshold, ls="--", color="grey", lw=1, label="threshold")
         ax.axhline(o.base_rate, ls=":", color="grey", lw=1, label="all runs")
         ax.set(xlim=(0, 1.02), ylim=(0, 1.02), xlabel="coverage", ylabel="density",
-               title=f"misses {o.name}: box {b.number}")
+               title=f"misses {_what(result, o)}: box {b.number}")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower left")
     fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=[a for a, _ in panels],
@@ -93,9 +99,9 @@ def box_limits_figure(result: DiscoveryResult):
     table = result.boxes
     for ax, (o, b) in panels:
         rows = table[(table["outcome"] == o.name) & (table["box"] == b.number)]
-        ax.set_title(f"misses {o.name}: box {b.number}\ncoverage {b.coverage:.2f}, density "
-                     f"{b.density:.2f} (all runs {o.base_rate:.2f}), mass {b.mass:.2f}",
-                     fontsize=9)
+        ax.set_title(f"misses {_what(result, o)}: box {b.number}\ncoverage "
+                     f"{b.coverage:.2f}, density {b.density:.2f} (all runs "
+                     f"{o.base_rate:.2f}), mass {b.mass:.2f}", fontsize=9)
         ax.set_xlim(-0.02, 1.02)
         ax.set_xlabel("position in the prior (cumulative probability)")
         if rows.empty:

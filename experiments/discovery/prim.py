@@ -75,6 +75,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stmarket.experiments.discovery.choice import (
+    BAND,
+    choose_targets,
+    outcome_label,
+    target_groups,
+)
 from stmarket.model.errors import InputError
 from stmarket.model.profile import Profile
 from stmarket.model.scenario import Scenario
@@ -84,8 +90,6 @@ DEFAULT_RUNS = 3000
 DEFAULT_THRESHOLD = 0.8
 #: Restrictions with a quasi-p-value above this are dropped when pruning.
 ALPHA = 0.05
-#: Default targets: those the scenario meets with a probability in this band.
-BAND = (0.05, 0.95)
 MIN_RUNS, MAX_RUNS = 100, 100_000
 MAX_BOXES = 5
 # EMA's threshold: for binary y, y >= it marks the cases of interest; near zero so that
@@ -333,45 +337,6 @@ def parameter_frame(profile: Profile, P: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(np.asarray(P)[:, cols], columns=list(profile.space.uncertain))
 
 
-def choose_targets(targets: TargetSet, met: np.ndarray, named: Sequence[str] | None = None,
-                   band: tuple[float, float] = BAND) -> pd.DataFrame:
-    """Which targets are analysed, and why.
-
-    Without ``named``: the targets of the plan's last year (2030) that are met in a
-    share of runs within ``band`` (inclusive). With ``named``: those.
-
-    Parameters
-    ----------
-    targets : TargetSet
-    met : ndarray of bool, [runs, n_targets]
-        Whether each run meets each target.
-    named : sequence of str, optional
-    band : (float, float)
-
-    Returns
-    -------
-    DataFrame
-        ``target, year, probability, analysed, reason``, one row per target.
-    """
-    year = max(t.year for t in targets.targets)
-    lo, hi = band
-    rows = []
-    for k, t in enumerate(targets.targets):
-        p = float(met[:, k].mean())
-        if named is not None:
-            ok, why = t.id in named, "named" if t.id in named else "not named"
-        elif t.year != year:
-            ok, why = False, f"not a {year} target"
-        elif p > hi:
-            ok, why = False, f"met in more than {hi:.0%} of runs: too few misses to explain"
-        elif p < lo:
-            ok, why = False, f"met in fewer than {lo:.0%} of runs: missed almost everywhere"
-        else:
-            ok, why = True, f"met in {lo:.0%}-{hi:.0%} of runs"
-        rows.append((t.id, t.year, p, ok, why))
-    return pd.DataFrame(rows, columns=["target", "year", "probability", "analysed", "reason"])
-
-
 @dataclass
 class Outcome:
     """One analysis: the runs that miss any of ``targets``, and the boxes found."""
@@ -404,6 +369,12 @@ class DiscoveryResult:
     outcomes: list[Outcome]
     threshold: float
     info: dict = field(default_factory=dict)
+
+    def label(self, outcome: str) -> str:
+        """An analysis's name in words: its target's label from the targets file, or
+        ``any of <label>, <label>``."""
+        o = next(o for o in self.outcomes if o.name == outcome)
+        return outcome_label(self.target_set, o.targets)
 
     def _prior(self, dim: str) -> tuple[float, float]:
         s = self.profile.space.specs[dim]
@@ -480,9 +451,10 @@ class DiscoveryResult:
         lines = [f"discover: {self.scenario.id} on {self.profile.id}, {i['runs']} runs "
                  f"(seed {i['seed']}), {self.X.shape[1]} uncertain parameters",
                  "targets (probability met under the scenario):"]
+        width = max([28, *(len(x) + 1 for x in self.choice["target"])])
         for r in self.choice.itertuples():
             mark = "analysed" if r.analysed else "left out"
-            lines.append(f"  {r.target:<28}{r.probability:5.2f}  {mark}: {r.reason}")
+            lines.append(f"  {r.target:<{width}}{r.probability:5.2f}  {mark}: {r.reason}")
         if i.get("default_targets"):
             lines.append(f"each analysed target on its own (y = the run misses it); pooled, "
                          f"missing any of them happens in {i['miss_any']:.2f} of runs")
@@ -497,7 +469,7 @@ class DiscoveryResult:
     def manifest(self) -> dict:
         """What ``manifest.json`` records besides the files: the inputs (with their
         hashes), the analyses, the targets' probabilities and the settings."""
-        from stmarket.experiments.outputs.folder import sha256
+        from stmarket.experiments.outputs.folder import sha256, targets_record
 
         def f(path):
             return {"path": str(path), "sha256": sha256(path)} if path else None
@@ -507,9 +479,10 @@ class DiscoveryResult:
             "inputs": {"profile": f(self.profile.path), "targets": f(self.target_set.path),
                        "scenario": {**(f(self.scenario.path) or {}), "id": self.scenario.id,
                                     "based_on": [f(b) for b in self.scenario.bases]}},
-            "outcomes": [{"name": o.name, "targets": list(o.targets),
-                          "base_rate": o.base_rate, "boxes": len(o.boxes)}
-                         for o in self.outcomes],
+            "targets": targets_record(self.target_set),
+            "outcomes": [{"name": o.name, "label": self.label(o.name),
+                          "targets": list(o.targets), "base_rate": o.base_rate,
+                          "boxes": len(o.boxes)} for o in self.outcomes],
             "target_probabilities": dict(zip(self.choice["target"],
                                              self.choice["probability"].astype(float),
                                              strict=True)),
@@ -517,25 +490,13 @@ class DiscoveryResult:
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The output folder's tables: ``boxes``, ``trajectory``, ``summary`` and
-        ``targets`` (the targets analysed and why)."""
+        """The output folder's tables: ``boxes``, ``trajectory``, ``summary`` (with each
+        analysis's ``label``, see :meth:`label`) and ``targets`` (the targets analysed and
+        why, with their labels)."""
+        summary = self.summary
+        summary.insert(1, "label", [self.label(o) for o in summary["outcome"]])
         return {"boxes": self.boxes, "trajectory": self.trajectory,
-                "summary": self.summary, "targets": self.choice}
-
-
-def _target_groups(targets: Sequence[str] | None, ts: TargetSet) -> list[str] | None:
-    if targets is None:
-        return None
-    if isinstance(targets, str):
-        targets = [targets]
-    named = list(dict.fromkeys(targets))
-    if not named:
-        raise InputError("argument", "--target", "name at least one target")
-    for t in named:
-        if t not in ts.ids:
-            raise InputError("argument", "--target",
-                             f"unknown target {t!r}; one of {', '.join(ts.ids)}")
-    return named
+                "summary": summary, "targets": self.choice}
 
 
 def _check_args(runs: int, threshold: float, boxes: int) -> None:
@@ -553,7 +514,8 @@ def discover(*, profile: str | Path | Profile = "bac_kan",
              scenario: str | Path | Scenario = "plan_2257",
              targets: Sequence[str] | None = None, runs: int = DEFAULT_RUNS, seed: int = 1,
              threshold: float = DEFAULT_THRESHOLD, n_threads: int | None = None,
-             boxes: int = 1, prune: bool = True) -> DiscoveryResult:
+             boxes: int = 1, prune: bool = True,
+             target_set: str | Path | TargetSet | None = None) -> DiscoveryResult:
     """Scenario discovery of the runs in which a scenario misses its targets.
 
     Parameters
@@ -561,8 +523,9 @@ def discover(*, profile: str | Path | Profile = "bac_kan",
     profile : str, Path or Profile
     scenario : str, Path or Scenario
     targets : sequence of str, optional
-        Target ids: one analysis of the runs that miss any of them. By default each
-        2030 target met in 5-95 % of runs is analysed on its own (module docstring).
+        Target ids of ``target_set``: one analysis of the runs that miss any of them. By
+        default each target of the plan's final year met in 5-95 % of runs is analysed on
+        its own (module docstring).
     runs : int
         Runs of the Monte Carlo (the first ``runs`` of ``stmarket run``'s sequence).
     seed : int
@@ -575,6 +538,9 @@ def discover(*, profile: str | Path | Profile = "bac_kan",
         Boxes per analysis (the second is found on the runs outside the first).
     prune : bool
         Drop restrictions whose quasi-p-value exceeds 0.05.
+    target_set : str, Path or TargetSet, optional
+        The targets scored: a bundled targets file's name, a path or a loaded set (with
+        changed pass marks); the profile's by default. Checked against the profile's years.
 
     Returns
     -------
@@ -590,8 +556,9 @@ def discover(*, profile: str | Path | Profile = "bac_kan",
     seed = check_seed(seed)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    ts = load_targets(prof.targets, years=prof.years)
-    named = _target_groups(targets, ts)
+    ts = target_set if isinstance(target_set, TargetSet) else load_targets(
+        target_set or prof.targets, years=prof.years)
+    named = target_groups(targets, ts)
     t0 = time.perf_counter()
     design = make_design(prof, int(runs), seed)
     res = evaluate(prof, ts, design.P, sc.lever_runs(prof.years, seed, design.runs),

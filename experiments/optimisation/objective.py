@@ -100,15 +100,19 @@ def check_objective(objective: str, targets) -> str:
     if objective in ("all", every):
         return every
     if objective not in OBJECTIVES and objective not in targets.ids:
+        where = targets.path.name if targets.path is not None else targets.id
         raise InputError("argument", "--objective", f"must be all (or {every}), expected or "
-                         f"a target id ({', '.join(targets.ids)}), got {objective!r}")
+                         f"a target id of {where} ({', '.join(targets.ids)}), got "
+                         f"{objective!r}")
     return objective
 
 
-def objective_label(objective: str, year: int | None = None) -> str:
-    """How charts and summaries name an objective (``year``: the final year)."""
+def objective_label(objective: str, year: int | None = None,
+                    labels: dict[str, str] | None = None) -> str:
+    """How charts and summaries name an objective (``year``: the final year; ``labels``:
+    target id -> its label in the targets file, for a target's objective)."""
     if objective.startswith("all_") and objective[4:].isdigit():
         return f"P(every {objective[4:]} target met)"
     if objective == "expected":
         return f"mean number of {year or 'final-year'} targets met"
-    return f"P({objective} met)"
+    return f"P({(labels or {}).get(objective, objective)} met)"

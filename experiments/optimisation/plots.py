@@ -82,7 +82,8 @@ def frontier_figure(frontier: pd.DataFrame, best: pd.DataFrame, meta: dict):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel(f"yearly budget of {meta.get('plan', 'the plan')}'s instruments (bn VND)")
-    ax.set_ylabel(objective_label(meta["objective"], meta.get("objective_year")))
+    labels = (meta.get("targets") or {}).get("labels")
+    ax.set_ylabel(objective_label(meta["objective"], meta.get("objective_year"), labels))
     ax.set_title(f"Budget frontier ({meta['profile']}; confirmation: "
                  f"{meta['settings']['confirm_runs']} fresh runs per point)", fontsize=10)
     ax.grid(alpha=0.3)
@@ -120,7 +121,8 @@ def shares_figure(best: pd.DataFrame, frontier: pd.DataFrame, meta: dict):
                         ha="center", va="bottom", fontsize=7)
     a1.set_xticks(x, [g.replace("_", "\n", 1) for g in ids], fontsize=8)
     a1.set_ylabel("share of the yearly budget (labels: bn VND/yr)")
-    a1.set_title(f"best allocation found vs {meta['base']} ({objective_label(meta['objective'])}"
+    what = objective_label(meta["objective"], None, (meta.get("targets") or {}).get("labels"))
+    a1.set_title(f"best allocation found vs {meta['base']} ({what}"
                  f", {int(shown[0][0]['runs'])} fresh runs)", fontsize=10)
     a1.legend(fontsize=8)
     a1.grid(axis="y", alpha=0.3)

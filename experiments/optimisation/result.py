@@ -70,6 +70,11 @@ def instruments_of(meta: dict) -> list[str]:
     return list(meta.get("instruments") or meta["plan_shares"])
 
 
+def _labels(meta: dict) -> dict[str, str]:
+    """Target id -> label, from the targets file the optimisation scored."""
+    return (meta.get("targets") or {}).get("labels") or {}
+
+
 def format_summary(r: OptimiseResult) -> str:
     """The frontier, the winner against the base, and the smallest budget, as text."""
     m, s = r.meta, r.meta["settings"]
@@ -77,7 +82,7 @@ def format_summary(r: OptimiseResult) -> str:
     ids = instruments_of(r.meta)
     cols = share_cols(ids)
     lines = [
-        f"objective: {objective_label(m['objective'], m.get('objective_year'))}; "
+        f"objective: {objective_label(m['objective'], m.get('objective_year'), _labels(m))}; "
         f"tie-breaker: {m['tiebreak']}",
         f"base: {m['base']} ({m['plan_budget']:g} bn VND/yr); search: {s['runs']} runs per "
         f"candidate (seed {m['seed']})" + (

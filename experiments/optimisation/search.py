@@ -35,6 +35,7 @@ from stmarket.experiments.optimisation.noise import interval, paired
 from stmarket.experiments.optimisation.objective import ModelObjective
 from stmarket.experiments.optimisation.optimiser import Optimiser, Settings, frontier_table
 from stmarket.experiments.optimisation.result import OptimiseResult
+from stmarket.experiments.outputs.folder import targets_record
 from stmarket.model.errors import InputError
 from stmarket.model.scenario import MAX_BUDGET, Scenario
 
@@ -221,7 +222,8 @@ def _best_tables(opt: Optimiser, row: pd.Series, rows: list[dict], plan_levels: 
     for k, t in enumerate(targets.targets):
         w, p = interval(met[0, :, k], True, z), interval(met[1, :, k], True, z)
         d = paired(met[0, :, k], met[1, :, k], True, z)
-        trows.append({"target": t.id, "year": t.year, "winner": w[0], "winner_low": w[1],
+        trows.append({"target": t.id, "label": t.label("en"), "year": t.year,
+                      "winner": w[0], "winner_low": w[1],
                       "winner_high": w[2], "plan": p[0], "plan_low": p[1], "plan_high": p[2],
                       "difference": d[0], "diff_low": d[1], "diff_high": d[2],
                       "runs": met.shape[1]})
@@ -263,4 +265,5 @@ def _meta(opt: Optimiser, profile, base, targets, objective, budgets, plan_level
                    "base": {"path": str(base.path), "sha256": h(base.path),
                             "based_on": [{"path": str(b), "sha256": h(b)} for b in base.bases]}},
         "thresholds": {t.id: t.threshold for t in targets.targets},
+        "targets": targets_record(targets),
     }

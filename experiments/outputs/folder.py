@@ -133,6 +133,29 @@ def git_commit(where: Path | None = None) -> str | None:
     return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+def targets_record(targets) -> dict:
+    """What a manifest records of the targets a command scored: the targets file (its id,
+    path and SHA-256) and every target's pass mark as used (after ``--target-threshold``)
+    with its label.
+
+    Parameters
+    ----------
+    targets : stmarket.model.targets.TargetSet
+
+    Returns
+    -------
+    dict
+        ``{"id", "path", "sha256", "thresholds": {id: threshold}, "labels": {id: label}}``
+        (``thresholds`` holds ``[low, high]`` for a range target).
+    """
+    path = targets.path
+    return {"id": targets.id, "path": None if path is None else str(path),
+            "sha256": None if path is None or not Path(path).is_file() else sha256(path),
+            "thresholds": {t.id: t.threshold if t.high is None else [t.threshold, t.high]
+                           for t in targets.targets},
+            "labels": {t.id: t.label("en") for t in targets.targets}}
+
+
 def versions() -> dict[str, str | None]:
     """Versions of Python, stmarket and the main packages."""
     out: dict[str, str | None] = {"python": platform.python_version()}

@@ -197,7 +197,8 @@ def attribution_section(attr: pd.DataFrame, target_ids: list[str], names: dict[s
 
 
 def _outcome(name: str, lang: str) -> str:
-    if name.startswith("p_") and i18n.has(f"target.{name[2:]}"):
+    if name.startswith("p_") and (name[2:] in (_TARGETS.get() or {})
+                                  or i18n.has(f"target.{name[2:]}")):  # labels from the file
         return t("outcome.p", lang, what=_tl(name[2:], lang))
     parts = name.split("_")
     years = [p for p in parts if p.isdigit() and len(p) == 4]

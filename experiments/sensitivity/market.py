@@ -6,6 +6,7 @@
   ``[0, lever_max * level]`` (keeping the scenario's start year, ramp and end year);
 - :func:`market_outcomes`: the outcomes, the last simulated year's indicators, the value's
   yearly growth over the plan and whether each target (and all the last year's together) is met;
+  :func:`outcome_labels` names them, a target's by its label in the targets file;
 - :class:`MarketModel`: the core as a
   :data:`~stmarket.experiments.sensitivity.replicates.Model`, inputs -> parameter vectors
   and budgets -> runs -> outcomes, one value per run.
@@ -75,6 +76,17 @@ def market_outcomes(profile: Profile, targets: TargetSet) -> list[str]:
     y0, y1 = int(profile.years[0]), int(profile.years[-1])
     return ([f"{n}_{y1}" for n in FINAL_INDICATORS] + [f"value_growth_{y0}_{y1}"]
             + [f"p_{t}" for t in targets.ids] + [f"p_all_{y1}"])
+
+
+def outcome_labels(profile: Profile, targets: TargetSet) -> dict[str, str]:
+    """A label for each of :func:`market_outcomes`: ``P(<the target's label>)`` for a
+    target's outcome, the label coming from its targets file; ``P(every <year> target
+    met)`` for all of the last year's together; the outcome's name otherwise."""
+    y1 = int(profile.years[-1])
+    out = {n: n for n in market_outcomes(profile, targets)}
+    out.update({f"p_{t.id}": f"P({t.label('en')})" for t in targets.targets})
+    out[f"p_all_{y1}"] = f"P(every {y1} target met)"
+    return out
 
 
 @dataclass

@@ -61,7 +61,12 @@ from pathlib import Path
 import numpy as np
 
 from stmarket.experiments.sensitivity.indices import morris_indices, sobol_indices
-from stmarket.experiments.sensitivity.market import MarketModel, market_outcomes, market_problem
+from stmarket.experiments.sensitivity.market import (
+    MarketModel,
+    market_outcomes,
+    market_problem,
+    outcome_labels,
+)
 from stmarket.experiments.sensitivity.problem import (
     DEFAULT_SAMPLES,
     Problem,
@@ -81,6 +86,7 @@ from stmarket.experiments.sensitivity.result import SensitivityResult
 from stmarket.model.errors import InputError
 from stmarket.model.profile import Profile
 from stmarket.model.scenario import Scenario
+from stmarket.model.targets import TargetSet
 
 DEFAULT_SEEDS = 4
 
@@ -158,6 +164,7 @@ def analyse(problem: Problem, model: Model, method: str = "sobol", *, samples: i
 
 def sensitivity(method: str = "sobol", *, profile: str | Path | Profile = "bac_kan",
                 scenario: str | Path | Scenario = "plan_2257",
+                targets: str | Path | TargetSet | None = None,
                 parameters: Sequence[str] | None = None,
                 levers: bool = True, lever_max: float = 3.0, samples: int | None = None,
                 seeds: int = DEFAULT_SEEDS, seed: int = 1, n_threads: int | None = None,
@@ -172,6 +179,11 @@ def sensitivity(method: str = "sobol", *, profile: str | Path | Profile = "bac_k
     profile, scenario : str, Path, Profile or Scenario
         The province and the base scenario (its lever schedules set the levers' ranges,
         start years and ramps).
+    targets : str, Path or TargetSet, optional
+        The targets whose probabilities are outcomes (``p_<id>``, and ``p_all_<year>`` for
+        the last simulated year's together): a bundled targets file's name, a path or a
+        loaded set (with changed pass marks, :meth:`TargetSet.with_threshold`); the
+        profile's by default. Checked against the profile's years.
     parameters : list of str, optional
         Uncertain parameters to vary (all by default); the others stay at their medians.
     levers : bool
@@ -196,12 +208,14 @@ def sensitivity(method: str = "sobol", *, profile: str | Path | Profile = "bac_k
         See :func:`analyse`.
     progress : callable(done, total), optional
     """
+    from stmarket.experiments.outputs.folder import targets_record
     from stmarket.model import load_profile, load_scenario, load_targets
 
     check_method(method, samples or DEFAULT_SAMPLES.get(method, 2))
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    targets = load_targets(prof.targets, years=prof.years)
+    targets = targets if isinstance(targets, TargetSet) else load_targets(
+        targets or prof.targets, years=prof.years)
     problem, fixed = market_problem(prof, scen, parameters, levers, lever_max)
     names = market_outcomes(prof, targets)
     chosen = names if outcomes is None else list(dict.fromkeys(outcomes))
@@ -210,8 +224,10 @@ def sensitivity(method: str = "sobol", *, profile: str | Path | Profile = "bac_k
         raise InputError("argument", "outcomes", f"unknown: {', '.join(bad) or '(none given)'}"
                                                  f"; allowed: {', '.join(names)}")
     model = MarketModel(prof, scen, targets, problem, chosen, n_threads)
+    labels = outcome_labels(prof, targets)
     meta = {"profile": prof.id, "scenario": scen.id, "lever_max": lever_max if levers else None,
-            "levers_fixed": fixed, "n_threads": n_threads}
+            "levers_fixed": fixed, "n_threads": n_threads, "targets": targets_record(targets),
+            "outcome_labels": {o: labels[o] for o in chosen}}
     return analyse(problem, model, method, samples=samples or DEFAULT_SAMPLES[method],
                    seeds=seeds, seed=seed, common_random_numbers=common_random_numbers,
                    noise_samples=noise_samples, progress=progress, meta=meta)

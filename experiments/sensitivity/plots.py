@@ -27,9 +27,11 @@ def sensitivity_figures(result: SensitivityResult, top: int = 8) -> dict[str, ob
     dict of str to matplotlib.figure.Figure
     """
     notes = {o: w for o, w in result.ranked_outcomes().items() if w}
-    main = (sobol_figure(result.indices, top, notes) if result.method == "sobol"
-            else morris_figure(result.indices, top, notes))
-    return {f"{result.method}_indices": main, "noise_share": noise_figure(result.noise)}
+    labels = {o: result.label(o) for o in result.outcomes}
+    main = (sobol_figure(result.indices, top, notes, labels) if result.method == "sobol"
+            else morris_figure(result.indices, top, notes, labels))
+    return {f"{result.method}_indices": main,
+            "noise_share": noise_figure(result.noise, labels)}
 
 
 def _grid(n: int, ncols: int, w: float, h: float):
@@ -46,19 +48,23 @@ def _grid(n: int, ncols: int, w: float, h: float):
 _KIND_COLOR = {"parameter": "C0", "lever": "C3"}
 
 
-def _title(ax, outcome: str, empty: bool, notes: Mapping[str, str] | None) -> None:
+def _title(ax, outcome: str, empty: bool, notes: Mapping[str, str] | None,
+           labels: Mapping[str, str] | None = None) -> None:
     note = (notes or {}).get(outcome, "")
+    name = (labels or {}).get(outcome, outcome)
     if empty:
-        ax.set_title(f"{outcome} (constant)", fontsize=8, color="0.5")
+        ax.set_title(f"{name} (constant)", fontsize=8, color="0.5")
     elif note:
-        ax.set_title(f"{outcome}\nnot ranked: {note}", fontsize=6.5, color="0.4")
+        ax.set_title(f"{name}\nnot ranked: {note}", fontsize=6.5, color="0.4")
     else:
-        ax.set_title(outcome, fontsize=8)
+        ax.set_title(name, fontsize=8)
 
 
-def sobol_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] | None = None):
+def sobol_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] | None = None,
+                 labels: Mapping[str, str] | None = None):
     """S1 and ST with their 95 % intervals for the ``top`` inputs (by ST) of each
-    outcome; levers' names in red; ``notes`` (outcome -> why it is not ranked) in the
+    outcome; levers' names in red; ``notes`` (outcome -> why it is not ranked) and
+    ``labels`` (outcome -> its label, e.g. a target's from its targets file) in the
     titles."""
     outs = list(dict.fromkeys(indices["outcome"]))
     fig, axes = _grid(len(outs), 4, 4.2, 0.35 * top + 1.2)
@@ -72,7 +78,7 @@ def sobol_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] |
         for tick, kind in zip(ax.get_yticklabels(), d["kind"], strict=True):
             tick.set_color(_KIND_COLOR[kind])
         ax.axvline(0, color="k", lw=0.5)
-        _title(ax, o, not len(d), notes)
+        _title(ax, o, not len(d), notes, labels)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     axes[0].legend(fontsize=7, loc="lower right")
@@ -81,9 +87,11 @@ def sobol_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] |
     return fig
 
 
-def morris_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] | None = None):
+def morris_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] | None = None,
+                  labels: Mapping[str, str] | None = None):
     """mu* against sigma for every input of each outcome, the ``top`` named; levers in
-    red; ``notes`` (outcome -> why it is not ranked) in the titles."""
+    red; ``notes`` (outcome -> why it is not ranked) and ``labels`` (outcome -> its
+    label) in the titles."""
     outs = list(dict.fromkeys(indices["outcome"]))
     fig, axes = _grid(len(outs), 4, 4.0, 3.4)
     for ax, o in zip(axes, outs, strict=False):
@@ -94,7 +102,7 @@ def morris_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] 
         for r in d.sort_values("mu_star", ascending=False).head(top).itertuples():
             ax.annotate(r.input, (r.mu_star, r.sigma), fontsize=6,
                         textcoords="offset points", xytext=(3, 2))
-        _title(ax, o, not len(d), notes)
+        _title(ax, o, not len(d), notes, labels)
         ax.set_xlabel("mu*", fontsize=7)
         ax.set_ylabel("sigma", fontsize=7)
         ax.tick_params(labelsize=7)
@@ -105,8 +113,9 @@ def morris_figure(indices: pd.DataFrame, top: int = 8, notes: Mapping[str, str] 
     return fig
 
 
-def noise_figure(noise: pd.DataFrame):
-    """Share of a single run's variance that comes from the seeds, per outcome."""
+def noise_figure(noise: pd.DataFrame, labels: Mapping[str, str] | None = None):
+    """Share of a single run's variance that comes from the seeds, per outcome (named by
+    ``labels``, outcome -> label, where given)."""
     import matplotlib.pyplot as plt
 
     d = noise[::-1]
@@ -119,7 +128,7 @@ def noise_figure(noise: pd.DataFrame):
         if v == v:
             ax.annotate(f"{v:.2f}", (min(v, 0.93), yi), xytext=(3, -3),
                         textcoords="offset points", fontsize=7)
-    ax.set_yticks(y, d["outcome"], fontsize=8)
+    ax.set_yticks(y, [(labels or {}).get(o, o) for o in d["outcome"]], fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of variance from the seeds (the rest: parameters and levers)")
     ax.grid(axis="x", alpha=0.3)

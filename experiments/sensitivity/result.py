@@ -145,12 +145,22 @@ class SensitivityResult:
                                          for x in r.itertuples()))
         return "\n".join(lines)
 
+    def label(self, outcome: str) -> str:
+        """An outcome's label: ``P(<label>)`` for a target's, the label from its targets
+        file (``info["outcome_labels"]``); else the outcome's name."""
+        return (self.info.get("outcome_labels") or {}).get(outcome, outcome)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``indices``, ``noise`` (with ``ranked`` and ``not_ranked_because`` per outcome,
-        see :meth:`ranked_outcomes`) and ``ranking``."""
+        """``indices``, ``noise`` (with each outcome's ``label``, and ``ranked`` and
+        ``not_ranked_because``, see :meth:`ranked_outcomes`) and ``ranking`` (with
+        ``outcome_label``)."""
         why = self.ranked_outcomes().reindex(self.noise["outcome"]).fillna("").to_numpy()
         noise = self.noise.assign(ranked=why == "", not_ranked_because=why)
-        return {"indices": self.indices, "noise": noise, "ranking": self.ranking()}
+        noise.insert(1, "label", [self.label(o) for o in noise["outcome"]])
+        ranking = self.ranking()
+        ranking.insert(ranking.columns.get_loc("outcome") + 1, "outcome_label",
+                       [self.label(o) for o in ranking["outcome"]])
+        return {"indices": self.indices, "noise": noise, "ranking": ranking}
 
     def manifest(self) -> dict:
         """What ``manifest.json`` records besides the files: the design, sizes and

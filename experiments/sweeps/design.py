@@ -34,7 +34,8 @@ import hashlib
 import itertools
 import json
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,9 @@ class SweepDesign:
     chunk: int
     path: Path | None = None
     raw: dict = field(default_factory=dict, repr=False)
+    #: pass marks changed from the targets file's: ``(id, threshold, high)`` triples
+    #: (``stmarket sweep --target-threshold``; ``high`` None except for a range target)
+    thresholds: tuple[tuple[str, float, float | None], ...] = ()
 
     @property
     def n_points(self) -> int:
@@ -113,7 +117,21 @@ class SweepDesign:
             "chunk": self.chunk,
             "factors": [{k: v for k, v in f.__dict__.items() if v is not None}
                         for f in self.factors],
+            # only when changed, so that a design's hash stays what it was without them
+            **({"thresholds": [list(m) for m in self.thresholds]} if self.thresholds else {}),
         }
+
+    def with_targets(self, targets: str | None = None,
+                     thresholds: Sequence[tuple[str, float, float | None]] | None = None
+                     ) -> SweepDesign:
+        """This design scoring another targets file (``targets``: a bundled name or a
+        path, resolved beside the design file first, as ``sweep.targets``) and/or with
+        pass marks changed (``thresholds``: ``(id, threshold, high)`` triples, checked when
+        the design is loaded, :meth:`SweepPlan.load`). Both are part of :meth:`hash`."""
+        return replace(self, targets=self.targets if targets is None else targets,
+                       thresholds=self.thresholds if thresholds is None else
+                       tuple((str(i), float(v), None if h is None else float(h))
+                             for i, v, h in thresholds))
 
     def hash(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, default=list)
@@ -289,6 +307,7 @@ class SweepPlan:
             w = load_world(_near(design.path, design.world), prof.space.uncertain)
         except IE as exc:
             raise InputError(where, "sweep", f"cannot load an input it names: {exc}") from None
+        ts = ts.with_thresholds(design.thresholds)  # --target-threshold: its own line
         for f in design.factors:
             if f.parameter is not None and f.parameter not in prof.space.specs:
                 raise InputError(where, f"factors.{f.name}.parameter", "unknown parameter")

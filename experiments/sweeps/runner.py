@@ -35,8 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stmarket.experiments.assessment.montecarlo import ALL
 from stmarket.experiments.outputs import folder as output
-from stmarket.experiments.sweeps.design import SweepPlan, load_design
+from stmarket.experiments.sweeps.design import SweepDesign, SweepPlan, load_design
 from stmarket.experiments.sweeps.summary import SUMMARY_INDICATORS, SweepSummary, column
 from stmarket.model import indicators
 from stmarket.model import kernels as K
@@ -276,15 +277,16 @@ class SweepResult:
 Progress = Callable[[int, int], None]
 
 
-def run_sweep(design: str | Path, out: str | Path, workers: int = 1,
+def run_sweep(design: str | Path | SweepDesign, out: str | Path, workers: int = 1,
               scheduler: object = None, resume: bool = False,
               progress: Progress | None = None) -> SweepResult:
     """Run a sweep design into ``out``, or finish an interrupted one.
 
     Parameters
     ----------
-    design : str or Path
-        A bundled design name or a design file.
+    design : str, Path or SweepDesign
+        A bundled design name, a design file, or a loaded design (e.g. with another
+        targets file or pass marks, :meth:`SweepDesign.with_targets`).
     out : str or Path
         Output folder: ``sweep.json``, ``chunks/``, ``summary/``.
     workers : int
@@ -296,7 +298,7 @@ def run_sweep(design: str | Path, out: str | Path, workers: int = 1,
     progress : callable(done, total), optional
         Called with the runs done so far.
     """
-    d = load_design(design)
+    d = design if isinstance(design, SweepDesign) else load_design(design)
     plan = SweepPlan.load(d)
     out = output.check_folder(out)
     man_path = out / MANIFEST
@@ -313,6 +315,15 @@ def run_sweep(design: str | Path, out: str | Path, workers: int = 1,
         if not resume:
             raise InputError(out, "--out", "holds a sweep already (sweep.json): pass --resume "
                                            "to finish it, or choose another folder")
+        scored = {k: old.get("design", {}).get(k) for k in ("targets", "thresholds")}
+        if scored != {k: d.canonical().get(k) for k in ("targets", "thresholds")}:
+            marks = ", ".join(f"{i}={v:g}" + ("" if h is None else f",{h:g}")
+                              for i, v, h in scored["thresholds"] or []) or "none"
+            which = scored["targets"] or "of the profile"
+            raise InputError(man_path, "design.targets",
+                             f"this sweep scores the targets {which} with pass marks changed: "
+                             f"{marks}; resume it with the same --targets and "
+                             "--target-threshold")
         if old.get("design_hash") != d.hash():
             raise InputError(man_path, "design_hash", "the design changed since this sweep "
                                                       "started; its results would mix with the "
@@ -334,6 +345,7 @@ def run_sweep(design: str | Path, out: str | Path, workers: int = 1,
         manifest = {
             "sweep_key": key, "design_hash": d.hash(), "code_hash": code,
             "design": d.canonical(), "design_file": str(d.path), "inputs": inputs,
+            "targets": output.targets_record(plan.targets),
             "n_runs": d.n_runs, "n_points": d.n_points, "chunk": d.chunk,
             "n_chunks": n_chunks(plan), "commit": output.git_commit(),
             "versions": output.versions(), "host": platform.node(), "started": _now(),
@@ -399,7 +411,10 @@ def summarise(plan: SweepPlan, out: Path) -> SweepSummary:
             failures.append(bad[["run", "point", "replicate", "seed", "error"]])
         del df
     sdir = out / SUMMARY
-    output.write_csv(sdir / "targets.csv", s.target_table())
+    tab = s.target_table()  # each target's label from its targets file beside its id
+    labels = {t.id: t.label("en") for t in plan.targets.targets} | {ALL: "all targets"}
+    tab.insert(tab.columns.get_loc("target") + 1, "label", tab["target"].map(labels))
+    output.write_csv(sdir / "targets.csv", tab)
     output.write_csv(sdir / "quantiles.csv", s.quantile_table())
     pts = pd.DataFrame(plan.points, columns=names)
     pts.insert(0, "point", np.arange(len(pts)))
