@@ -282,6 +282,11 @@ def test_cli_records_the_merger_assumption(tmp_path, capsys):
         assert "scored on the buyers of: Former Bắc Kạn" in intro
         assert ("is assumed" in intro) is (switch == "on")
         assert ("counterfactual" in intro) is (switch == "off")
+    # the console too, in Vietnamese
+    assert main(["run", "plan_2257", "--profile", str(MERGED), "--area", "bac_kan",
+                 "--runs", "3", "--no-parquet", "--no-progress", "--lang", "vi",
+                 "--attribution-runs", "0", "--out", str(tmp_path / "vi")]) == 0
+    assert "Các mục tiêu được đánh giá trên" in capsys.readouterr().out
     capsys.readouterr()
     assert main(["run", "plan_2257", "--area", "bac_kan", "--runs", "2",
                  "--out", str(tmp_path / "x")]) == 2

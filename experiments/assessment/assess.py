@@ -534,8 +534,11 @@ def format_summary(a: Assessment, lang: str = "en") -> str:
                 _w("con.capped", lang, hw=hw, cap=i18n.integer(int(st["max_runs"]), lang)))
     world = a._world_meta()["name_vi" if lang == "vi" else "name"]
     profile = a.profile.name_vi if lang == "vi" and a.profile.name_vi else a.profile.name
-    lines = [_w("con.head", lang, profile=profile, world=world, seed=a.seed, how=how),
-             _w("con.targets", lang), _targets_text(a, lang)]
+    lines = [_w("con.head", lang, profile=profile, world=world, seed=a.seed, how=how)]
+    areas = i18n.areas_sentence(a.profile.areas.meta(), lang)
+    if areas:
+        lines.append(areas)
+    lines += [_w("con.targets", lang), _targets_text(a, lang)]
     if len(a.scenarios) > 1:
         lines += _comparisons_text(a, lang)
     lines += _headline_text(a, lang)

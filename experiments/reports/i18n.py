@@ -91,14 +91,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
                    "Các mục tiêu được đánh giá trên giao dịch của doanh nghiệp thuộc: {scored}."),
     "read.merger_on": (
         "The merger of the areas' markets from {month} is assumed, as the profile declares "
-        "it (see the assumptions).",
-        "Thị trường các vùng sáp nhập từ {month} là một giả định, theo hồ sơ tỉnh (xem "
-        "mục các giả định)."),
+        "it.",
+        "Thị trường các vùng sáp nhập từ {month} là một giả định, theo hồ sơ tỉnh."),
     "read.merger_off": (
         "The merger is left out: the counterfactual of each area staying its own market to "
-        "the end (see the assumptions).",
+        "the end.",
         "Không tính việc sáp nhập: giả định đối chứng, mỗi vùng là một thị trường riêng "
-        "đến cuối kỳ (xem mục các giả định)."),
+        "đến cuối kỳ."),
     "read.stopping": (
         "Runs were added until every 95 % interval had a half-width of at most {half_width}, "
         "up to {max_runs} runs per scenario; {outcome}.",
@@ -312,6 +311,21 @@ def t(key: str, lang: str, **fmt) -> str:
 def t_or(key: str, lang: str, default: str, **fmt) -> str:
     """Like :func:`t`, but ``default`` for a key that does not exist."""
     return t(key, lang, **fmt) if has(key) else default
+
+
+def areas_sentence(areas: dict, lang: str) -> str:
+    """For a profile with areas: whose buyers the targets are scored on, and whether the
+    merger is assumed or left out (the counterfactual); empty for one without."""
+    if not areas.get("merger_declared") and not areas.get("areas"):
+        return ""
+    labels = areas.get("area_labels") or {}
+    scored = t("list_sep", lang).join((labels.get(x) or [x, x])[1 if lang == "vi" else 0]
+                                      for x in areas.get("scored_areas") or [])
+    if not areas.get("merger_declared"):
+        return t("read.areas", lang, scored=scored)
+    how = t("read.merger_on" if areas.get("merger") else "read.merger_off", lang,
+            month=areas.get("merger_month") or "")
+    return t("read.areas", lang, scored=scored) + " " + how
 
 
 def indicator_name(indicator: str, lang: str) -> str:

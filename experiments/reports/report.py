@@ -180,7 +180,7 @@ def _how_to_read(meta: dict, targets: TargetSet, lang: str, names: dict[str, str
     out.append(Paragraph(t("read.intro", lang, plan=_plan_name(targets, lang),
                            runs=i18n.integer(int(meta["runs"]), lang),
                            world=_world_name(meta, lang), profile=_profile_name(meta, lang))))
-    areas = _areas_sentence(meta.get("areas") or {}, lang)
+    areas = i18n.areas_sentence(meta.get("areas") or {}, lang)
     if areas:
         out.append(Paragraph(areas))
     items = t("list_sep", lang).join(names.get(s, s) for s in scenarios)
@@ -194,21 +194,6 @@ def _how_to_read(meta: dict, targets: TargetSet, lang: str, names: dict[str, str
                                max_runs=i18n.integer(int(stop["max_runs"]), lang),
                                outcome=outcome)))
     return out
-
-
-def _areas_sentence(areas: dict, lang: str) -> str:
-    """For a profile with areas: whose buyers the targets are scored on, and whether the
-    merger is assumed or left out (the counterfactual); empty for one without."""
-    if not areas.get("merger_declared") and not areas.get("areas"):
-        return ""
-    labels = areas.get("area_labels") or {}
-    scored = t("list_sep", lang).join((labels.get(x) or [x, x])[1 if lang == "vi" else 0]
-                                      for x in areas.get("scored_areas") or [])
-    if not areas.get("merger_declared"):
-        return t("read.areas", lang, scored=scored)
-    how = t("read.merger_on" if areas.get("merger") else "read.merger_off", lang,
-            month=areas.get("merger_month") or "")
-    return t("read.areas", lang, scored=scored) + " " + how
 
 
 def _key_answer(table: pd.DataFrame, scenarios: list[str], target_ids: list[str],
