@@ -324,8 +324,24 @@ def areas_sentence(areas: dict, lang: str) -> str:
     if not areas.get("merger_declared"):
         return t("read.areas", lang, scored=scored)
     how = t("read.merger_on" if areas.get("merger") else "read.merger_off", lang,
-            month=areas.get("merger_month") or "")
+            month=month_name(areas.get("merger_month") or "", lang))
     return t("read.areas", lang, scored=scored) + " " + how
+
+
+def month_name(year_month: str, lang: str) -> str:
+    """``"2025-07"`` as "July 2025" (English) or "7/2025" (Vietnamese); anything else as
+    given."""
+    try:
+        y, m = (int(x) for x in year_month.split("-"))
+    except ValueError:
+        return year_month
+    if not 1 <= m <= 12:
+        return year_month
+    if lang == "vi":
+        return f"{m}/{y}"
+    names = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+    return f"{names[m - 1]} {y}"
 
 
 def indicator_name(indicator: str, lang: str) -> str:
