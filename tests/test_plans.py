@@ -227,6 +227,11 @@ def test_from_year_cli(tmp_path, capsys):
     t = pd.read_csv(out / "targets.csv")
     assert (t.loc[t.target != "all_targets", "year"] >= 2026).all()
     assert "2026" in (out / "report.md").read_text(encoding="utf-8")
+    # from 2025 no target lies before the start: no empty table printed
+    assert main(["run", "--from-year", "2025", "--runs", "4", "--out", str(tmp_path / "p"),
+                 "--no-parquet", "--no-progress", "--attribution-runs", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "from 2025" in text and "Empty DataFrame" not in text
     for argv, key in ((["--from-year", "2021"], "--from-year"),
                       (["--from-year", "2031"], "--from-year"),
                       (["--history", "plan_2257"], "--history")):

@@ -294,8 +294,9 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
         bar.close()
     if start is not None:
         a.start, a.history = start.meta(), start.history_table()
-        print(start.line())
-        print(a.history.to_string(index=False), flush=True)
+        print(start.line(), flush=True)
+        if len(a.history):
+            print(a.history.to_string(index=False), flush=True)
     from stmarket.experiments.reports.words import t as words
 
     print(a.summary(args.lang), flush=True)
