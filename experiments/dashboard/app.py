@@ -60,8 +60,10 @@ DEFAULT_PORT = 8765
 #: Slider range of a task group's budget, bn VND a year (the plan assumes 0.2-0.9 each).
 LEVEL_MAX = 3.0
 LEVEL_STEP = 0.05
-#: Quiet time after a slider move before the Monte Carlo starts (seconds).
-DEBOUNCE_S = 0.15
+#: Quiet time after a slider move before the Monte Carlo starts (seconds): none. The
+#: preview starts as soon as the value arrives; a newer value makes the work stale, and
+#: stale work stops within a block of runs (docs/DASHBOARD.md, "How long an update takes").
+DEBOUNCE_S = 0.0
 ENV_DEFAULTS = "STMARKET_DASHBOARD"
 
 _PLOT_LOCK = threading.Lock()      # one drawing of the network at a time
@@ -283,16 +285,18 @@ def _build_page():
 
     @solara.lab.task(prefer_threaded=True)
     def compute(s: Settings) -> Refresh | None:
-        time.sleep(DEBOUNCE_S)  # debounce: a newer call makes this one stale
-        if not compute.is_current():
-            return None
+        # no debounce: a newer slider value makes this call stale, and a stale call stops
+        # before its next block of runs (refresh's ``current``)
+        if DEBOUNCE_S:
+            time.sleep(DEBOUNCE_S)
+        current = compute.is_current
         if s.runs > PREVIEW_RUNS:  # the first runs at once, then the rest
-            r = refresh(s, workers=workers, runs=PREVIEW_RUNS)
-            if not compute.is_current():
+            r = refresh(s, workers=workers, runs=PREVIEW_RUNS, current=current)
+            if r is None or not current():
                 return None
             shown.set(r)
-        r = refresh(s, workers=workers)
-        if compute.is_current():
+        r = refresh(s, workers=workers, current=current)
+        if r is not None and current():
             shown.set(r)
         return r
 
@@ -305,7 +309,7 @@ def _build_page():
 
     @solara.lab.task(prefer_threaded=True)
     def attribute(r: Refresh):
-        # stops between task groups once the sliders have moved on
+        # stops within a block of runs once the sliders have moved on
         a = attribution(r, workers=workers,
                         current=lambda: attribute.is_current() and settings.value == r.settings)
         if a is not None and attribute.is_current():
