@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 
 RUNS = 300
-PREVIEW = 100  # stmarket.experiments.dashboard.refresh.PREVIEW_RUNS
+PREVIEW = 50  # stmarket.experiments.dashboard.refresh.PREVIEW_RUNS
 
 
 def _command(port: int) -> list[str]:

@@ -43,12 +43,13 @@ from stmarket.model.scenario import Scenario
 from stmarket.model.targets import TargetSet, load_targets
 from stmarket.model.world import PRIORS
 
-#: Runs of the first, quick table after a change (the preview), and of the task-group
-#: attribution. At 100 paired runs a probability's 95 % interval is at most +-0.10 wide
-#: (Wilson, p = 0.5); the full ``--runs`` follow at once and replace the preview. On 2
-#: cores 100 runs take about 0.15 s, 300 about 0.5 s (docs/DASHBOARD.md).
-PREVIEW_RUNS = 100
-ATTRIBUTION_RUNS = PREVIEW_RUNS
+#: Runs of the first, quick table after a change (the preview). At 50 paired runs a
+#: probability's 95 % interval is at most about +-0.13 wide (Wilson, p = 0.5), and the page
+#: says it is a preview of 50 runs; the full ``--runs`` follow at once and replace it
+#: (timings in docs/DASHBOARD.md).
+PREVIEW_RUNS = 50
+#: Paired runs of the task-group attribution.
+ATTRIBUTION_RUNS = 100
 #: Runs are computed and cached in blocks of this many runs of the design. The Monte Carlo
 #: holds the compute lock one block at a time and asks whether it is still wanted between
 #: blocks, so a stale computation (the rest of the runs, the attribution) gives way to a new
