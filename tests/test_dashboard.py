@@ -245,6 +245,9 @@ def test_figures_render(refreshed):
     assert "Thiết lập của bạn" in f.fan and "Your settings" not in f.fan
     assert "xác suất đạt ≥ 1" in f.fan  # the intermediary as a yearly probability
     assert "2030: ≥ 10%" in f.fan  # a target label in the strip above the data
+    # the readings and the single run's sentence come with the figures, after the table
+    assert f'class="stm-readings" data-serial="{r.serial}" data-lang="vi"' in f.readings
+    assert "giao dịch" in f.note
 
 
 # ---- command line and server ----------------------------------------------------------------
