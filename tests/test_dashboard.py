@@ -368,7 +368,8 @@ def test_preview_is_the_first_runs_and_the_full_refresh_only_adds_the_rest(small
     again = dr.refresh(s, small_profile)
     np.testing.assert_array_equal(again.result.Y[ds.CUSTOM_ID], full.result.Y[ds.CUSTOM_ID])
     html_ = d.table_html(first, "en")
-    assert f'data-runs="{k}"' in html_
+    assert f'data-runs="{k}"' in html_ and f"{k} runs per scenario" in html_
+    assert f"{RUNS} runs per scenario" in d.table_html(full, "en")
     # stopped when the sliders move on: after one block, or before any
     dr._RUNS.clear()
     asked = []

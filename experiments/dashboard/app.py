@@ -102,7 +102,7 @@ def table_html(r: Refresh, lang: str) -> str:
             f'<td class="stm-diff{" stm-clear" if clear else ""}">'
             f'{"<b>" if clear else ""}{e(diff)}{"</b>" if clear else ""}</td></tr>')
     ths = "".join(f"<th>{e(h)}</th>" for h in head)
-    note = di.t("runs_note", lang, runs=i18n.integer(r.settings.runs, lang),
+    note = di.t("runs_note", lang, runs=i18n.integer(r.result.n_runs, lang),
                 seed=r.settings.seed, seconds=i18n.number(r.seconds, lang, 2))
     return (f'<table class="stm-table" data-serial="{r.serial}" data-lang="{lang}" '
             f'{_shows(r)} data-seconds="{r.seconds:.4f}">'
