@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 
 RUNS = 300
-PREVIEW = 100  # stmarket.experiments.dashboard.refresh.PREVIEW_RUNS
+PREVIEW = 50  # stmarket.experiments.dashboard.refresh.PREVIEW_RUNS
 
 
 def _command(port: int) -> list[str]:
@@ -224,6 +224,7 @@ def test_dashboard_in_chromium(dashboard_url, tmp_path, capsys):
             page.wait_for_selector(".stm-table[data-lang='vi']", timeout=UPDATE_TIMEOUT_MS)
             page.wait_for_selector(".stm-fan-img[data-lang='vi']", timeout=UPDATE_TIMEOUT_MS)
             page.wait_for_selector(".stm-network-img[data-lang='vi']", timeout=UPDATE_TIMEOUT_MS)
+            page.wait_for_selector(".stm-readings[data-lang='vi']", timeout=UPDATE_TIMEOUT_MS)
             page.wait_for_selector(".stm-attribution[data-lang='vi']", timeout=UPDATE_TIMEOUT_MS)
             text = page.inner_text("body")
             for words in ("Xác suất đạt từng mục tiêu", "Kịch bản xuất phát",
@@ -242,6 +243,7 @@ def test_dashboard_in_chromium(dashboard_url, tmp_path, capsys):
             page.click(".stm-lang-en")
             page.wait_for_selector(".stm-fan-img[data-lang='en']", timeout=UPDATE_TIMEOUT_MS)
             page.wait_for_selector(".stm-network-img[data-lang='en']", timeout=UPDATE_TIMEOUT_MS)
+            page.wait_for_selector(".stm-readings[data-lang='en']", timeout=UPDATE_TIMEOUT_MS)
             page.wait_for_selector(".stm-attribution[data-lang='en']", timeout=UPDATE_TIMEOUT_MS)
             _screenshot(page, folder / "dashboard_en.png")
             with capsys.disabled():

@@ -120,11 +120,19 @@ def test_refresh_table_is_complete_and_consistent(refreshed, small_profile):
     assert same.profile is small_profile
 
 
-def test_refresh_is_a_paired_comparison(refreshed):
+def test_refresh_is_a_paired_comparison(refreshed, small_profile, monkeypatch):
     same, no_tg4 = refreshed
     t = no_tg4.table().set_index("target")
-    # the starting scenario is the same runs as before (cached, not rerun)
-    assert no_tg4.result.Y["plan_2257"] is same.result.Y["plan_2257"]
+    # the starting scenario is the same runs as before
+    np.testing.assert_array_equal(no_tg4.result.Y["plan_2257"], same.result.Y["plan_2257"])
+    # cached, not rerun: a new slider value runs only the sliders' scenario, block by block
+    calls = []
+    batch = dr.run_batch
+    monkeypatch.setattr(dr, "run_batch", lambda *a, **k: calls.append(len(a[1])) or batch(*a, **k))
+    dr.refresh(no_tg4.settings, small_profile)
+    assert calls == []
+    dr.refresh(no_tg4.settings.with_lever("tg4_intermediary", level=0.15), small_profile)
+    assert sum(calls) == RUNS and max(calls) <= dr.BLOCK_RUNS
     np.testing.assert_array_equal(t["p_base"], same.table().set_index("target")["p_base"])
     # no intermediary budget: no public intermediary, so a connected one by 2030 is
     # rarer (only private entrants remain), and the paired interval of the difference
@@ -237,6 +245,9 @@ def test_figures_render(refreshed):
     assert "Thiết lập của bạn" in f.fan and "Your settings" not in f.fan
     assert "xác suất đạt ≥ 1" in f.fan  # the intermediary as a yearly probability
     assert "2030: ≥ 10%" in f.fan  # a target label in the strip above the data
+    # the readings and the single run's sentence come with the figures, after the table
+    assert f'class="stm-readings" data-serial="{r.serial}" data-lang="vi"' in f.readings
+    assert "giao dịch" in f.note
 
 
 # ---- command line and server ----------------------------------------------------------------
@@ -358,7 +369,18 @@ def test_preview_is_the_first_runs_and_the_full_refresh_only_adds_the_rest(small
     again = dr.refresh(s, small_profile)
     np.testing.assert_array_equal(again.result.Y[ds.CUSTOM_ID], full.result.Y[ds.CUSTOM_ID])
     html_ = d.table_html(first, "en")
-    assert f'data-runs="{k}"' in html_
+    assert f'data-runs="{k}"' in html_ and f"{k} runs per scenario" in html_
+    assert f"{RUNS} runs per scenario" in d.table_html(full, "en")
+    # stopped when the sliders move on: after one block, or before any
+    dr._RUNS.clear()
+    asked = []
+    assert dr.refresh(s, small_profile, current=lambda: asked.append(1) or len(asked) < 2) \
+        is None
+    assert len(asked) == 2 and len(dr._RUNS) == 1
+    assert dr.refresh(s, small_profile, current=lambda: False) is None
+    # and the blocks done before are the same runs when it resumes
+    np.testing.assert_array_equal(dr.refresh(s, small_profile).result.Y[ds.CUSTOM_ID],
+                                  full.result.Y[ds.CUSTOM_ID])
     with pytest.raises(ValueError, match="runs"):
         dr.refresh(s, small_profile, runs=0)
 

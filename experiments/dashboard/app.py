@@ -61,8 +61,10 @@ DEFAULT_PORT = 8765
 #: Slider range of a task group's budget, bn VND a year (the plan assumes 0.2-0.9 each).
 LEVEL_MAX = 3.0
 LEVEL_STEP = 0.05
-#: Quiet time after a slider move before the Monte Carlo starts (seconds).
-DEBOUNCE_S = 0.15
+#: Quiet time after a slider move before the Monte Carlo starts (seconds): none. The
+#: preview starts as soon as the value arrives; a newer value makes the work stale, and
+#: stale work stops within a block of runs (docs/DASHBOARD.md, "How long an update takes").
+DEBOUNCE_S = 0.0
 ENV_DEFAULTS = "STMARKET_DASHBOARD"
 
 _PLOT_LOCK = threading.Lock()      # one drawing of the network at a time
@@ -101,7 +103,7 @@ def table_html(r: Refresh, lang: str) -> str:
             f'<td class="stm-diff{" stm-clear" if clear else ""}">'
             f'{"<b>" if clear else ""}{e(diff)}{"</b>" if clear else ""}</td></tr>')
     ths = "".join(f"<th>{e(h)}</th>" for h in head)
-    note = di.t("runs_note", lang, runs=i18n.integer(r.settings.runs, lang),
+    note = di.t("runs_note", lang, runs=i18n.integer(r.result.n_runs, lang),
                 seed=r.settings.seed, seconds=i18n.number(r.seconds, lang, 2))
     return (f'<table class="stm-table" data-serial="{r.serial}" data-lang="{lang}" '
             f'{_shows(r)} data-seconds="{r.seconds:.4f}">'
@@ -150,13 +152,17 @@ def _shows(r: Refresh) -> str:
 
 @dataclass(frozen=True)
 class Figures:
-    """The rendered figures of one refresh in one language."""
+    """What the page shows below the target table for one refresh in one language,
+    rendered after the table (:func:`render_figures`): the fan charts, the readings, and
+    the single run's sentence, network and trade table."""
 
     serial: int
     lang: str
     fan: str
     network: str
     trades: str
+    readings: str = ""
+    note: str = ""
 
 
 def fan_html(r: Refresh, lang: str) -> str:
@@ -187,11 +193,33 @@ def _network(r: Refresh, lang: str) -> tuple[str, str]:
 
 def render_figures(r: Refresh, lang: str) -> Figures:
     """The fan charts and the network of one run (SVG, written in milliseconds: no
-    matplotlib on a slider change) and the run's trade table, as HTML."""
+    matplotlib on a slider change), the readings, and the run's sentence and trade
+    table, as HTML. The dashboard draws them in a thread of their own once the target
+    table is on the page, so that the table does not wait for them."""
     net, trades = _network(r, lang)
     return Figures(r.serial, lang, fan_html(r, lang),
                    f'<div class="stm-network-img" data-serial="{r.serial}" '
-                   f'data-lang="{lang}" {_shows(r)}>{net}</div>', trades)
+                   f'data-lang="{lang}" {_shows(r)}>{net}</div>', trades,
+                   readings_html(r, lang),
+                   f"<p>{html.escape(single_run_note(r, lang))}</p>")
+
+
+_FIGURES: OrderedDict = OrderedDict()   # (serial, lang) -> Figures
+_FIGURES_LOCK = threading.Lock()
+
+
+def figures_of(r: Refresh, lang: str) -> Figures:
+    """:func:`render_figures`, once per refresh and language: a second caller waits for the
+    first's drawing and gets it. The Monte Carlo thread calls it after the preview's table,
+    before the rest of the runs, so that the charts are not drawn while the cores are busy
+    with those runs; the drawing thread then finds them ready."""
+    key = (r.serial, lang)
+    with _FIGURES_LOCK:
+        if key not in _FIGURES:
+            _FIGURES[key] = render_figures(r, lang)
+            while len(_FIGURES) > 16:
+                _FIGURES.popitem(last=False)
+        return _FIGURES[key]
 
 
 def single_run_note(r: Refresh, lang: str) -> str:
@@ -286,29 +314,39 @@ def _build_page():
 
     @solara.lab.task(prefer_threaded=True)
     def compute(s: Settings) -> Refresh | None:
-        time.sleep(DEBOUNCE_S)  # debounce: a newer call makes this one stale
-        if not compute.is_current():
-            return None
+        # no debounce: a newer slider value makes this call stale, and a stale call stops
+        # before its next block of runs (refresh's ``current``)
+        if DEBOUNCE_S:
+            time.sleep(DEBOUNCE_S)
+        current = compute.is_current
         if s.runs > PREVIEW_RUNS:  # the first runs at once, then the rest
-            r = refresh(s, workers=workers, runs=PREVIEW_RUNS)
-            if not compute.is_current():
+            r = refresh(s, workers=workers, runs=PREVIEW_RUNS, current=current)
+            if r is None or not current():
                 return None
             shown.set(r)
-        r = refresh(s, workers=workers)
-        if compute.is_current():
+            # the preview's charts on the page before the rest of the runs take the cores
+            lang_ = lang.value
+            f = figures_of(r, lang_)
+            if not current():
+                return None
+            if lang.value == lang_:
+                figures.set(f)
+        r = refresh(s, workers=workers, current=current)
+        if r is not None and current():
             shown.set(r)
         return r
 
     @solara.lab.task(prefer_threaded=True)
     def draw(r: Refresh, lang_: str) -> Figures:
-        f = render_figures(r, lang_)
+        f = figures_of(r, lang_)
         if draw.is_current():
             figures.set(f)
         return f
 
     @solara.lab.task(prefer_threaded=True)
     def attribute(r: Refresh):
-        # stops between task groups once the sliders have moved on
+        figures_of(r, lang.value)  # the charts of all the runs first
+        # stops within a block of runs once the sliders have moved on
         a = attribution(r, workers=workers,
                         current=lambda: attribute.is_current() and settings.value == r.settings)
         if a is not None and attribute.is_current():
@@ -407,8 +445,7 @@ def _build_page():
                    + cached("table", r, lang_, lambda: table_html(r, lang_)), "stm-targets")
         html_block(f"<h3>{e(i18n.t('h.figures', lang_))}</h3>"
                    + (f.fan if f else ""), "stm-fan")
-        html_block(f"<h3>{e(di.t('h.readings', lang_))}</h3>"
-                   + cached("readings", r, lang_, lambda: readings_html(r, lang_)),
+        html_block(f"<h3>{e(di.t('h.readings', lang_))}</h3>" + (f.readings if f else ""),
                    "stm-readings-block")
         a = attributed.value
         body = (cached("attribution", r, lang_, lambda: attribution_html(r, a[1], lang_))
@@ -417,8 +454,7 @@ def _build_page():
         html_block(f"<h3>{e(di.t('h.attribution', lang_))}</h3>" + body,
                    "stm-attribution-block")
         html_block(f"<h3>{e(di.t('single', lang_))}</h3>"
-                   + cached("note", r, lang_, lambda: f"<p>{e(single_run_note(r, lang_))}</p>")
-                   + (f.network + f.trades if f else ""), "stm-network")
+                   + (f.note + f.network + f.trades if f else ""), "stm-network")
 
     @solara.component
     def Page():

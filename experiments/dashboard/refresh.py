@@ -2,11 +2,13 @@
 
 :func:`refresh` runs the starting scenario and the sliders' scenario on the runs of
 ``stmarket run --runs N --seed S`` (the same Latin hypercube and random keys: common
-random numbers), scores the targets and simulates one run of the sliders' scenario with
-its transaction log. The :class:`Refresh` it returns gives each target's probability
-with its 95 % interval and the paired difference. Each scenario's runs are cached by its
-yearly budgets, so moving a slider reruns only the sliders' scenario. Plain Python: no
-Solara, no matplotlib.
+random numbers) and scores the targets; one run of the sliders' scenario with its
+transaction log is simulated when first asked for (``Refresh.run``). The :class:`Refresh`
+it returns gives each target's probability with its 95 % interval and the paired
+difference. Each scenario's runs are cached by its yearly budgets in blocks of
+:data:`BLOCK_RUNS`, so moving a slider reruns only the sliders' scenario, and a computation
+the sliders have left behind stops within a block. Plain Python: no Solara, no
+matplotlib.
 
 >>> from stmarket.experiments.dashboard.settings import initial_settings  # doctest: +SKIP
 >>> s = initial_settings("bac_kan", "plan_2257")                 # doctest: +SKIP
@@ -41,12 +43,18 @@ from stmarket.model.scenario import Scenario
 from stmarket.model.targets import TargetSet, load_targets
 from stmarket.model.world import PRIORS
 
-#: Runs of the first, quick table after a change (the preview), and of the task-group
-#: attribution. At 100 paired runs a probability's 95 % interval is at most +-0.10 wide
-#: (Wilson, p = 0.5); the full ``--runs`` follow at once and replace the preview. On 2
-#: cores 100 runs take about 0.15 s, 300 about 0.5 s (docs/DASHBOARD.md).
-PREVIEW_RUNS = 100
-ATTRIBUTION_RUNS = PREVIEW_RUNS
+#: Runs of the first, quick table after a change (the preview). At 50 paired runs a
+#: probability's 95 % interval is at most about +-0.13 wide (Wilson, p = 0.5), and the page
+#: says it is a preview of 50 runs; the full ``--runs`` follow at once and replace it
+#: (timings in docs/DASHBOARD.md).
+PREVIEW_RUNS = 50
+#: Paired runs of the task-group attribution.
+ATTRIBUTION_RUNS = 100
+#: Runs are computed and cached in blocks of this many runs of the design. The Monte Carlo
+#: holds the compute lock one block at a time and asks whether it is still wanted between
+#: blocks, so a stale computation (the rest of the runs, the attribution) gives way to a new
+#: slider value within one block.
+BLOCK_RUNS = 25
 _COMPUTE_LOCK = threading.RLock()  # one Monte Carlo at a time (numba threads are shared)
 _SERIAL = iter(range(1, 2**62))
 _TARGETS: dict[tuple, TargetSet] = {}
@@ -80,7 +88,9 @@ class _LRU(OrderedDict):
 
 
 _DESIGNS = _LRU(4)
-_RUNS = _LRU(128)
+_SINGLE = _LRU(16)  # the single run of each settings
+_SINGLE_LOCK = threading.Lock()
+_RUNS = _LRU(512)   # blocks of BLOCK_RUNS runs (about 0.1 MB each)
 
 
 @dataclass
@@ -94,9 +104,6 @@ class Refresh:
         The starting scenario and the sliders' scenario (id :data:`CUSTOM_ID`).
     result : MonteCarloResult
         Both scenarios, ``base`` first.
-    run : RunResult
-        One run of ``custom`` (seed ``settings.seed``, run 0, central parameters),
-        with its transaction log.
     seconds : float
         Time the refresh took.
     serial : int
@@ -107,9 +114,19 @@ class Refresh:
     base: Scenario
     custom: Scenario
     result: MonteCarloResult
-    run: RunResult
     seconds: float
     serial: int
+
+    @property
+    def run(self) -> RunResult:
+        """One run of ``custom`` (seed ``settings.seed``, run 0, central parameters), with
+        its transaction log: simulated on first use (by the figures, not before the
+        table), once per settings and profile."""
+        p = self.profile
+        with _SINGLE_LOCK:
+            return _SINGLE.get_or((*_profile_key(p), self.settings),
+                                  lambda: simulate(p, self.custom, seed=self.settings.seed,
+                                                   run=0))
 
     @property
     def profile(self) -> Profile:
@@ -160,9 +177,11 @@ def _profile_key(profile: Profile) -> tuple:
     return profile.id, str(profile.path), profile.EI0.shape, profile.RI0.shape
 
 
-def _chunk_runs(profile: Profile, design: Design, budgets: np.ndarray, seed: int,
-                start: int, stop: int, workers: int | None) -> np.ndarray:
-    """Runs ``start:stop`` of the design under ``budgets``, cached by the budgets."""
+def _block(profile: Profile, design: Design, budgets: np.ndarray, seed: int, start: int,
+           workers: int | None) -> np.ndarray:
+    """The block of runs from ``start`` (a multiple of :data:`BLOCK_RUNS`) under
+    ``budgets``, cached by the budgets."""
+    stop = min(start + BLOCK_RUNS, len(design))
     key = (*_profile_key(profile), seed, start, stop, budgets.tobytes())
     sl = slice(start, stop)
     if budgets.ndim == 3:  # each run's own efficacies (Scenario.lever_runs)
@@ -173,27 +192,29 @@ def _chunk_runs(profile: Profile, design: Design, budgets: np.ndarray, seed: int
 
 
 def _scenario_runs(profile: Profile, design: Design, budgets: np.ndarray, seed: int,
-                   workers: int | None, stop: int | None = None) -> np.ndarray:
-    """The first ``stop`` runs of the design under ``budgets`` (all by default).
+                   workers: int | None, stop: int | None = None,
+                   current: Callable[[], bool] | None = None) -> np.ndarray | None:
+    """The first ``stop`` runs of the design under ``budgets`` (all by default), or None
+    if ``current`` turned False meanwhile.
 
-    They are computed in the chunks ``[0, PREVIEW_RUNS)`` and ``[PREVIEW_RUNS, stop)``,
-    each cached, so that the full refresh after a preview only runs the rest; the result
-    is the same, bit for bit, as one batch of all the runs (a run depends on its seed,
-    index, parameters and budgets only)."""
+    They are computed in cached blocks of :data:`BLOCK_RUNS` runs, one block at a time
+    under the compute lock, asking ``current`` before each block; the result is the same,
+    bit for bit, as one batch of all the runs (a run depends on its seed, index,
+    parameters and budgets only)."""
     stop = len(design) if stop is None else min(int(stop), len(design))
-    key = (*_profile_key(profile), seed, 0, stop, budgets.tobytes(), "all")
-
-    def make() -> np.ndarray:
-        cut = [0, *([PREVIEW_RUNS] if 0 < PREVIEW_RUNS < stop else []), stop]
-        parts = [_chunk_runs(profile, design, budgets, seed, a, b, workers)
-                 for a, b in zip(cut[:-1], cut[1:], strict=True)]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    return _RUNS.get_or(key, make)
+    parts = []
+    for start in range(0, stop, BLOCK_RUNS):
+        with _COMPUTE_LOCK:  # asked once the lock is ours: the wait may have made it stale
+            if current is not None and not current():
+                return None
+            parts.append(_block(profile, design, budgets, seed, start, workers))
+    Y = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return Y[:stop]
 
 
 def refresh(settings: Settings, profile: Profile | None = None,
-            workers: int | None = None, runs: int | None = None) -> Refresh:
+            workers: int | None = None, runs: int | None = None,
+            current: Callable[[], bool] | None = None) -> Refresh | None:
     """Run the starting scenario and the sliders' scenario on the same Monte Carlo runs.
 
     The runs are those of ``stmarket run --runs N --seed S`` (the same Latin hypercube
@@ -212,10 +233,13 @@ def refresh(settings: Settings, profile: Profile | None = None,
         Only the first ``runs`` of the ``settings.runs`` runs (the preview,
         :data:`PREVIEW_RUNS`); all of them by default. The first runs are the same runs
         either way, so the full refresh after a preview runs only the rest.
+    current : callable, optional
+        Asked before each block of :data:`BLOCK_RUNS` runs; when it returns False the
+        computation stops and returns None (the sliders have moved on).
 
     Returns
     -------
-    Refresh
+    Refresh or None
     """
     t0 = time.perf_counter()
     check_seed(settings.seed)
@@ -228,24 +252,25 @@ def refresh(settings: Settings, profile: Profile | None = None,
     base = get_scenario(settings.base)
     custom = scenario_from_settings(settings, base)
     targets = _targets_of(prof, settings.targets, settings.thresholds)
+    scs = [base, custom]
     with _COMPUTE_LOCK:
-        scs = [base, custom]
         full = _DESIGNS.get_or(
             (*_profile_key(prof), settings.seed, settings.runs),
             lambda: design_runs(prof, settings.seed, 0, settings.runs, 1, PRIORS))
-        design = full if n == len(full) else _head(full, n)
-        Y = {s.id: _scenario_runs(prof, full, s.lever_runs(prof.years, settings.seed,
-                                                           full.runs), settings.seed, workers,
-                                  n)
-             for s in scs}
-        one = simulate(prof, custom, seed=settings.seed, run=0)
+    design = full if n == len(full) else _head(full, n)
+    Y = {}
+    for s in scs:
+        Y[s.id] = _scenario_runs(prof, full, s.lever_runs(prof.years, settings.seed,
+                                                          full.runs),
+                                 settings.seed, workers, n, current)
+        if Y[s.id] is None:
+            return None
     met, measures = {}, {}
     for s in scs:
         ind = indicators.compute(Y[s.id], design.P[:, K.P_INFLATION])
         measures[s.id], met[s.id] = targets.score(ind, prof.years)
     result = MonteCarloResult(prof, targets, design, Y, met, measures, PRIORS, scs)
-    return Refresh(settings, base, custom, result, one, time.perf_counter() - t0,
-                   next(_SERIAL))
+    return Refresh(settings, base, custom, result, time.perf_counter() - t0, next(_SERIAL))
 
 
 def _head(design: Design, n: int) -> Design:
@@ -273,8 +298,9 @@ def attribution(r: Refresh, runs: int | None = None, workers: int | None = None,
     workers : int, optional
         numba threads; the results do not depend on it.
     current : callable, optional
-        Asked between task groups; when it returns False the computation stops and
-        returns None (the settings have changed meanwhile).
+        Asked before each block of :data:`BLOCK_RUNS` runs; when it returns False the
+        computation stops and returns None (the settings have changed meanwhile), so a
+        new slider value waits for one block at most.
 
     Returns
     -------
@@ -302,11 +328,10 @@ def attribution(r: Refresh, runs: int | None = None, workers: int | None = None,
     ids = res.targets.ids
     rows = []
     for g in task_groups(r.custom):
-        if current is not None and not current():
+        Y = _scenario_runs(prof, full, without(r.custom, g).lever_runs(
+            prof.years, r.settings.seed, full.runs), r.settings.seed, workers, n, current)
+        if Y is None:
             return None
-        with _COMPUTE_LOCK:
-            Y = _scenario_runs(prof, full, without(r.custom, g).lever_runs(
-                prof.years, r.settings.seed, full.runs), r.settings.seed, workers, n)
         _, met = res.targets.score(indicators.compute(Y, design.P[:, K.P_INFLATION]),
                                    prof.years)
         pairs = [(t, base[:, k], met[:, k]) for k, t in enumerate(ids)]
