@@ -11,37 +11,16 @@ import re
 
 import pandas as pd
 import pytest
+from cli_helpers import cli, one_line_error, tiny_copy
 
 from stmarket.experiments.assessment.assess import assess
-from stmarket.experiments.cli.main import main
 from stmarket.model import load_targets
-from stmarket.model.profile import scenarios_dir
-
-PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
-
-
-def cli(argv, capsys):
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(code, err):
-    assert code == 2, err
-    assert err.count("\n") == 1 and err.startswith("stmarket") and "Traceback" not in err, err
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """Bắc Kạn with every group's count divided by 25: a fast province."""
-    text = re.sub(r"^count = (\d+)$", lambda m: f"count = {max(1, int(m.group(1)) // 25)}",
-                  PROFILE.read_text(encoding="utf-8"), flags=re.M)
-    path = tmp_path_factory.mktemp("tiny") / "tiny.toml"
-    path.write_text(text.replace('id = "bac_kan"', 'id = "bac_kan_tiny"', 1), encoding="utf-8")
-    return path
+    return tiny_copy(tmp_path_factory.mktemp("tiny"))
 
 
 # ---- sensitivity and discover with another plan's targets --------------------------------
