@@ -227,6 +227,11 @@ def test_from_year_cli(tmp_path, capsys):
     t = pd.read_csv(out / "targets.csv")
     assert (t.loc[t.target != "all_targets", "year"] >= 2026).all()
     assert "2026" in (out / "report.md").read_text(encoding="utf-8")
+    # the attribution leaves each task group out of the plan from 2026 (the shared
+    # history is no scenario's own budget: no_programme is not the reference)
+    att = pd.read_csv(out / "attribution.csv")
+    assert set(att.task_group) == {"tg1_legal", "tg2_demand", "tg3_supply",
+                                   "tg4_intermediary", "tg5_promotion", "tg6_training"}
     # from 2025 no target lies before the start: no empty table printed
     assert main(["run", "--from-year", "2025", "--runs", "4", "--out", str(tmp_path / "p"),
                  "--no-parquet", "--no-progress", "--attribution-runs", "0"]) == 0

@@ -58,10 +58,14 @@ def without(scenario: Scenario, group: str) -> Scenario:
 
 def reference_plan(result) -> str | None:
     """The plan whose task groups are attributed: the first scenario of the result with a
-    budget for at least one task group (None if every scenario has no budget)."""
+    budget of its own for at least one task group (None if there is none). A run from a
+    stated year gives every scenario the same history of spending: that history is not
+    the scenario's own (``no_programme`` from 2026 spends nothing of its own)."""
     years = result.profile.years
     for s in result.scenarios:
-        if s.id in result.met and float(np.abs(s.budgets(years)).sum()) > 0.0:
+        own = replace(s, history=None, from_year=None)
+        if s.id in result.met and task_groups(s) \
+                and float(np.abs(own.budgets(years)).sum()) > 0.0:
             return s.id
     return None
 
