@@ -12,6 +12,11 @@ PROFILE = scenarios_dir() / "profiles" / "bac_kan.toml"
 
 
 def cli(argv, capsys):
+    """Run ``stmarket`` in-process on ``argv``; return (exit code, stdout, stderr).
+
+    argparse's usage errors raise ``SystemExit(2)`` where ``main`` returns 2 for bad
+    files; both count as the exit code.
+    """
     try:
         code = main([str(a) for a in argv])
     except SystemExit as exc:
@@ -21,8 +26,10 @@ def cli(argv, capsys):
 
 
 def one_line_error(code, err):
+    """Exit code 2 and exactly one line on stderr, naming ``stmarket``, no traceback."""
     assert code == 2, err
-    assert err.count("\n") == 1 and err.startswith("stmarket") and "Traceback" not in err, err
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert err.startswith("stmarket") and "Traceback" not in err, err
 
 
 def tiny_copy(folder, *, name="tiny.toml", start=None, end=None, targets=None):

@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli, one_line_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,27 +52,6 @@ def broken_copy(tmp_path, source, old, new):
     path = tmp_path / f"broken_{source.name}"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
-
-
-def cli(argv, capsys):
-    """Run ``stmarket`` in-process on ``argv``; return (exit code, stdout, stderr).
-
-    argparse's usage errors raise ``SystemExit(2)`` where ``main`` returns 2 for bad
-    files; both count as the exit code.
-    """
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, err):
-    """Exit code 2 and exactly one line on stderr, no traceback."""
-    assert code == 2, err
-    assert err.endswith("\n") and err.count("\n") == 1, err
-    assert "Traceback" not in err and err.startswith("stmarket")
 
 
 # kind, old, new, key, fragment of the message
@@ -176,7 +156,7 @@ def test_broken_file_names_file_and_key(tmp_path, capsys, kind, old, new, key, f
     assert str(exc).startswith(f"{path}: {key}: ") and fragment in exc.message
     assert "\n" not in str(exc)
     code, out, err = cli(["validate", path], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert err == f"stmarket: error: {exc}\n" and "ok" not in out
 
 
@@ -204,7 +184,7 @@ def test_file_without_a_known_table(tmp_path, capsys):
     with pytest.raises(InputError, match=re.escape(f"{path}: scenario: missing required key")):
         load_scenario(path)
     code, out, err = cli(["validate", path], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert (f"{path}: not a profile, scenario, world, sweep, observations, targets or plan "
             "file") in err
 
@@ -222,7 +202,7 @@ def test_unreadable_file_names_the_file(tmp_path, capsys, kind, content, fragmen
         LOADERS[kind][1](path)
     assert info.value.source == str(path) and fragment in str(info.value)
     assert str(info.value).startswith(f"{path}: ")
-    assert_one_line_error(*cli(["validate", path], capsys)[::2])
+    one_line_error(*cli(["validate", path], capsys)[::2])
 
 
 def test_target_years_outside_the_simulation(tmp_path, profile):
@@ -306,7 +286,7 @@ def test_cli_usage_errors_are_one_line(tmp_path, capsys, tiny_profile, argv, fra
         argv = [*argv, "--out", tmp_path, *([] if "--profile" in argv else
                                             ["--profile", tiny_profile])]
     code, out, err = cli(argv, capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert fragment in err and out == ""
     assert not (tmp_path / "single_run.png").exists()
 
@@ -314,7 +294,7 @@ def test_cli_usage_errors_are_one_line(tmp_path, capsys, tiny_profile, argv, fra
 def test_cli_broken_scenario_file(tmp_path, capsys, tiny_profile):
     path = broken_copy(tmp_path, PLAN, "level = 0.5", 'level = "half"')
     code, out, err = cli(["run", path, "--profile", tiny_profile, "--out", tmp_path], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert f"{path}: levers.tg4_intermediary.level: must be a number" in err
 
 
@@ -333,10 +313,10 @@ def test_validate_stops_at_the_first_broken_file(tmp_path, capsys):
     other = tmp_path / "other.toml"
     other.write_text("[something]\nx = 1\n", encoding="utf-8")
     code, out, err = cli(["validate", PLAN, bad, TARGETS], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert out == f"{PLAN}: ok (scenario)\n" and str(bad) in err
     code, out, err = cli(["validate", other], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert "not a profile, scenario, world, sweep, observations, targets or plan file" in err
 
 
@@ -440,7 +420,7 @@ def test_random_broken_scenarios_fail_validation_cleanly(tmp_path_factory, text)
     out, err = io.StringIO(), io.StringIO()  # not capsys: one capture per example
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["validate", str(path)])
-    assert_one_line_error(code, err.getvalue())
+    one_line_error(code, err.getvalue())
     assert err.getvalue().startswith(f"stmarket: error: {path}: ")
     assert "ok" not in out.getvalue()
 
@@ -456,17 +436,17 @@ def test_unknown_target_indicator_is_refused(tmp_path):
 
 def test_huge_integer_is_an_input_error(tmp_path, capsys):
     path = broken_copy(tmp_path, PLAN, "level = 0.3", "level = 1" + "0" * 400)
-    assert_one_line_error(*cli(["validate", path], capsys)[::2])
+    one_line_error(*cli(["validate", path], capsys)[::2])
 
 
 def test_unicode_digit_year_key_is_an_input_error(tmp_path, capsys):
     path = broken_copy(tmp_path, PLAN, "level = 0.3", 'level = 0.3\nby_year = { "²" = 1.0 }')
-    assert_one_line_error(*cli(["validate", path], capsys)[::2])
+    one_line_error(*cli(["validate", path], capsys)[::2])
 
 
 def test_newline_in_key_breaks_the_one_line_rule(tmp_path, capsys):
     path = broken_copy(tmp_path, PLAN, "level = 0.3", 'level = 0.3\n"a\\nb" = 1.0')
-    assert_one_line_error(*cli(["validate", path], capsys)[::2])
+    one_line_error(*cli(["validate", path], capsys)[::2])
 
 
 # ---------------------------------------------------------------------------
@@ -492,7 +472,7 @@ def test_named_pipe_does_not_hang_validate_or_run(tmp_path, tiny_profile):
                  ["run", "--profile", tiny_profile, "--posterior", fifo, "--runs", 4,
                   "--out", tmp_path / "o"]):
         res = _stmarket(argv, tmp_path)
-        assert_one_line_error(res.returncode, res.stderr)
+        one_line_error(res.returncode, res.stderr)
         assert f"{fifo}: is a named pipe, not a" in res.stderr
         assert "refused before reading" in res.stderr
     assert not (tmp_path / "o" / "report.md").exists()
@@ -506,7 +486,7 @@ def test_folders_are_refused(tmp_path, capsys, make, fragment):
     path = tmp_path / "thing.toml"
     make(path)
     code, out, err = cli(["validate", path], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert f"{path}: {fragment}" in err
 
 
@@ -515,7 +495,7 @@ def test_devices_are_refused(capsys, tmp_path):
     for argv in (["validate", "/dev/null"],
                  ["run", "--posterior", "/dev/zero", "--runs", 4, "--out", tmp_path]):
         code, out, err = cli(argv, capsys)
-        assert_one_line_error(code, err)
+        one_line_error(code, err)
         assert "is a character device, not a" in err
 
 
@@ -525,7 +505,7 @@ def test_file_over_the_size_limit(tmp_path, capsys):
     path = tmp_path / "big.toml"
     path.write_bytes(b"# padding\n" * (MAX_TOML_BYTES // 10 + 1))
     code, out, err = cli(["validate", path], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert f"{path}: is 5,242,890 bytes; a TOML input may have at most 5,242,880 bytes (5 MB)" \
         in err
     path.write_bytes(b"# padding\n" * (MAX_TOML_BYTES // 10 - 10) + b"[plan]\n")
@@ -543,7 +523,7 @@ def test_nesting_deeper_than_the_limit(tmp_path, capsys, text, key):
     path = tmp_path / "deep.toml"
     path.write_text(text + "\n", encoding="utf-8")
     code, out, err = cli(["validate", path], capsys)
-    assert_one_line_error(code, err)
+    one_line_error(code, err)
     assert f"{path}: {key + ': ' if key else ''}nested too deep" in err
     assert "at most 32 deep" in err and "Recursion" not in err
 

@@ -313,14 +313,20 @@ def t_or(key: str, lang: str, default: str, **fmt) -> str:
     return t(key, lang, **fmt) if has(key) else default
 
 
+def scored_area_names(areas: dict, lang: str) -> str:
+    """The labels of the scored areas of an assessment's ``areas`` meta, in ``lang``,
+    joined as a list ("" when none are named)."""
+    labels = areas.get("area_labels") or {}
+    return t("list_sep", lang).join((labels.get(x) or [x, x])[1 if lang == "vi" else 0]
+                                    for x in areas.get("scored_areas") or [])
+
+
 def areas_sentence(areas: dict, lang: str) -> str:
     """For a profile with areas: whose buyers the targets are scored on, and whether the
     merger is assumed or left out (the counterfactual); empty for one without."""
     if not areas.get("merger_declared") and not areas.get("areas"):
         return ""
-    labels = areas.get("area_labels") or {}
-    scored = t("list_sep", lang).join((labels.get(x) or [x, x])[1 if lang == "vi" else 0]
-                                      for x in areas.get("scored_areas") or [])
+    scored = scored_area_names(areas, lang)
     if not areas.get("merger_declared"):
         return t("read.areas", lang, scored=scored)
     how = t("read.merger_on" if areas.get("merger") else "read.merger_off", lang,

@@ -330,9 +330,7 @@ def merger_statement(areas: dict | None, lang: str) -> str:
     a ``[merger]``), assumed as declared (its note, and the areas scored), or the
     counterfactual of no merger."""
     a = areas or {}
-    labels = a.get("area_labels") or {}
-    scored = ", ".join((labels.get(x) or [x, x])[1 if lang == "vi" else 0]
-                       for x in a.get("scored_areas") or []) or t("merger.whole", lang)
+    scored = i18n.scored_area_names(a, lang) or t("merger.whole", lang)
     if not a.get("merger_declared"):
         return t("merger.none", lang)
     if not a.get("merger"):
