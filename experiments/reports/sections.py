@@ -336,7 +336,8 @@ def merger_statement(areas: dict | None, lang: str) -> str:
     if not a.get("merger"):
         return t("merger.off", lang, scored=scored)
     note = (a.get("merger_note_vi") if lang == "vi" else None) or a.get("merger_note") or ""
-    return t("merger.on", lang, month=a.get("merger_month") or "", note=note, scored=scored)
+    return t("merger.on", lang, month=i18n.month_name(a.get("merger_month") or "", lang),
+             note=note, scored=scored)
 
 
 def answer_sections(*, lang: str, names: dict[str, str], scenarios: list[str],
